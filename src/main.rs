@@ -1,0 +1,23 @@
+//! The `portflow` binary: parse arguments, run, print, exit.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let env = portflow::Environment {
+        cwd: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+        stdout_is_terminal: std::io::stdout().is_terminal(),
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        width: terminal_width(),
+        color: portflow::cli::ColorChoice::Auto,
+    };
+    let output = portflow::run(std::env::args_os(), &env);
+    // A closed pipe (`portflow check | head`) is not an error worth reporting.
+    let _ = std::io::stdout().write_all(output.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(output.stderr.as_bytes());
+    ExitCode::from(output.exit as u8)
+}
+
+fn terminal_width() -> Option<usize> {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+}

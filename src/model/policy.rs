@@ -1,0 +1,512 @@
+//! The porting policy (`porting.toml`), mirroring `schemas/porting.schema.json`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::Date;
+use super::request::NumberType;
+
+/// The porting desk's policy: organization, SLAs, limits, countries, carriers, holidays.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The gaining party, printed on LOAs.
+    pub organization: Organization,
+    /// Expected durations; defaults when absent.
+    #[serde(default)]
+    pub sla: Sla,
+    /// Document and credential limits; defaults when absent.
+    #[serde(default)]
+    pub documents: DocumentPolicy,
+    /// Encryption recipients; none when absent.
+    #[serde(default)]
+    pub secrets: Secrets,
+    /// Countries we port from, by ISO 3166-1 alpha-2 code.
+    #[serde(default, deserialize_with = "countries_with_codes")]
+    pub countries: BTreeMap<String, Country>,
+    /// Carriers by name.
+    #[serde(default)]
+    pub carriers: BTreeMap<String, Carrier>,
+    /// Non-business days by country code.
+    #[serde(default)]
+    pub holidays: BTreeMap<String, Vec<Date>>,
+}
+
+impl Policy {
+    /// The country with this ISO code, when we port from it.
+    pub fn country(&self, code: &str) -> Option<&Country> {
+        self.countries.get(code)
+    }
+
+    /// The holidays of a country; empty when none are listed.
+    pub fn holidays_of(&self, code: &str) -> &[Date] {
+        self.holidays.get(code).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Deserializes `[countries]` and tells each country its own code.
+fn countries_with_codes<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, Country>, D::Error> {
+    let mut countries = BTreeMap::<String, Country>::deserialize(deserializer)?;
+    for (code, country) in &mut countries {
+        country.code.clone_from(code);
+    }
+    Ok(countries)
+}
+
+/// The gaining party (`[organization]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// Legal name.
+    pub name: String,
+    /// Postal address on one line.
+    pub address: String,
+}
+
+/// Expected days from first submission to completion, `[min, max]` (`[sla]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    /// Domestic (self-serve) countries; default `[14, 28]`.
+    #[serde(default = "Sla::default_domestic")]
+    pub domestic: [u32; 2],
+    /// Other (assisted) countries; default `[28, 42]`.
+    #[serde(default = "Sla::default_international")]
+    pub international: [u32; 2],
+}
+
+impl Sla {
+    // SPEC §1: 2–4 weeks domestic, 4–6 weeks international.
+    fn default_domestic() -> [u32; 2] {
+        [14, 28]
+    }
+
+    fn default_international() -> [u32; 2] {
+        [28, 42]
+    }
+}
+
+impl Default for Sla {
+    fn default() -> Sla {
+        Sla {
+            domestic: Sla::default_domestic(),
+            international: Sla::default_international(),
+        }
+    }
+}
+
+/// Limits on documents and credentials (`[documents]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentPolicy {
+    /// Maximum age of a bill at submission, in days; default 30.
+    #[serde(default = "DocumentPolicy::default_bill_max_age_days")]
+    pub bill_max_age_days: u32,
+    /// Maximum age of the LOA signature at submission, in days; default 90.
+    #[serde(default = "DocumentPolicy::default_signature_max_age_days")]
+    pub signature_max_age_days: u32,
+    /// Maximum age of a transfer PIN at submission, in days; default 7.
+    #[serde(default = "DocumentPolicy::default_pin_max_age_days")]
+    pub pin_max_age_days: u32,
+    /// Maximum size of one document, in bytes; default 20 000 000.
+    #[serde(default = "DocumentPolicy::default_max_document_bytes")]
+    pub max_document_bytes: u64,
+}
+
+impl DocumentPolicy {
+    fn default_bill_max_age_days() -> u32 {
+        30
+    }
+
+    fn default_signature_max_age_days() -> u32 {
+        90
+    }
+
+    fn default_pin_max_age_days() -> u32 {
+        7
+    }
+
+    fn default_max_document_bytes() -> u64 {
+        20_000_000
+    }
+}
+
+impl Default for DocumentPolicy {
+    fn default() -> DocumentPolicy {
+        DocumentPolicy {
+            bill_max_age_days: DocumentPolicy::default_bill_max_age_days(),
+            signature_max_age_days: DocumentPolicy::default_signature_max_age_days(),
+            pin_max_age_days: DocumentPolicy::default_pin_max_age_days(),
+            max_document_bytes: DocumentPolicy::default_max_document_bytes(),
+        }
+    }
+}
+
+/// Who can decrypt PINs and secret requirement values (`[secrets]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    /// age public keys (`age1…`).
+    pub recipients: Vec<String>,
+}
+
+/// How ports from one country are handled (`[countries.XX]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Country {
+    /// The country's ISO code: the key of its table, filled in by [`Policy`].
+    #[serde(skip)]
+    pub code: String,
+    /// Self-serve or assisted.
+    pub channel: Channel,
+    /// Fee per ported number; `None` means free.
+    pub fee_per_number: Option<f64>,
+    /// ISO 4217 currency of the fee.
+    pub currency: Option<String>,
+    /// Minimum business days from submission to the requested FOC.
+    pub min_lead_business_days: Option<u32>,
+    /// Numbering regions that port like this country, as written; see [`Country::regions`].
+    pub regions: Option<Vec<String>>,
+    /// The porting desk's e-mail for assisted countries.
+    pub contact: Option<String>,
+    /// Extra fields and documents the country needs.
+    #[serde(default)]
+    pub requirements: Vec<Requirement>,
+}
+
+impl Country {
+    /// The numbering regions whose numbers fit this country: `regions`, or just its own code.
+    pub fn regions(&self) -> &[String] {
+        self.regions
+            .as_deref()
+            .unwrap_or(std::slice::from_ref(&self.code))
+    }
+
+    /// Whether ports from this country charge a fee.
+    pub fn has_fee(&self) -> bool {
+        self.fee_per_number.is_some_and(|fee| fee > 0.0)
+    }
+}
+
+/// One extra field or document a country needs (`[[countries.XX.requirements]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// A `[requirements]` key in request.toml, or a document kind.
+    pub key: String,
+    /// Field or document (`type` in the file).
+    #[serde(rename = "type")]
+    pub kind: RequirementType,
+    /// The number types that need it; `None` means all.
+    pub applies_to: Option<Vec<NumberType>>,
+    /// A regular expression a field's value must match.
+    pub pattern: Option<String>,
+    /// Whether a field's value is stored age-encrypted.
+    #[serde(default)]
+    pub secret: bool,
+    /// What to collect, in words for staff and customers.
+    pub description: String,
+}
+
+impl Requirement {
+    /// Whether a number of this type needs the requirement.
+    pub fn applies(&self, number_type: NumberType) -> bool {
+        self.applies_to
+            .as_ref()
+            .is_none_or(|types| types.contains(&number_type))
+    }
+}
+
+/// A carrier (`[carriers."Name"]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Carrier {
+    /// Partner or call-tracking service.
+    pub kind: CarrierKind,
+    /// The carrier's porting contact e-mail.
+    pub contact: Option<String>,
+}
+
+/// How a country's ports are handled (`channel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    /// Submitted by us directly, free.
+    SelfServe,
+    /// Handled by e-mail exchange; may carry a fee.
+    Assisted,
+}
+
+impl Channel {
+    /// Every variant, in schema order.
+    pub const ALL: [Channel; 2] = [Channel::SelfServe, Channel::Assisted];
+
+    /// The name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::SelfServe => "self-serve",
+            Channel::Assisted => "assisted",
+        }
+    }
+}
+
+/// What a carrier is to us (`kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CarrierKind {
+    /// A carrier we submit ports to.
+    Partner,
+    /// A call-tracking service; its screenshot may prove ownership.
+    CallTracking,
+}
+
+impl CarrierKind {
+    /// Every variant, in schema order.
+    pub const ALL: [CarrierKind; 2] = [CarrierKind::Partner, CarrierKind::CallTracking];
+
+    /// The name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CarrierKind::Partner => "partner",
+            CarrierKind::CallTracking => "call-tracking",
+        }
+    }
+}
+
+/// Whether a requirement is a value or a document (`type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequirementType {
+    /// A value under `[requirements]` in request.toml.
+    Field,
+    /// A `[[documents]]` entry whose kind is the requirement's key.
+    Document,
+}
+
+impl RequirementType {
+    /// Every variant, in schema order.
+    pub const ALL: [RequirementType; 2] = [RequirementType::Field, RequirementType::Document];
+
+    /// The name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequirementType::Field => "field",
+            RequirementType::Document => "document",
+        }
+    }
+}
+
+display_as_str!(Channel, CarrierKind, RequirementType);
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// The porting.toml example of SPEC §6, with a well-formed age key for its `age1...`.
+    fn spec_example() -> Value {
+        json!({
+            "organization": { "name": "Example Telecom", "address": "1 Example Plaza, Austin, TX 78701" },
+            "sla": { "domestic": [14, 28], "international": [28, 42] },
+            "documents": {
+                "bill_max_age_days": 30,
+                "signature_max_age_days": 90,
+                "pin_max_age_days": 7,
+                "max_document_bytes": 20_000_000
+            },
+            "secrets": { "recipients": [format!("age1{}", "q".repeat(58))] },
+            "countries": {
+                "US": {
+                    "channel": "self-serve",
+                    "fee_per_number": 0,
+                    "min_lead_business_days": 7,
+                    "regions": ["US", "PR", "VI", "GU", "MP", "AS"]
+                },
+                "GB": {
+                    "channel": "assisted",
+                    "fee_per_number": 25.0,
+                    "currency": "USD",
+                    "requirements": [{
+                        "key": "pac_code",
+                        "type": "field",
+                        "applies_to": ["mobile"],
+                        "pattern": "^[A-Z]{3}[0-9]{6}$",
+                        "secret": true,
+                        "description": "Porting Authorisation Code from the losing mobile network"
+                    }]
+                }
+            },
+            "carriers": {
+                "Partner Carrier": { "kind": "partner" },
+                "CallRail": { "kind": "call-tracking" }
+            },
+            "holidays": { "US": ["2026-11-26", "2026-12-25"] }
+        })
+    }
+
+    fn parse(value: Value) -> Result<Policy, serde_json::Error> {
+        serde_json::from_value(value)
+    }
+
+    #[test]
+    fn reads_the_spec_example() {
+        let policy = parse(spec_example()).unwrap();
+        assert_eq!(policy.organization.name, "Example Telecom");
+        assert_eq!(policy.sla.international, [28, 42]);
+        assert_eq!(policy.documents.max_document_bytes, 20_000_000);
+        let us = policy.country("US").unwrap();
+        assert_eq!(us.code, "US");
+        assert_eq!(us.channel, Channel::SelfServe);
+        assert!(!us.has_fee());
+        assert_eq!(us.regions(), ["US", "PR", "VI", "GU", "MP", "AS"]);
+        let gb = policy.country("GB").unwrap();
+        assert_eq!(gb.regions(), ["GB"]);
+        assert!(gb.has_fee());
+        assert_eq!(gb.currency.as_deref(), Some("USD"));
+        let pac = &gb.requirements[0];
+        assert_eq!(pac.kind, RequirementType::Field);
+        assert!(pac.secret);
+        assert!(pac.applies(NumberType::Mobile));
+        assert!(!pac.applies(NumberType::Landline));
+        assert_eq!(policy.country("FR"), None);
+        assert_eq!(policy.carriers["CallRail"].kind, CarrierKind::CallTracking);
+        assert_eq!(policy.holidays_of("US")[0], "2026-11-26".parse().unwrap());
+        assert!(policy.holidays_of("GB").is_empty());
+        let names: Vec<&String> = policy.carriers.keys().collect();
+        assert_eq!(names, ["CallRail", "Partner Carrier"]);
+    }
+
+    #[test]
+    fn fills_in_defaults() {
+        let policy = parse(json!({
+            "organization": { "name": "Example Telecom", "address": "1 Example Plaza" },
+            "documents": { "pin_max_age_days": 3 }
+        }))
+        .unwrap();
+        assert_eq!(policy.sla, Sla::default());
+        assert_eq!(policy.sla.domestic, [14, 28]);
+        assert_eq!(
+            policy.documents,
+            DocumentPolicy {
+                pin_max_age_days: 3,
+                ..DocumentPolicy::default()
+            }
+        );
+        assert_eq!(DocumentPolicy::default().bill_max_age_days, 30);
+        assert_eq!(DocumentPolicy::default().signature_max_age_days, 90);
+        assert!(policy.secrets.recipients.is_empty());
+        assert!(policy.countries.is_empty());
+    }
+
+    #[test]
+    fn rejects_unknown_keys() {
+        let mut top = spec_example();
+        top["extra"] = json!({});
+        assert!(
+            parse(top)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field `extra`")
+        );
+
+        let mut country = spec_example();
+        country["countries"]["US"]["fee"] = json!(0);
+        assert!(parse(country).is_err());
+
+        let mut requirement = spec_example();
+        requirement["countries"]["GB"]["requirements"][0]["optional"] = json!(true);
+        assert!(parse(requirement).is_err());
+    }
+
+    #[test]
+    fn rejects_wrong_shapes() {
+        let mut sla = spec_example();
+        sla["sla"]["domestic"] = json!([14]);
+        assert!(parse(sla).is_err());
+        let mut channel = spec_example();
+        channel["countries"]["US"]["channel"] = json!("email");
+        assert!(parse(channel).is_err());
+    }
+
+    #[test]
+    fn agrees_with_the_schema() {
+        use crate::model::request::DocumentKind;
+        use crate::model::testing::{PORTING_SCHEMA, names, schema_enum, schema_errors};
+
+        let mut full = spec_example();
+        full["countries"]["GB"]["contact"] = json!("porting@desk.example");
+        full["carriers"]["Partner Carrier"]["contact"] = json!("ports@partner.example");
+        full["countries"]["GB"]["requirements"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({ "key": "company-registration", "type": "document", "description": "Companies House extract" }));
+        let minimal =
+            json!({ "organization": { "name": "Example Telecom", "address": "1 Example Plaza" } });
+        for valid in [spec_example(), full, minimal] {
+            assert_eq!(schema_errors(PORTING_SCHEMA, &valid), Vec::<String>::new());
+            parse(valid).unwrap();
+        }
+
+        // Structurally wrong: both the schema and the model refuse it.
+        let mutations: [fn(&mut Value); 6] = [
+            |p| p["extra"] = json!(1),
+            |p| p["sla"]["domestic"] = json!([14]),
+            |p| p["countries"]["US"]["channel"] = json!("email"),
+            |p| p["holidays"]["US"][0] = json!("2026-11-31"),
+            |p| p["carriers"]["CallRail"]["kind"] = json!("reseller"),
+            |p| p["documents"]["pin_max_age_days"] = json!("7"),
+        ];
+        for (i, mutate) in mutations.into_iter().enumerate() {
+            let mut instance = spec_example();
+            mutate(&mut instance);
+            assert!(
+                !schema_errors(PORTING_SCHEMA, &instance).is_empty(),
+                "schema takes mutation {i}"
+            );
+            assert!(parse(instance).is_err(), "model takes mutation {i}");
+        }
+
+        let country = "/properties/countries/additionalProperties";
+        let requirement = format!("{country}/properties/requirements/items");
+        for (pointer, all) in [
+            (
+                format!("{country}/properties/channel/enum"),
+                names(&Channel::ALL, Channel::as_str),
+            ),
+            (
+                format!("{requirement}/properties/type/enum"),
+                names(&RequirementType::ALL, RequirementType::as_str),
+            ),
+            (
+                format!("{requirement}/properties/applies_to/items/enum"),
+                names(&NumberType::ALL, NumberType::as_str),
+            ),
+            (
+                format!("{requirement}/allOf/0/then/properties/key/enum"),
+                names(&DocumentKind::ALL, DocumentKind::as_str),
+            ),
+            (
+                "/properties/carriers/additionalProperties/properties/kind/enum".to_owned(),
+                names(&CarrierKind::ALL, CarrierKind::as_str),
+            ),
+        ] {
+            assert_eq!(schema_enum(PORTING_SCHEMA, &pointer), all, "{pointer}");
+        }
+    }
+
+    #[test]
+    fn enum_names_match_serde() {
+        fn check<T: Serialize + Copy>(all: &[T], as_str: fn(T) -> &'static str) {
+            for &v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), json!(as_str(v)));
+            }
+        }
+        check(&Channel::ALL, Channel::as_str);
+        check(&CarrierKind::ALL, CarrierKind::as_str);
+        check(&RequirementType::ALL, RequirementType::as_str);
+    }
+}

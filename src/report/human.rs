@@ -1,0 +1,169 @@
+//! miette's graphical report, one diagnostic per finding, secrets masked in every snippet.
+
+use std::fmt;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+
+use super::{Context, Counts, summary_line};
+use crate::diag::{Finding, Severity};
+
+/// How the terminal is: colour and width are pinned by the caller so output is reproducible.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Use ANSI colour and hyperlinks.
+    pub color: bool,
+    /// Wrap at this width.
+    pub width: usize,
+}
+
+struct Rendered {
+    finding: Finding,
+    source: Option<NamedSource<String>>,
+    related: Vec<RelatedRendered>,
+    same_file_labels: Vec<LabeledSpan>,
+}
+
+struct RelatedRendered {
+    source: NamedSource<String>,
+    label: LabeledSpan,
+    message: String,
+}
+
+impl fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+impl fmt::Display for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+impl std::error::Error for Rendered {}
+
+impl Diagnostic for Rendered {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.finding.code.as_str()))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.finding.help.is_empty())
+            .then(|| Box::new(&self.finding.help) as Box<dyn fmt::Display>)
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.finding.code.docs_url()))
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        let label = if self.finding.label.is_empty() {
+            None
+        } else {
+            Some(self.finding.label.clone())
+        };
+        let primary = LabeledSpan::new_primary_with_span(label, self.finding.span.clone());
+        Some(Box::new(
+            std::iter::once(primary).chain(self.same_file_labels.iter().cloned()),
+        ))
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+    }
+}
+
+impl fmt::Debug for RelatedRendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl fmt::Display for RelatedRendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for RelatedRendered {}
+impl Diagnostic for RelatedRendered {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
+}
+
+fn named(ctx: &Context<'_>, file: &str) -> Option<NamedSource<String>> {
+    ctx.sources
+        .get(file)
+        .map(|s| NamedSource::new(file, s.masked_text()).with_language("toml"))
+}
+
+/// Renders findings as miette reports followed by a summary line.
+pub fn render(findings: &[Finding], ctx: &Context<'_>, style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(style.color);
+    let mut out = String::new();
+    for finding in findings {
+        let file = finding.file.to_string_lossy().into_owned();
+        let mut same_file_labels = Vec::new();
+        let mut related = Vec::new();
+        for r in &finding.related {
+            let rfile = r.file.to_string_lossy().into_owned();
+            if rfile == file {
+                same_file_labels.push(LabeledSpan::new_with_span(
+                    Some(r.label.clone()),
+                    r.span.clone(),
+                ));
+            } else if let Some(source) = named(ctx, &rfile) {
+                related.push(RelatedRendered {
+                    source,
+                    label: LabeledSpan::new_primary_with_span(
+                        Some(r.label.clone()),
+                        r.span.clone(),
+                    ),
+                    message: format!("{}: {}", rfile, r.label),
+                });
+            }
+        }
+        let source = named(ctx, &file);
+        let rendered = Rendered {
+            finding: finding.clone(),
+            source: source.clone(),
+            related,
+            same_file_labels,
+        };
+        let mut text = String::new();
+        if source.is_none() {
+            // A finding about a folder or a file without text: name it in the heading.
+            text.push_str(&format!("{file}: "));
+        }
+        if handler.render_report(&mut text, &rendered).is_err() {
+            text = format!("{}: {} [{}]\n", file, finding.message, finding.code);
+        }
+        out.push_str(&text);
+        out.push('\n');
+    }
+    out.push_str(&summary_line(Counts::of(findings), ctx));
+    out.push('\n');
+    out
+}

@@ -1,0 +1,477 @@
+//! Source files: bytes read once, a span-preserving TOML tree, JSON for the schema, and secret masking.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+use toml::de::{DeTable, DeValue};
+
+use crate::diag::{Code, Finding};
+
+/// A file as read from disk (or from git), with its repo-relative path.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Repo-relative path, `/`-separated; what every report shows.
+    pub path: PathBuf,
+    /// The text (lossily decoded when the bytes are not UTF-8, for display only).
+    pub text: String,
+    /// Byte ranges whose characters are secret and masked in every snippet.
+    pub secret_spans: Vec<Range<usize>>,
+}
+
+/// A TOML value with the byte span it was written at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Span of the value in the file.
+    pub span: Range<usize>,
+    /// The value.
+    pub value: NodeValue,
+}
+
+/// A TOML value. Datetimes are kept as their text (`2026-11-20`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeValue {
+    /// A string.
+    String(String),
+    /// An integer.
+    Integer(i64),
+    /// A finite float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A date, time or datetime, as written in RFC 3339 form.
+    Datetime(String),
+    /// An array.
+    Array(Vec<Node>),
+    /// A table, entries in file order.
+    Table(Vec<Entry>),
+}
+
+/// One key of a table with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The key.
+    pub key: String,
+    /// Where the key is written.
+    pub key_span: Range<usize>,
+    /// Its value.
+    pub value: Node,
+}
+
+/// A parsed TOML document: the file, its tree and its JSON form.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The file.
+    pub file: SourceFile,
+    /// The span-preserving tree; the root is a table.
+    pub root: Node,
+}
+
+/// Key names whose values are always secret, in any file.
+pub const ALWAYS_SECRET_KEYS: &[&str] = &["pin"];
+
+impl SourceFile {
+    /// Decodes bytes as UTF-8; invalid UTF-8 is a `toml::syntax` finding at its offset.
+    pub fn from_bytes(
+        path: impl Into<PathBuf>,
+        bytes: &[u8],
+        secret_keys: &[&str],
+    ) -> (SourceFile, Option<Finding>) {
+        let path = path.into();
+        let (text, finding) = match std::str::from_utf8(bytes) {
+            Ok(text) => (text.to_owned(), None),
+            Err(err) => {
+                let at = err.valid_up_to();
+                let len = err.error_len().unwrap_or(bytes.len() - at).max(1);
+                let finding = Finding::new(
+                    Code::TomlSyntax,
+                    path.clone(),
+                    at..at + len,
+                    format!("invalid UTF-8 at byte {at}"),
+                )
+                .label("not UTF-8")
+                .help("save the file as UTF-8 (TOML files must be UTF-8 encoded)");
+                // The prefix is valid, so spans up to the error stay exact.
+                (String::from_utf8_lossy(bytes).into_owned(), Some(finding))
+            }
+        };
+        let secret_spans = secret_value_spans(&text, secret_keys);
+        (
+            SourceFile {
+                path,
+                text,
+                secret_spans,
+            },
+            finding,
+        )
+    }
+
+    /// The text with every secret value masked by `*`, byte for byte, newlines kept.
+    pub fn masked_text(&self) -> String {
+        mask(&self.text, &self.secret_spans)
+    }
+
+    /// 1-based line and column (Unicode scalar values) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col(&self.text, offset)
+    }
+
+    /// Whether a byte span overlaps a secret value.
+    pub fn is_secret(&self, span: &Range<usize>) -> bool {
+        self.secret_spans
+            .iter()
+            .any(|s| s.start < span.end.max(span.start + 1) && span.start < s.end)
+    }
+}
+
+/// 1-based line and column (Unicode scalar values) of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = text[line_start..offset].chars().count() + 1;
+    (line, col)
+}
+
+fn mask(text: &str, spans: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, ch) in text.char_indices() {
+        let secret = spans.iter().any(|s| s.start <= i && i < s.end);
+        if secret && ch != '\n' && ch != '\r' {
+            // Keep byte offsets valid: one `*` per byte of the character.
+            for _ in 0..ch.len_utf8() {
+                out.push('*');
+            }
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Finds the values of `key = value` assignments for the given key names, lexically, so a
+/// secret is masked even in a file that does not parse and even inside comments.
+pub fn secret_value_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    for key in keys {
+        for quoted in [false, true] {
+            let needle = if quoted {
+                format!("\"{key}\"")
+            } else {
+                (*key).to_owned()
+            };
+            let mut from = 0;
+            while let Some(found) = text[from..].find(&needle) {
+                let start = from + found;
+                from = start + needle.len();
+                let before_ok = start == 0
+                    || matches!(
+                        bytes[start - 1],
+                        b' ' | b'\t' | b'\n' | b'\r' | b'{' | b',' | b'.' | b'#'
+                    );
+                if !before_ok {
+                    continue;
+                }
+                let mut i = from;
+                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if i >= bytes.len() || bytes[i] != b'=' {
+                    continue;
+                }
+                i += 1;
+                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if let Some(span) = value_extent(text, i) {
+                    spans.push(span);
+                }
+            }
+        }
+    }
+    spans.sort_by_key(|s| (s.start, s.end));
+    spans
+}
+
+/// The span of the content of the value starting at `i` (inside its quotes).
+fn value_extent(text: &str, i: usize) -> Option<Range<usize>> {
+    let rest = &text[i..];
+    for delim in ["\"\"\"", "'''"] {
+        if let Some(body) = rest.strip_prefix(delim) {
+            let start = i + delim.len();
+            let end = body.find(delim).map_or(text.len(), |e| start + e);
+            return Some(start..end);
+        }
+    }
+    for delim in ['"', '\''] {
+        if let Some(body) = rest.strip_prefix(delim) {
+            let start = i + 1;
+            let mut end = start + body.find('\n').unwrap_or(body.len());
+            let mut escaped = false;
+            for (j, ch) in body.char_indices() {
+                if ch == '\n' {
+                    break;
+                }
+                if delim == '"' && ch == '\\' && !escaped {
+                    escaped = true;
+                    continue;
+                }
+                if ch == delim && !escaped {
+                    end = start + j;
+                    break;
+                }
+                escaped = false;
+            }
+            return Some(start..end);
+        }
+    }
+    let end = rest
+        .find(['\n', '\r', ',', '}', '#', ']'])
+        .unwrap_or(rest.len());
+    let value = rest[..end].trim_end();
+    (!value.is_empty()).then(|| i..i + value.len())
+}
+
+impl Document {
+    /// Parses a file; any TOML error (or a value JSON cannot hold) is one `toml::syntax` finding.
+    pub fn parse(file: SourceFile) -> Result<Document, Box<Finding>> {
+        let parsed = DeTable::parse(&file.text).map_err(|err| {
+            let span = err.span().unwrap_or(0..0);
+            Box::new(syntax_finding(&file.path, span, err.message()))
+        })?;
+        // The deserializer checks a few things the bare parser leaves (e.g. integer range).
+        if let Err(err) = toml::from_str::<toml::Table>(&file.text) {
+            let span = err.span().unwrap_or(0..0);
+            return Err(Box::new(syntax_finding(&file.path, span, err.message())));
+        }
+        let span = parsed.span();
+        let root = convert_table(parsed.get_ref(), span, &file.path)?;
+        Ok(Document { file, root })
+    }
+
+    /// The document as JSON for the schema: datetimes become plain strings.
+    pub fn to_json(&self) -> Value {
+        to_json(&self.root)
+    }
+
+    /// The node at a JSON pointer (`/numbers/0/number`).
+    pub fn node(&self, pointer: &str) -> Option<&Node> {
+        let mut node = &self.root;
+        for token in pointer.split('/').skip(1) {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            node = match &node.value {
+                NodeValue::Table(entries) => &entries.iter().find(|e| e.key == token)?.value,
+                NodeValue::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// The entry (key and value) at a JSON pointer, when it names a table key.
+    pub fn entry(&self, pointer: &str) -> Option<&Entry> {
+        let (parent, last) = pointer.rsplit_once('/')?;
+        let last = last.replace("~1", "/").replace("~0", "~");
+        match &self.node(parent)?.value {
+            NodeValue::Table(entries) => entries.iter().find(|e| e.key == last),
+            _ => None,
+        }
+    }
+
+    /// The span of the value at a pointer, falling back to its nearest existing ancestor.
+    pub fn span(&self, pointer: &str) -> Range<usize> {
+        let mut pointer = pointer;
+        loop {
+            if let Some(node) = self.node(pointer) {
+                return node.span.clone();
+            }
+            match pointer.rsplit_once('/') {
+                Some((parent, _)) => pointer = parent,
+                None => return 0..0,
+            }
+        }
+    }
+
+    /// The span of a table: its `[header]` when it has one, else its first key.
+    pub fn table_span(&self, pointer: &str) -> Range<usize> {
+        let span = self.span(pointer);
+        if pointer.is_empty() || span.is_empty() || span == self.root.span {
+            // The root table has no header: point at the start of the file's first key.
+            return match &self.root.value {
+                NodeValue::Table(entries) => entries
+                    .first()
+                    .map_or(0..0, |e| e.key_span.start..e.key_span.start),
+                _ => 0..0,
+            };
+        }
+        span
+    }
+}
+
+fn syntax_finding(path: &Path, span: Range<usize>, message: &str) -> Finding {
+    let message = message.trim().trim_end_matches('.').to_owned();
+    let message = lowercase_first(&message);
+    Finding::new(
+        Code::TomlSyntax,
+        path,
+        span,
+        format!("invalid TOML: {message}"),
+    )
+    .label(message)
+    .help("fix the TOML syntax at the marked place; the file's other checks run once it parses")
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if !s.starts_with("TOML") => c.to_lowercase().chain(chars).collect(),
+        _ => s.to_owned(),
+    }
+}
+
+fn convert_table(
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    path: &Path,
+) -> Result<Node, Box<Finding>> {
+    let mut entries = Vec::with_capacity(table.len());
+    for (key, value) in table.iter() {
+        entries.push(Entry {
+            key: key.get_ref().to_string(),
+            key_span: key.span(),
+            value: convert_value(value.get_ref(), value.span(), path)?,
+        });
+    }
+    Ok(Node {
+        span,
+        value: NodeValue::Table(entries),
+    })
+}
+
+fn convert_value(
+    value: &DeValue<'_>,
+    span: Range<usize>,
+    path: &Path,
+) -> Result<Node, Box<Finding>> {
+    let value = match value {
+        DeValue::String(s) => NodeValue::String(s.to_string()),
+        DeValue::Integer(i) => {
+            let digits = i.as_str().replace('_', "");
+            match i64::from_str_radix(&digits, i.radix()) {
+                Ok(n) => NodeValue::Integer(n),
+                Err(_) => {
+                    return Err(Box::new(syntax_finding(path, span, "integer out of range")));
+                }
+            }
+        }
+        DeValue::Float(f) => {
+            let text = f.as_str().replace('_', "");
+            match text.parse::<f64>() {
+                Ok(x) if x.is_finite() => NodeValue::Float(x),
+                _ => {
+                    return Err(Box::new(
+                        Finding::new(
+                            Code::TomlSyntax,
+                            path,
+                            span,
+                            format!("`{}` cannot be represented in JSON", f.as_str()),
+                        )
+                        .label("not a finite number")
+                        .help("use a finite number; `nan` and `inf` are not accepted"),
+                    ));
+                }
+            }
+        }
+        DeValue::Boolean(b) => NodeValue::Bool(*b),
+        DeValue::Datetime(d) => NodeValue::Datetime(d.to_string()),
+        DeValue::Array(items) => NodeValue::Array(
+            items
+                .iter()
+                .map(|item| convert_value(item.get_ref(), item.span(), path))
+                .collect::<Result<_, _>>()?,
+        ),
+        DeValue::Table(table) => return convert_table(table, span, path),
+    };
+    Ok(Node { span, value })
+}
+
+fn to_json(node: &Node) -> Value {
+    match &node.value {
+        NodeValue::String(s) | NodeValue::Datetime(s) => Value::String(s.clone()),
+        NodeValue::Integer(i) => Value::from(*i),
+        NodeValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        NodeValue::Bool(b) => Value::Bool(*b),
+        NodeValue::Array(items) => Value::Array(items.iter().map(to_json).collect()),
+        NodeValue::Table(entries) => {
+            let mut map = Map::new();
+            for e in entries {
+                map.insert(e.key.clone(), to_json(&e.value));
+            }
+            Value::Object(map)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Document {
+        let (file, err) = SourceFile::from_bytes("t.toml", text.as_bytes(), &["pin"]);
+        assert!(err.is_none());
+        Document::parse(file).expect("parses")
+    }
+
+    #[test]
+    fn spans_point_at_values_and_keys() {
+        let text = "a = 1\n[t]\nb = \"x\"\n[[n]]\nnumber = \"+1\"\n";
+        let d = doc(text);
+        let b = d.node("/t/b").unwrap();
+        assert_eq!(&text[b.span.clone()], "\"x\"");
+        let e = d.entry("/n/0/number").unwrap();
+        assert_eq!(&text[e.key_span.clone()], "number");
+        assert_eq!(
+            &text[d.span("/n/0/missing")],
+            &text[d.node("/n/0").unwrap().span.clone()]
+        );
+    }
+
+    #[test]
+    fn dates_become_strings_and_nan_is_refused() {
+        let d = doc("on = 2026-11-20\nq = \"2026-11-20\"\n");
+        assert_eq!(d.to_json()["on"], d.to_json()["q"]);
+        let (file, _) = SourceFile::from_bytes("t.toml", b"x = nan\n", &[]);
+        let err = Document::parse(file).unwrap_err();
+        assert_eq!(err.code, Code::TomlSyntax);
+        assert_eq!(err.span, 4..7);
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_finding_at_its_offset() {
+        let (_, err) = SourceFile::from_bytes("t.toml", b"a = \"\xff\"\n", &[]);
+        let err = err.unwrap();
+        assert_eq!(err.span, 5..6);
+    }
+
+    #[test]
+    fn columns_count_scalar_values() {
+        assert_eq!(line_col("é = 1\nñé = 2", 11), (2, 3));
+    }
+
+    #[test]
+    fn secrets_are_masked_even_when_the_file_does_not_parse() {
+        let text = "pin = \"1234\"\nx = [\nend_user = { pin = '98765' }\n# pin = 55\np = \"\"\"\nab\ncd\"\"\"\n";
+        let (file, _) = SourceFile::from_bytes("t.toml", text.as_bytes(), &["pin", "p"]);
+        let masked = file.masked_text();
+        assert_eq!(masked.len(), text.len());
+        for secret in ["1234", "98765", "55", "ab", "cd"] {
+            assert!(!masked.contains(secret), "{secret} leaked in {masked}");
+        }
+        assert!(masked.contains("pin = \"****\""));
+    }
+}
