@@ -1,11 +1,13 @@
-//! `portflow check`: load the repo, run every rule, narrow to the requested paths, report.
+//! Loading a repo and running every rule, and the commands built on that: check, status, digest.
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{CheckArgs, Format};
+use crate::cli::{CheckArgs, Format, StatusFormat};
 use crate::diag::{self, Finding, Severity};
+use crate::model::Date;
 use crate::repo::{Repo, RepoError, WorkTree};
 use crate::report::{self, Context, Counts};
+use crate::rules::{self, PortReport};
 use crate::{Environment, Exit, Output};
 
 /// Failures of `check` that are not findings.
@@ -14,6 +16,9 @@ pub enum CheckError {
     /// The repo could not be read.
     #[error(transparent)]
     Repo(#[from] RepoError),
+    /// A port id that no folder has.
+    #[error("no port `{0}` in this repo (see `portflow status`)")]
+    UnknownPort(String),
     /// A PATH argument does not exist or lies outside the repo.
     #[error("`{0}` is not a file or folder of this ports repo")]
     BadPath(PathBuf),
@@ -27,12 +32,16 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     /// Number of ports in scope.
     pub ports: usize,
+    /// Stage and digest of every port.
+    pub reports: Vec<PortReport>,
 }
 
 /// Loads the repo at `root` and runs every rule; findings are narrowed to `scope` (repo-relative).
-pub fn check_tree(tree: &WorkTree, scope: &[String]) -> Result<Checked, CheckError> {
+pub fn check_tree(tree: &WorkTree, scope: &[String], today: Date) -> Result<Checked, CheckError> {
     let mut repo = Repo::load(tree)?;
     let mut findings = std::mem::take(&mut repo.findings);
+    let (rule_findings, reports) = rules::check(&repo, today);
+    findings.extend(rule_findings);
     let in_scope = |file: &str| {
         scope.is_empty()
             || scope
@@ -58,6 +67,7 @@ pub fn check_tree(tree: &WorkTree, scope: &[String]) -> Result<Checked, CheckErr
         repo,
         findings,
         ports,
+        reports,
     })
 }
 
@@ -86,7 +96,7 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let cwd = env.cwd.canonicalize().unwrap_or_else(|_| env.cwd.clone());
     let scope = scope_of(&tree.root, &cwd, &args.paths)?;
-    let checked = check_tree(&tree, &scope)?;
+    let checked = check_tree(&tree, &scope, env.today)?;
     let ctx = Context {
         sources: checked
             .repo
@@ -122,5 +132,84 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
         stdout,
         stderr: String::new(),
         exit: if failing { Exit::Findings } else { Exit::Clean },
+    })
+}
+
+/// Runs `portflow status`.
+pub fn status(format: StatusFormat, env: &Environment) -> Result<Output, CheckError> {
+    let tree = WorkTree::discover(&env.cwd)?;
+    let checked = check_tree(&tree, &[], env.today)?;
+    let rows: Vec<report::status::Row> = checked
+        .reports
+        .iter()
+        .map(|r| {
+            let port = checked.repo.ports.iter().find(|p| p.dir == r.dir);
+            let request = port.and_then(|p| p.request.as_ref()).map(|l| &l.value);
+            let in_port = |f: &&Finding| {
+                let file = f.file.to_string_lossy();
+                file.starts_with(&format!("{}/", r.dir))
+            };
+            let findings: Vec<&Finding> = checked.findings.iter().filter(in_port).collect();
+            report::status::Row {
+                port: r.id.clone(),
+                dir: r.dir.clone(),
+                country: request.map(|q| q.country.clone()),
+                numbers: request.map_or(0, |q| q.numbers.len()),
+                stage: r.stage,
+                next_action: r.stage.next_action().to_owned(),
+                errors: findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .count(),
+                warnings: findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Warning)
+                    .count(),
+            }
+        })
+        .collect();
+    let stdout = match format {
+        StatusFormat::Table => report::status::table(&rows),
+        StatusFormat::Json => report::status::json(&rows),
+    };
+    Ok(Output {
+        stdout,
+        stderr: String::new(),
+        exit: Exit::Clean,
+    })
+}
+
+/// Runs `portflow digest`.
+pub fn digest(ports: &[String], env: &Environment) -> Result<Output, CheckError> {
+    let tree = WorkTree::discover(&env.cwd)?;
+    let checked = check_tree(&tree, &[], env.today)?;
+    for id in ports {
+        if !checked.reports.iter().any(|r| &r.id == id) {
+            return Err(CheckError::UnknownPort(id.clone()));
+        }
+    }
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    for r in &checked.reports {
+        if !ports.is_empty() && !ports.contains(&r.id) {
+            continue;
+        }
+        match &r.digest {
+            Some(d) => stdout.push_str(&format!("{} {d}\n", r.id)),
+            None => stderr.push_str(&format!(
+                "{}: no digest: its request.toml does not parse or fails its schema (run `portflow check`)\n",
+                r.id
+            )),
+        }
+    }
+    let exit = if stderr.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    };
+    Ok(Output {
+        stdout,
+        stderr,
+        exit,
     })
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::model::Date;
+
 /// Phone-number port-ins kept as files in a git repo: validate, render and track them.
 #[derive(Debug, Parser)]
 #[command(name = "portflow", version, about, long_about = None)]
@@ -11,6 +13,10 @@ pub struct Cli {
     /// Run as if started in DIR (the repo root is the nearest folder above holding porting.toml).
     #[arg(short = 'C', long = "directory", value_name = "DIR", global = true)]
     pub directory: Option<PathBuf>,
+
+    /// Today's date for rules that need it (YYYY-MM-DD), so results are reproducible.
+    #[arg(long, value_name = "YYYY-MM-DD", global = true)]
+    pub today: Option<Date>,
 
     /// When to use colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
@@ -41,6 +47,21 @@ pub enum Command {
     ///
     /// Example: `portflow check ports/2026-11-lakeside-dental --format json`
     Check(CheckArgs),
+    /// Every port: stage, country, numbers, next action and findings.
+    ///
+    /// Example: `portflow status --format json`
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+        format: StatusFormat,
+    },
+    /// Print the current LOA digest of each port (`<port> sha256:<hex>`), as a `signed` event records it.
+    ///
+    /// Example: `portflow digest 2026-11-lakeside-dental`
+    Digest {
+        /// Port ids (all ports when none).
+        ports: Vec<String>,
+    },
     /// Print a built-in JSON Schema (the authoritative copy; refresh `schemas/` from it).
     ///
     /// Example: `portflow schema request > schemas/request.schema.json`
@@ -72,6 +93,15 @@ pub struct CheckArgs {
 pub enum Format {
     /// miette's graphical report.
     Human,
+    /// One JSON document.
+    Json,
+}
+
+/// Output formats of `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// An aligned text table.
+    Table,
     /// One JSON document.
     Json,
 }

@@ -4,11 +4,14 @@
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod loa;
 pub mod model;
 pub mod repo;
 pub mod report;
+pub mod rules;
 pub mod schema;
 pub mod source;
+pub mod stage;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -53,6 +56,8 @@ pub struct Environment {
     pub width: Option<usize>,
     /// The colour choice, filled from the command line.
     pub color: ColorChoice,
+    /// Today's date (the system date in `main`, `--today` overrides it).
+    pub today: model::Date,
 }
 
 impl Environment {
@@ -64,6 +69,7 @@ impl Environment {
             no_color: true,
             width: Some(80),
             color: ColorChoice::Never,
+            today: model::Date::new(2026, 11, 25).unwrap_or_default(),
         }
     }
 
@@ -113,11 +119,18 @@ where
     };
     let mut env = env.clone();
     env.color = cli.color;
+    if let Some(today) = cli.today {
+        env.today = today;
+    }
     if let Some(dir) = &cli.directory {
         env.cwd = env.cwd.join(dir);
     }
     let result: Result<Output, miette::Report> = match &cli.command {
         Command::Check(args) => check::run(args, &env).map_err(|e| miette::miette!("{e}")),
+        Command::Status { format } => {
+            check::status(*format, &env).map_err(|e| miette::miette!("{e}"))
+        }
+        Command::Digest { ports } => check::digest(ports, &env).map_err(|e| miette::miette!("{e}")),
         Command::Schema { name } => {
             let kind = match name {
                 SchemaName::Request => SchemaKind::Request,

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         width: terminal_width(),
         color: portflow::cli::ColorChoice::Auto,
+        today: system_today(),
     };
     let output = portflow::run(std::env::args_os(), &env);
     // A closed pipe (`portflow check | head`) is not an error worth reporting.
@@ -20,4 +21,12 @@ fn main() -> ExitCode {
 
 fn terminal_width() -> Option<usize> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+}
+
+/// Today's UTC date from the system clock: the only place portflow reads the clock.
+fn system_today() -> portflow::model::Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    portflow::model::Date::from_days((secs / 86_400) as i64).unwrap_or_default()
 }

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use walkdir::WalkDir;
 
 use crate::diag::{Code, Finding};
-use crate::model::event::{Event, EventKind};
+use crate::model::event::{Event, EventBody, EventKind};
 use crate::model::policy::Policy;
 use crate::model::request::Request;
 use crate::schema::{self, SchemaKind};
@@ -37,12 +37,59 @@ pub enum RepoError {
     },
 }
 
+/// How many leading bytes of a document are read to tell its type.
+pub const PROBE_HEAD_BYTES: usize = 1024;
+
+/// What is at a document path: learnt without following links and without reading
+/// anything but the head of a regular file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// Nothing is there.
+    Missing,
+    /// The path leaves the port folder (absolute, `..`) or passes through a symbolic link.
+    Outside {
+        /// Why, for the message.
+        reason: String,
+    },
+    /// Something that is not a regular file (a folder, FIFO, socket or device); never read.
+    NotAFile {
+        /// What it is.
+        what: &'static str,
+    },
+    /// A regular file.
+    File {
+        /// Its size in bytes.
+        size: u64,
+        /// Its first bytes (at most [`PROBE_HEAD_BYTES`]).
+        head: Vec<u8>,
+    },
+}
+
 /// A set of files to check: the working tree, or (later) a git tree.
 pub trait Tree {
     /// Every file under `ports/` and the policy and schema files, repo-relative with `/`.
     fn files(&self) -> Result<Vec<String>, RepoError>;
     /// The bytes of a repo-relative file.
     fn read(&self, path: &str) -> Result<Vec<u8>, RepoError>;
+    /// What is at `rel` inside the port folder `port_dir` (both `/`-separated).
+    fn probe(&self, port_dir: &str, rel: &str) -> Probe;
+}
+
+/// Checks a document path lexically: relative, no `..`, no empty or `.` tricks.
+pub fn lexical_outside(rel: &str) -> Option<String> {
+    if rel.is_empty() {
+        return Some("the path is empty".to_owned());
+    }
+    if rel.starts_with('/') || rel.starts_with('\\') || rel.get(1..2) == Some(":") {
+        return Some("the path is absolute".to_owned());
+    }
+    if rel.contains('\\') {
+        return Some("the path uses `\\`; write folders with `/`".to_owned());
+    }
+    if rel.split('/').any(|c| c == "..") {
+        return Some("the path climbs out with `..`".to_owned());
+    }
+    None
 }
 
 /// The files of a working tree on disk.
@@ -108,6 +155,55 @@ impl Tree for WorkTree {
         let full = self.root.join(path);
         std::fs::read(&full).map_err(|source| RepoError::Io { path: full, source })
     }
+
+    fn probe(&self, port_dir: &str, rel: &str) -> Probe {
+        if let Some(reason) = lexical_outside(rel) {
+            return Probe::Outside { reason };
+        }
+        let base = self.root.join(port_dir);
+        let mut path = base.clone();
+        let parts: Vec<&str> = rel
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
+        for (i, part) in parts.iter().enumerate() {
+            path.push(part);
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(meta) => meta,
+                Err(_) => return Probe::Missing,
+            };
+            let file_type = meta.file_type();
+            if file_type.is_symlink() {
+                return Probe::Outside {
+                    reason: format!("`{}` is a symbolic link", parts[..=i].join("/")),
+                };
+            }
+            if i + 1 < parts.len() {
+                if !file_type.is_dir() {
+                    return Probe::Missing;
+                }
+                continue;
+            }
+            if file_type.is_dir() {
+                return Probe::NotAFile { what: "a folder" };
+            }
+            if !file_type.is_file() {
+                return Probe::NotAFile {
+                    what: "a special file (FIFO, socket or device)",
+                };
+            }
+            let mut head = Vec::with_capacity(PROBE_HEAD_BYTES);
+            if let Ok(file) = std::fs::File::open(&path) {
+                use std::io::Read;
+                let _ = file.take(PROBE_HEAD_BYTES as u64).read_to_end(&mut head);
+            }
+            return Probe::File {
+                size: meta.len(),
+                head,
+            };
+        }
+        Probe::NotAFile { what: "a folder" }
+    }
 }
 
 fn rel_string(path: &Path) -> String {
@@ -156,6 +252,9 @@ pub struct Port {
     pub files: Vec<String>,
     /// Whether any of the port's files failed to parse or failed its schema.
     pub invalid: bool,
+    /// What is at every document path the request and its `signed` events name, keyed by
+    /// the path as written (relative to the port folder).
+    pub probes: BTreeMap<String, Probe>,
 }
 
 impl Port {
@@ -342,6 +441,29 @@ impl Repo {
                 _ => others.push(file),
             }
         }
+        let mut probes = BTreeMap::new();
+        let mut paths: Vec<&str> = Vec::new();
+        if let Some(req) = &request {
+            paths.extend(req.value.documents.iter().map(|d| d.path.as_str()));
+        }
+        for ev in &events {
+            if let Some(Loaded {
+                value:
+                    Event {
+                        body: EventBody::Signed { document, .. },
+                        ..
+                    },
+                ..
+            }) = &ev.loaded
+            {
+                paths.push(document.as_str());
+            }
+        }
+        for path in paths {
+            probes
+                .entry(path.to_owned())
+                .or_insert_with(|| tree.probe(dir, path));
+        }
         Ok(Port {
             id: id.to_owned(),
             dir: dir.to_owned(),
@@ -349,6 +471,7 @@ impl Repo {
             events,
             files: others,
             invalid,
+            probes,
         })
     }
 

@@ -48,6 +48,17 @@ pub struct Date {
     day: u8,
 }
 
+impl Default for Date {
+    /// 1970-01-01, the epoch of [`Date::days_since_epoch`].
+    fn default() -> Date {
+        Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        }
+    }
+}
+
 /// Days from 0000-03-01 to 1970-01-01 in the proleptic Gregorian calendar.
 const EPOCH_SHIFT: i64 = 719_468;
 /// Days in one 400-year Gregorian cycle.

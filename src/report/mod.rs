@@ -2,6 +2,7 @@
 
 pub mod human;
 pub mod json;
+pub mod status;
 
 use std::collections::BTreeMap;
 

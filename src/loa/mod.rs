@@ -1,0 +1,3 @@
+//! The Letter of Authorization: its data and digest.
+
+pub mod digest;

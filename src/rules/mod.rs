@@ -1,0 +1,240 @@
+//! Semantic rules over validated ports, one module per concern; rules never do I/O.
+//!
+//! Per port: request rules (numbers, LOA, country, secrets, document files) decide whether
+//! the LOA is complete; with the LOA digest and the events that gives the stage (a pure
+//! fold); then the rules that depend on the stage (event order, staleness at submission,
+//! routing, fees); last the rules across ports (a number in two open ports).
+
+pub mod country;
+pub mod documents;
+pub mod events;
+pub mod loa;
+pub mod numbers;
+pub mod routing;
+pub mod secrets;
+
+use std::collections::BTreeSet;
+
+use crate::diag::{Code, Finding, Severity};
+use crate::loa::digest::{self, LoaData};
+use crate::model::Date;
+use crate::model::event::Event;
+use crate::model::policy::Policy;
+use crate::model::request::Request;
+use crate::repo::{EventFile, Port, Repo};
+use crate::source::Document;
+use crate::stage::{self, Facts, Fold, Stage, Step};
+
+/// What every rule may consult besides the port: the policy and today's date.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The validated porting.toml.
+    pub policy: &'a Policy,
+    /// Today (from `--today`, else the system date); only rules that say so use it.
+    pub today: Date,
+}
+
+/// A valid event of a port, not voided.
+#[derive(Debug, Clone, Copy)]
+pub struct EventRef<'a> {
+    /// The file.
+    pub file: &'a EventFile,
+    /// Its NNN.
+    pub number: u32,
+    /// The event.
+    pub event: &'a Event,
+    /// Its parsed document, for spans.
+    pub doc: &'a Document,
+}
+
+impl EventRef<'_> {
+    /// Repo-relative path of the event file.
+    pub fn path(&self) -> &str {
+        &self.file.path
+    }
+}
+
+/// A port whose request is valid, as rules see it.
+#[derive(Debug, Clone)]
+pub struct PortView<'a> {
+    /// The port's files.
+    pub port: &'a Port,
+    /// The validated request.
+    pub request: &'a Request,
+    /// The request document, for spans (`doc.span("/numbers/0/number")`).
+    pub doc: &'a Document,
+    /// Valid events, voided ones removed, in NNN order.
+    pub events: Vec<EventRef<'a>>,
+}
+
+impl PortView<'_> {
+    /// Repo-relative path of request.toml.
+    pub fn path(&self) -> String {
+        self.port.request_path()
+    }
+
+    /// A finding on request.toml at the value a JSON pointer names.
+    pub fn at(&self, code: Code, pointer: &str, message: impl Into<String>) -> Finding {
+        Finding::new(code, self.path(), self.doc.span(pointer), message)
+    }
+
+    /// A finding on request.toml at the `[table]` a pointer names (for missing keys).
+    pub fn at_table(&self, code: Code, pointer: &str, message: impl Into<String>) -> Finding {
+        Finding::new(code, self.path(), self.doc.table_span(pointer), message)
+    }
+}
+
+/// Where a port stands, for rules that depend on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The stage now.
+    pub stage: Stage,
+    /// The `on` date of the latest `submitted` event, if any.
+    pub submitted_on: Option<Date>,
+}
+
+impl Progress {
+    /// Whether the port has been submitted (checks "at submission" apply).
+    pub fn submitted(&self) -> bool {
+        self.submitted_on.is_some()
+    }
+
+    /// The date ages are measured at: the submission, else today (and then only warnings).
+    pub fn as_of(&self, today: Date) -> (Date, Severity) {
+        match self.submitted_on {
+            Some(on) => (on, Severity::Error),
+            None => (today, Severity::Warning),
+        }
+    }
+}
+
+/// The outcome of checking one port.
+#[derive(Debug, Clone)]
+pub struct PortReport {
+    /// The port id.
+    pub id: String,
+    /// Repo-relative folder.
+    pub dir: String,
+    /// The stage.
+    pub stage: Stage,
+    /// The current LOA digest, when the request is valid.
+    pub digest: Option<String>,
+    /// The fold, when the request is valid.
+    pub fold: Option<Fold>,
+}
+
+/// Codes whose errors mean the LOA data is incomplete (the `draft` stage).
+pub fn blocks_loa(code: Code) -> bool {
+    let name = code.as_str();
+    name.starts_with("loa::")
+        || name.starts_with("number::")
+        || matches!(code, Code::CountryIneligible | Code::SecretPlaintext)
+}
+
+/// Runs every rule on every port. Returns the findings and one report per port.
+pub fn check(repo: &Repo, today: Date) -> (Vec<Finding>, Vec<PortReport>) {
+    let mut findings = Vec::new();
+    let mut reports = Vec::new();
+    let Some(policy) = repo.policy.as_ref().map(|p| &p.value) else {
+        // Without a valid policy no semantic rule can run; the policy's findings say why.
+        for port in &repo.ports {
+            reports.push(PortReport {
+                id: port.id.clone(),
+                dir: port.dir.clone(),
+                stage: Stage::Invalid,
+                digest: None,
+                fold: None,
+            });
+        }
+        return (findings, reports);
+    };
+    let ctx = Ctx { policy, today };
+    let mut open_views = Vec::new();
+    for port in &repo.ports {
+        findings.extend(events::check_names(port));
+        let Some(request) = &port.request else {
+            reports.push(PortReport {
+                id: port.id.clone(),
+                dir: port.dir.clone(),
+                stage: Stage::Invalid,
+                digest: None,
+                fold: None,
+            });
+            continue;
+        };
+        let (events, void_findings) = events::resolve_voids(port);
+        findings.extend(void_findings);
+        let view = PortView {
+            port,
+            request: &request.value,
+            doc: &request.doc,
+            events,
+        };
+        let (report, port_findings) = check_port(&ctx, &view);
+        findings.extend(port_findings);
+        if !report.stage.is_terminal() {
+            open_views.push((view, report.stage));
+        }
+        reports.push(report);
+    }
+    numbers::check_across(&open_views, &mut findings);
+    (findings, reports)
+}
+
+/// Checks one port with a valid request; returns its report and findings.
+pub fn check_port(ctx: &Ctx<'_>, view: &PortView<'_>) -> (PortReport, Vec<Finding>) {
+    let mut out = Vec::new();
+    numbers::check(ctx, view, &mut out);
+    loa::check(ctx, view, &mut out);
+    country::check(ctx, view, &mut out);
+    secrets::check(ctx, view, &mut out);
+    documents::check_files(ctx, view, &mut out);
+    let loa_complete = !out
+        .iter()
+        .any(|f| f.severity == Severity::Error && blocks_loa(f.code))
+        && !country::fields_missing(ctx, view);
+    let data = LoaData::new(ctx.policy, &view.port.id, view.request);
+    let digest = digest::digest(&data);
+    let invalid = view.port.invalid;
+    let facts = Facts {
+        invalid,
+        loa_complete,
+        documents_complete: documents::complete(ctx, view),
+        digest: digest.clone(),
+        numbers: view
+            .request
+            .numbers
+            .iter()
+            .map(|n| n.number.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    };
+    let steps: Vec<Step<'_>> = view
+        .events
+        .iter()
+        .map(|e| Step {
+            number: e.number,
+            event: e.event,
+        })
+        .collect();
+    let fold = stage::fold(&facts, &steps);
+    let progress = Progress {
+        stage: fold.stage,
+        submitted_on: fold.last_submission.map(|i| steps[i].event.on),
+    };
+    if !invalid {
+        events::check(ctx, view, &fold, &digest, &mut out);
+        documents::check_progress(ctx, view, &progress, &mut out);
+        country::check_progress(ctx, view, &progress, &mut out);
+        routing::check(ctx, view, &progress, &mut out);
+    }
+    let report = PortReport {
+        id: view.port.id.clone(),
+        dir: view.port.dir.clone(),
+        stage: fold.stage,
+        digest: Some(digest),
+        fold: Some(fold),
+    };
+    (report, out)
+}
