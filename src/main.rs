@@ -19,8 +19,12 @@ fn main() -> ExitCode {
     ExitCode::from(output.exit as u8)
 }
 
+/// The width to wrap human output at: `COLUMNS` when set, else the terminal's.
 fn terminal_width() -> Option<usize> {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
 }
 
 /// Today's UTC date from the system clock: the only place portflow reads the clock.

@@ -223,9 +223,13 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
                     Stage::Submitted | Stage::Scheduled => Illegal(format!(
                         "the port is already {current}; record the carrier's answer first"
                     )),
-                    // Before the first submission only the latest one is judged on today's
-                    // files; earlier ones were followed by carrier events and stand.
-                    _ if !is_last && signed_any => Legal,
+                    // Only a submission the carrier has not answered is judged on today's
+                    // files; an answered one stood when it was made.
+                    _ if (!is_last || last_submission_answered) && signed_any => Legal,
+                    Stage::AwaitingSignature if signed_any => StaleSignature(
+                        "no signature covers the current LOA data: it changed after signing"
+                            .to_owned(),
+                    ),
                     other => Illegal(format!(
                         "a port is submitted only from `ready`, and this one is {other}"
                     )),
@@ -325,3 +329,329 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
 }
 
 use Verdict::{Illegal, Legal, StaleSignature, Unusual};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Date;
+    use crate::model::event::{RejectReason, SignMethod};
+
+    const DIGEST: &str = "sha256:aaaa";
+
+    fn facts() -> Facts {
+        Facts {
+            invalid: false,
+            loa_complete: true,
+            documents_complete: true,
+            digest: DIGEST.to_owned(),
+            numbers: vec!["+12065550143".to_owned(), "+12065550144".to_owned()],
+        }
+    }
+
+    fn ev(body: EventBody) -> Event {
+        Event {
+            on: Date::new(2026, 11, 20).unwrap(),
+            by: "ops@example.com".to_owned(),
+            note: None,
+            body,
+        }
+    }
+
+    fn signed(digest: &str) -> Event {
+        ev(EventBody::Signed {
+            signer: "Maria Lopez".to_owned(),
+            method: SignMethod::ESign,
+            document: "documents/loa.pdf".to_owned(),
+            loa_digest: digest.to_owned(),
+        })
+    }
+
+    fn submitted() -> Event {
+        ev(EventBody::Submitted {
+            carrier: "Partner Carrier".to_owned(),
+            carrier_order_id: None,
+            requested_foc: Date::new(2026, 12, 15).unwrap(),
+        })
+    }
+
+    fn rejected() -> Event {
+        ev(EventBody::Rejected {
+            reasons: vec![RejectReason {
+                code: "btn-mismatch".to_owned(),
+                detail: "BTN does not match".to_owned(),
+                numbers: None,
+            }],
+            instructions: "send a recent bill".to_owned(),
+        })
+    }
+
+    fn scheduled() -> Event {
+        ev(EventBody::Scheduled {
+            foc: Date::new(2026, 12, 15).unwrap(),
+            foc_time: None,
+            foc_timezone: None,
+            carrier_order_id: None,
+            numbers: None,
+        })
+    }
+
+    fn completed(numbers: Option<Vec<&str>>) -> Event {
+        ev(EventBody::Completed {
+            numbers: numbers.map(|n| n.into_iter().map(str::to_owned).collect()),
+        })
+    }
+
+    fn cancelled() -> Event {
+        ev(EventBody::Cancelled {
+            reason: "customer withdrew".to_owned(),
+        })
+    }
+
+    fn run(facts: &Facts, events: &[Event]) -> Fold {
+        let steps: Vec<Step<'_>> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Step {
+                number: i as u32 + 1,
+                event: e,
+            })
+            .collect();
+        fold(facts, &steps)
+    }
+
+    fn all_legal(fold: &Fold) -> bool {
+        fold.verdicts.iter().all(|v| *v == Verdict::Legal)
+    }
+
+    #[test]
+    fn invalid_when_a_file_fails_its_schema() {
+        let f = Facts {
+            invalid: true,
+            ..facts()
+        };
+        assert_eq!(
+            run(&f, &[signed(DIGEST), submitted()]).stage,
+            Stage::Invalid
+        );
+    }
+
+    #[test]
+    fn draft_when_loa_incomplete() {
+        let f = Facts {
+            loa_complete: false,
+            ..facts()
+        };
+        assert_eq!(run(&f, &[]).stage, Stage::Draft);
+        // A signature does not make an incomplete LOA signable.
+        assert_eq!(run(&f, &[signed(DIGEST)]).stage, Stage::Draft);
+    }
+
+    #[test]
+    fn awaiting_signature_until_the_current_loa_is_signed() {
+        assert_eq!(run(&facts(), &[]).stage, Stage::AwaitingSignature);
+        assert_eq!(
+            run(&facts(), &[signed("sha256:old")]).stage,
+            Stage::AwaitingSignature
+        );
+        assert!(!run(&facts(), &[signed("sha256:old")]).signed_current);
+    }
+
+    #[test]
+    fn awaiting_documents_when_signed_without_proof() {
+        let f = Facts {
+            documents_complete: false,
+            ..facts()
+        };
+        assert_eq!(run(&f, &[signed(DIGEST)]).stage, Stage::AwaitingDocuments);
+    }
+
+    #[test]
+    fn ready_when_signed_with_documents() {
+        assert_eq!(run(&facts(), &[signed(DIGEST)]).stage, Stage::Ready);
+        // A later stale signature does not undo a current one.
+        assert_eq!(
+            run(&facts(), &[signed(DIGEST), signed("sha256:old")]).stage,
+            Stage::Ready
+        );
+    }
+
+    #[test]
+    fn lifecycle_stages_follow_the_last_lifecycle_event() {
+        let f = facts();
+        let fold = run(&f, &[signed(DIGEST), submitted()]);
+        assert_eq!(fold.stage, Stage::Submitted);
+        assert!(all_legal(&fold));
+        assert_eq!(
+            run(&f, &[signed(DIGEST), submitted(), rejected()]).stage,
+            Stage::Rejected
+        );
+        let fold = run(&f, &[signed(DIGEST), submitted(), scheduled()]);
+        assert_eq!(fold.stage, Stage::Scheduled);
+        assert!(all_legal(&fold));
+        let fold = run(
+            &f,
+            &[signed(DIGEST), submitted(), scheduled(), completed(None)],
+        );
+        assert_eq!(fold.stage, Stage::Completed);
+        assert!(all_legal(&fold));
+        assert_eq!(run(&f, &[cancelled()]).stage, Stage::Cancelled);
+        assert_eq!(
+            run(&f, &[signed(DIGEST), submitted(), cancelled()]).stage,
+            Stage::Cancelled
+        );
+    }
+
+    #[test]
+    fn resubmission_after_rejection_with_a_new_signature() {
+        let f = facts();
+        let events = [
+            signed("sha256:old"),
+            submitted(),
+            rejected(),
+            signed(DIGEST),
+            submitted(),
+            scheduled(),
+            scheduled(),
+            completed(None),
+        ];
+        let fold = run(&f, &events);
+        assert!(all_legal(&fold), "{:?}", fold.verdicts);
+        assert_eq!(fold.stage, Stage::Completed);
+        assert_eq!(fold.last_submission, Some(4));
+    }
+
+    #[test]
+    fn rejected_port_may_edit_its_loa_before_resubmitting() {
+        // The signature of the first submission no longer covers the edited LOA: no finding.
+        let fold = run(&facts(), &[signed("sha256:old"), submitted(), rejected()]);
+        assert!(all_legal(&fold), "{:?}", fold.verdicts);
+        assert_eq!(fold.stage, Stage::Rejected);
+    }
+
+    #[test]
+    fn submission_with_a_stale_signature() {
+        let fold = run(&facts(), &[signed("sha256:old"), submitted()]);
+        assert!(
+            matches!(fold.verdicts[1], Verdict::StaleSignature(_)),
+            "{:?}",
+            fold.verdicts
+        );
+        assert_eq!(fold.stage, Stage::Submitted);
+        // Resubmitting after a rejection without signing the edited LOA again.
+        let fold = run(
+            &facts(),
+            &[signed("sha256:old"), submitted(), rejected(), submitted()],
+        );
+        assert!(
+            matches!(fold.verdicts[3], Verdict::StaleSignature(_)),
+            "{:?}",
+            fold.verdicts
+        );
+        assert_eq!(fold.stage, Stage::Submitted);
+    }
+
+    #[test]
+    fn illegal_orders() {
+        let f = facts();
+        // Submitted from draft, awaiting-signature, awaiting-documents.
+        let draft = Facts {
+            loa_complete: false,
+            ..facts()
+        };
+        assert!(matches!(
+            run(&draft, &[submitted()]).verdicts[0],
+            Verdict::Illegal(_)
+        ));
+        assert!(matches!(
+            run(&f, &[submitted()]).verdicts[0],
+            Verdict::Illegal(_)
+        ));
+        let no_docs = Facts {
+            documents_complete: false,
+            ..facts()
+        };
+        assert!(matches!(
+            run(&no_docs, &[signed(DIGEST), submitted()]).verdicts[1],
+            Verdict::Illegal(_)
+        ));
+        // Submitting twice without a carrier answer.
+        assert!(matches!(
+            run(&f, &[signed(DIGEST), submitted(), submitted()]).verdicts[2],
+            Verdict::Illegal(_)
+        ));
+        // Carrier events before any submission.
+        for e in [rejected(), scheduled(), completed(None)] {
+            let fold = run(&f, &[signed(DIGEST), e]);
+            assert!(
+                matches!(fold.verdicts[1], Verdict::Illegal(_)),
+                "{:?}",
+                fold.verdicts
+            );
+            assert_eq!(fold.stage, Stage::Ready);
+        }
+        // Anything after a terminal event.
+        for e in [
+            signed(DIGEST),
+            submitted(),
+            rejected(),
+            scheduled(),
+            completed(None),
+            cancelled(),
+        ] {
+            let fold = run(&f, &[cancelled(), e]);
+            assert!(matches!(fold.verdicts[1], Verdict::Illegal(_)));
+            assert_eq!(fold.stage, Stage::Cancelled);
+        }
+        let fold = run(
+            &f,
+            &[
+                signed(DIGEST),
+                submitted(),
+                scheduled(),
+                completed(None),
+                rejected(),
+            ],
+        );
+        assert!(matches!(fold.verdicts[4], Verdict::Illegal(_)));
+        assert_eq!(fold.stage, Stage::Completed);
+    }
+
+    #[test]
+    fn unusual_carrier_orders_warn() {
+        let f = facts();
+        let fold = run(&f, &[signed(DIGEST), submitted(), rejected(), scheduled()]);
+        assert!(matches!(fold.verdicts[3], Verdict::Unusual(_)));
+        assert_eq!(fold.stage, Stage::Scheduled);
+        let fold = run(&f, &[signed(DIGEST), submitted(), completed(None)]);
+        assert!(matches!(fold.verdicts[2], Verdict::Unusual(_)));
+        assert_eq!(fold.stage, Stage::Completed);
+        let fold = run(&f, &[signed(DIGEST), submitted(), rejected(), rejected()]);
+        assert!(matches!(fold.verdicts[3], Verdict::Unusual(_)));
+    }
+
+    #[test]
+    fn partial_completion_keeps_the_port_scheduled() {
+        let f = facts();
+        let fold = run(
+            &f,
+            &[
+                signed(DIGEST),
+                submitted(),
+                scheduled(),
+                completed(Some(vec!["+12065550143"])),
+            ],
+        );
+        assert_eq!(fold.stage, Stage::Scheduled);
+        let fold = run(
+            &f,
+            &[
+                signed(DIGEST),
+                submitted(),
+                scheduled(),
+                completed(Some(vec!["+12065550143"])),
+                completed(Some(vec!["+12065550144"])),
+            ],
+        );
+        assert_eq!(fold.stage, Stage::Completed);
+    }
+}

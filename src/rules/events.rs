@@ -1,26 +1,437 @@
 //! Event rules: names and numbering, voids, order, dates, signers, carriers and reasons.
 
-use crate::diag::Finding;
-use crate::repo::Port;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diag::{Code, Finding};
+use crate::model::Date;
+use crate::model::event::EventBody;
+use crate::model::policy::CarrierKind;
+use crate::repo::{EventFile, Port};
 use crate::rules::{Ctx, EventRef, PortView};
-use crate::stage::Fold;
+use crate::stage::{Fold, Verdict};
+
+/// Rejection reason codes from industry practice (SPEC §4).
+pub const REASON_CODES: &[&str] = &[
+    "account-number-mismatch",
+    "account-number-required",
+    "authorized-person-mismatch",
+    "btn-mismatch",
+    "name-mismatch",
+    "address-mismatch",
+    "postal-code-mismatch",
+    "pin-invalid",
+    "pin-expired",
+    "number-not-portable",
+    "number-not-on-account",
+    "rate-center-not-portable",
+    "pending-order",
+    "port-type-incorrect",
+    "split-required",
+    "number-inactive",
+    "special-feature",
+    "carrier-freeze",
+    "customer-retained",
+    "loa-illegible",
+    "loa-missing",
+    "foc-rejected",
+    "foc-expired",
+    "losing-carrier-unresponsive",
+    "other",
+];
+
+fn event_finding(
+    file: &EventFile,
+    pointer: &str,
+    code: Code,
+    message: impl Into<String>,
+) -> Finding {
+    let span = file.loaded.as_ref().map_or(0..0, |l| l.doc.span(pointer));
+    Finding::new(code, file.path.clone(), span, message)
+}
 
 /// `event::bad-name` and `event::sequence`: they run on every port, even an invalid one.
-pub fn check_names(_port: &Port) -> Vec<Finding> {
-    Vec::new()
+pub fn check_names(port: &Port) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let events_dir = format!("{}/events/", port.dir);
+    for other in port.files.iter().filter(|f| f.starts_with(&events_dir)) {
+        out.push(
+            Finding::new(
+                Code::EventBadName,
+                other.clone(),
+                0..0,
+                format!(
+                    "`{}` is not an event file",
+                    other.strip_prefix(&events_dir).unwrap_or(other)
+                ),
+            )
+            .help("events/ holds only `NNN-<kind>.toml` files; move anything else to documents/ or out of the port"),
+        );
+    }
+    let mut by_number: BTreeMap<u32, Vec<&EventFile>> = BTreeMap::new();
+    for file in &port.events {
+        match (file.number, file.name_kind) {
+            (Some(n), Some(kind)) => {
+                by_number.entry(n).or_default().push(file);
+                if let Some(loaded) = &file.loaded {
+                    let actual = loaded.value.kind();
+                    if actual != kind {
+                        out.push(
+                            event_finding(
+                                file,
+                                "/kind",
+                                Code::EventBadName,
+                                format!("the file is named for a `{kind}` event but holds `kind = \"{actual}\"`"),
+                            )
+                            .label("does not match the file name")
+                            .help(format!(
+                                "rename the file to `{:03}-{actual}.toml`, or fix `kind`",
+                                n
+                            )),
+                        );
+                    }
+                }
+            }
+            _ => out.push(
+                Finding::new(
+                    Code::EventBadName,
+                    file.path.clone(),
+                    0..0,
+                    format!("`{}` is not named `NNN-<kind>.toml`", file.name),
+                )
+                .help("name events with a three-digit number and their kind, e.g. `003-rejected.toml` (kinds: signed, submitted, rejected, scheduled, completed, cancelled, void)"),
+            ),
+        }
+    }
+    let mut expected = 1;
+    for (&n, files) in &by_number {
+        if n != expected {
+            let first = files[0];
+            let message = if n < expected {
+                format!("event numbering starts at 001, not {n:03}")
+            } else if expected + 1 == n {
+                format!("event {expected:03} is missing: the numbering jumps to {n:03}")
+            } else {
+                format!(
+                    "events {expected:03} to {:03} are missing: the numbering jumps to {n:03}",
+                    n - 1
+                )
+            };
+            out.push(
+                Finding::new(Code::EventSequence, first.path.clone(), 0..0, message)
+                    .help("events are numbered 001, 002, … without gaps: renumber this file (never rewrite a merged event's content)"),
+            );
+        }
+        for dup in files.iter().skip(1) {
+            out.push(
+                Finding::new(
+                    Code::EventSequence,
+                    dup.path.clone(),
+                    0..0,
+                    format!("event number {n:03} is used twice"),
+                )
+                .related(files[0].path.clone(), 0..0, "also numbered here")
+                .help("two changes added the same number (e.g. two PRs merged at once): renumber the later file, byte-identical, to the next free number"),
+            );
+        }
+        expected = n + 1;
+    }
+    out
 }
 
 /// The valid events that are not voided, in NNN order, and findings about the voids.
-pub fn resolve_voids(_port: &Port) -> (Vec<EventRef<'_>>, Vec<Finding>) {
-    (Vec::new(), Vec::new())
+pub fn resolve_voids(port: &Port) -> (Vec<EventRef<'_>>, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut valid: Vec<EventRef<'_>> = port
+        .events
+        .iter()
+        .filter_map(|file| {
+            let loaded = file.loaded.as_ref()?;
+            Some(EventRef {
+                file,
+                number: file.number?,
+                event: &loaded.value,
+                doc: &loaded.doc,
+            })
+        })
+        .collect();
+    valid.sort_by(|a, b| (a.number, &a.file.name).cmp(&(b.number, &b.file.name)));
+    let numbers: BTreeSet<u32> = port.events.iter().filter_map(|e| e.number).collect();
+    let mut voided: BTreeMap<u32, &EventFile> = BTreeMap::new();
+    for ev in &valid {
+        let EventBody::Void { voids, .. } = &ev.event.body else {
+            continue;
+        };
+        let target: Option<u32> = voids.parse().ok();
+        let problem = match target {
+            None => Some(format!("`{voids}` is not an event number")),
+            Some(t) if t >= ev.number => Some(format!(
+                "a void may only cancel an earlier event, and {t:03} is not before {:03}",
+                ev.number
+            )),
+            Some(t) if !numbers.contains(&t) => Some(format!("there is no event {t:03} to void")),
+            Some(t)
+                if valid
+                    .iter()
+                    .any(|o| o.number == t && matches!(o.event.body, EventBody::Void { .. })) =>
+            {
+                Some(format!(
+                    "event {t:03} is itself a void; voids cannot be voided"
+                ))
+            }
+            Some(t) => match voided.get(&t) {
+                Some(first) => Some(format!(
+                    "event {t:03} is already voided by `{}`",
+                    first.name
+                )),
+                None => {
+                    voided.insert(t, ev.file);
+                    None
+                }
+            },
+        };
+        if let Some(message) = problem {
+            findings.push(
+                Finding::new(Code::EventIllegal, ev.path(), ev.doc.span("/voids"), message)
+                    .label("nothing valid to void")
+                    .help("set `voids` to the three-digit number of the earlier event that was recorded in error"),
+            );
+        }
+    }
+    valid.retain(|ev| !voided.contains_key(&ev.number));
+    (valid, findings)
+}
+
+/// Normalizes a person's name for comparison: NFC, case, and whitespace.
+fn person_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfc()
+        .collect::<String>()
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether a date is a weekend day or a holiday of the country.
+fn is_non_business(ctx: &Ctx<'_>, country: &str, date: Date) -> Option<&'static str> {
+    if date.is_weekend() {
+        Some("a weekend")
+    } else if ctx.policy.holidays_of(country).contains(&date) {
+        Some("a holiday in porting.toml")
+    } else {
+        None
+    }
+}
+
+/// The first date at least `lead` business days after `from`.
+pub fn earliest_foc(ctx: &Ctx<'_>, country: &str, from: Date, lead: u32) -> Date {
+    let mut date = from;
+    let mut counted = 0;
+    while counted < lead {
+        match date.add_days(1) {
+            Some(next) => date = next,
+            None => break,
+        }
+        if is_non_business(ctx, country, date).is_none() {
+            counted += 1;
+        }
+    }
+    date
 }
 
 /// The rules on events of a port with a valid request.
 pub fn check(
-    _ctx: &Ctx<'_>,
-    _view: &PortView<'_>,
-    _fold: &Fold,
-    _digest: &str,
-    _out: &mut Vec<Finding>,
+    ctx: &Ctx<'_>,
+    view: &PortView<'_>,
+    fold: &Fold,
+    digest: &str,
+    out: &mut Vec<Finding>,
 ) {
+    let country = view.request.country.as_str();
+    let mut previous: Option<(Date, &EventRef<'_>)> = None;
+    for (i, ev) in view.events.iter().enumerate() {
+        let path = ev.path();
+        // Order in the lifecycle.
+        match fold.verdicts.get(i) {
+            Some(Verdict::Illegal(why)) => out.push(
+                Finding::new(
+                    Code::EventIllegal,
+                    path,
+                    ev.doc.span("/kind"),
+                    format!("a `{}` event is not allowed here: {why}", ev.event.kind()),
+                )
+                .label(format!("the port was {}", fold.before.get(i).map_or("?", |s| s.as_str())))
+                .help("record events in lifecycle order (see `portflow status`); if this one was typed in error, add a `void` event for it"),
+            ),
+            Some(Verdict::Unusual(why)) => out.push(
+                Finding::new(
+                    Code::EventUnusualOrder,
+                    path,
+                    ev.doc.span("/kind"),
+                    format!("unusual order: {why}"),
+                )
+                .label("carrier event out of the usual order")
+                .help("carrier events are facts, so this is allowed; check the dates and whether an event is missing"),
+            ),
+            Some(Verdict::StaleSignature(why)) => out.push(
+                Finding::new(
+                    Code::EventStaleSignature,
+                    path,
+                    ev.doc.span("/kind"),
+                    format!("this submission is not covered by a current signature: {why}"),
+                )
+                .label("stale signature")
+                .help(format!(
+                    "have the customer sign the current LOA and record it (`loa_digest = \"{digest}\"`) before submitting"
+                )),
+            ),
+            _ => {}
+        }
+        // Dates.
+        let on = ev.event.on;
+        if on > ctx.today {
+            out.push(
+                Finding::new(
+                    Code::EventDate,
+                    path,
+                    ev.doc.span("/on"),
+                    format!("`{on}` is in the future (today is {})", ctx.today),
+                )
+                .label("in the future")
+                .help("record events when they have happened, with the date they happened"),
+            );
+        }
+        if let Some((prev_on, prev)) = previous {
+            if on < prev_on {
+                out.push(
+                    Finding::new(
+                        Code::EventDate,
+                        path,
+                        ev.doc.span("/on"),
+                        format!("`{on}` is before the previous event's date `{prev_on}`"),
+                    )
+                    .label("earlier than the event before it")
+                    .related(prev.path().to_owned(), prev.doc.span("/on"), "the previous event")
+                    .help("events are recorded in the order they happened: fix the date or the numbering"),
+                );
+            }
+        }
+        previous = Some((on, ev));
+        // Kind-specific fields.
+        match &ev.event.body {
+            EventBody::Signed { signer, .. } => {
+                let expected = view
+                    .request
+                    .end_user
+                    .as_ref()
+                    .and_then(|u| u.authorized_person.as_deref());
+                if let Some(expected) = expected {
+                    if person_key(signer) != person_key(expected) {
+                        out.push(
+                            Finding::new(
+                                Code::EventSignerMismatch,
+                                path,
+                                ev.doc.span("/signer"),
+                                format!("the LOA was signed by `{signer}`, not by the authorized person `{expected}`"),
+                            )
+                            .label("not the authorized person")
+                            .related(view.path(), view.doc.span("/end_user/authorized_person"), "the authorized person")
+                            .help("the LOA must be signed by the end user's authorized person: have them sign, or correct `authorized_person` and sign again"),
+                        );
+                    }
+                }
+            }
+            EventBody::Submitted {
+                carrier,
+                requested_foc,
+                ..
+            } => {
+                let partner = ctx.policy.carriers.get(carrier);
+                if partner.is_none_or(|c| c.kind != CarrierKind::Partner) {
+                    let partners: Vec<String> = ctx
+                        .policy
+                        .carriers
+                        .iter()
+                        .filter(|(_, c)| c.kind == CarrierKind::Partner)
+                        .map(|(n, _)| format!("`{n}`"))
+                        .collect();
+                    let why = if partner.is_some() {
+                        "is not a partner"
+                    } else {
+                        "is not in porting.toml"
+                    };
+                    out.push(
+                        Finding::new(
+                            Code::EventUnknownCarrier,
+                            path,
+                            ev.doc.span("/carrier"),
+                            format!("carrier `{carrier}` {why}"),
+                        )
+                        .label("not a partner carrier")
+                        .help(format!(
+                            "submit to a partner from porting.toml `[carriers]`: {}",
+                            partners.join(", ")
+                        )),
+                    );
+                }
+                foc_day(ctx, country, ev, "/requested_foc", *requested_foc, out);
+                let lead = ctx
+                    .policy
+                    .country(country)
+                    .and_then(|c| c.min_lead_business_days)
+                    .unwrap_or(0);
+                let earliest = earliest_foc(ctx, country, on, lead);
+                if *requested_foc < earliest {
+                    out.push(
+                        Finding::new(
+                            Code::EventFocDate,
+                            path,
+                            ev.doc.span("/requested_foc"),
+                            format!("`{requested_foc}` is inside the lead time: {country} needs {lead} business days, so the earliest FOC is {earliest}"),
+                        )
+                        .label("too soon")
+                        .help(format!("request an FOC on or after {earliest}")),
+                    );
+                }
+            }
+            EventBody::Rejected { reasons, .. } => {
+                for (j, reason) in reasons.iter().enumerate() {
+                    if !REASON_CODES.contains(&reason.code.as_str()) {
+                        let pointer = format!("/reasons/{j}/code");
+                        let near = REASON_CODES
+                            .iter()
+                            .map(|c| (strsim::jaro_winkler(c, &reason.code), c))
+                            .filter(|(s, _)| *s > 0.85)
+                            .max_by(|a, b| a.0.total_cmp(&b.0))
+                            .map(|(_, c)| format!("did you mean `{c}`? "))
+                            .unwrap_or_default();
+                        out.push(
+                            Finding::new(Code::EventUnknownReason, path, ev.doc.span(&pointer), format!("`{}` is not a known rejection reason", reason.code))
+                                .label("unknown reason code")
+                                .help(format!("{near}use a code from docs/rules.md#event-unknown-reason, or `other` with the carrier's words in `detail`")),
+                        );
+                    }
+                }
+            }
+            EventBody::Scheduled { foc, .. } => foc_day(ctx, country, ev, "/foc", *foc, out),
+            _ => {}
+        }
+    }
+}
+
+fn foc_day(
+    ctx: &Ctx<'_>,
+    country: &str,
+    ev: &EventRef<'_>,
+    pointer: &str,
+    date: Date,
+    out: &mut Vec<Finding>,
+) {
+    if let Some(what) = is_non_business(ctx, country, date) {
+        out.push(
+            Finding::new(Code::EventFocDate, ev.path(), ev.doc.span(pointer), format!("`{date}` is {what}"))
+                .label("not a business day")
+                .help("ports happen on business days: use a weekday that is not a holiday (porting.toml `[holidays]`)"),
+        );
+    }
 }
