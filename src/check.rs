@@ -49,6 +49,7 @@ pub fn check_tree(tree: &WorkTree, scope: &[String], today: Date) -> Result<Chec
                 .any(|s| s.is_empty() || file == s || file.starts_with(&format!("{s}/")))
     };
     findings.retain(|f| in_scope(&f.file.to_string_lossy()));
+    redact(&mut findings, &repo);
     diag::sort(&mut findings);
     let ports = repo
         .ports
@@ -69,6 +70,37 @@ pub fn check_tree(tree: &WorkTree, scope: &[String], today: Date) -> Result<Chec
         ports,
         reports,
     })
+}
+
+/// Defence in depth: no message, label or help may quote a secret value of any file.
+fn redact(findings: &mut [Finding], repo: &Repo) {
+    let secrets: Vec<&str> = repo
+        .sources
+        .values()
+        .flat_map(|file| {
+            file.secret_spans
+                .iter()
+                .filter_map(|s| file.text.get(s.clone()))
+        })
+        .flat_map(|value| value.split(['\n', '\r']))
+        .map(str::trim)
+        .filter(|v| v.len() >= 2)
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    let mask = |text: &mut String| {
+        for secret in &secrets {
+            if text.contains(secret) {
+                *text = text.replace(secret, &"*".repeat(secret.chars().count()));
+            }
+        }
+    };
+    for f in findings {
+        mask(&mut f.message);
+        mask(&mut f.label);
+        mask(&mut f.help);
+    }
 }
 
 fn scope_of(root: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Vec<String>, CheckError> {

@@ -493,7 +493,10 @@ impl Repo {
             return None;
         }
         let doc = match Document::parse(file) {
-            Ok(doc) => doc,
+            Ok(doc) => {
+                self.sources.insert(path.to_owned(), doc.file.clone());
+                doc
+            }
             Err(finding) => {
                 self.findings.push(*finding);
                 return None;

@@ -17,6 +17,8 @@ pub struct SourceFile {
     pub text: String,
     /// Byte ranges whose characters are secret and masked in every snippet.
     pub secret_spans: Vec<Range<usize>>,
+    /// The key names whose values are secret in this file.
+    pub secret_keys: Vec<String>,
 }
 
 /// A TOML value with the byte span it was written at.
@@ -101,6 +103,7 @@ impl SourceFile {
                 path,
                 text,
                 secret_spans,
+                secret_keys: secret_keys.iter().map(|k| (*k).to_owned()).collect(),
             },
             finding,
         )
@@ -159,12 +162,7 @@ pub fn secret_value_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
     for key in keys {
-        for quoted in [false, true] {
-            let needle = if quoted {
-                format!("\"{key}\"")
-            } else {
-                (*key).to_owned()
-            };
+        for needle in [(*key).to_owned(), format!("\"{key}\""), format!("'{key}'")] {
             let mut from = 0;
             while let Some(found) = text[from..].find(&needle) {
                 let start = from + found;
@@ -251,6 +249,13 @@ impl Document {
         }
         let span = parsed.span();
         let root = convert_table(parsed.get_ref(), span, &file.path)?;
+        let mut file = file;
+        // The tree knows keys however they are spelt (quoted, escaped, dotted): mask by it too.
+        let mut spans = std::mem::take(&mut file.secret_spans);
+        collect_secret_spans(&root, &file.secret_keys, &file.text, false, &mut spans);
+        spans.sort_by_key(|s| (s.start, s.end));
+        spans.dedup();
+        file.secret_spans = spans;
         Ok(Document { file, root })
     }
 
@@ -310,6 +315,38 @@ impl Document {
             };
         }
         span
+    }
+}
+
+/// Adds the spans of every value under a secret key (inside its quotes, for strings).
+fn collect_secret_spans(
+    node: &Node,
+    keys: &[String],
+    text: &str,
+    secret: bool,
+    out: &mut Vec<Range<usize>>,
+) {
+    match &node.value {
+        NodeValue::Table(entries) => {
+            for e in entries {
+                let is_secret = secret || keys.iter().any(|k| *k == e.key);
+                collect_secret_spans(&e.value, keys, text, is_secret, out);
+            }
+        }
+        NodeValue::Array(items) => {
+            for item in items {
+                collect_secret_spans(item, keys, text, secret, out);
+            }
+        }
+        _ if secret => {
+            let raw = text.get(node.span.clone()).unwrap_or("");
+            let quote = ["\"\"\"", "'''", "\"", "'"]
+                .into_iter()
+                .find(|q| raw.starts_with(q) && raw.len() >= 2 * q.len())
+                .map_or(0, str::len);
+            out.push(node.span.start + quote..node.span.end - quote);
+        }
+        _ => {}
     }
 }
 

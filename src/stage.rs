@@ -223,8 +223,8 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
                     Stage::Submitted | Stage::Scheduled => Illegal(format!(
                         "the port is already {current}; record the carrier's answer first"
                     )),
-                    // Only a submission the carrier has not answered is judged on today's
-                    // files; an answered one stood when it was made.
+                    // A submission followed by a rejection or cancellation stood when it
+                    // was made: the LOA may change while rejected.
                     _ if (!is_last || last_submission_answered) && signed_any => Legal,
                     Stage::AwaitingSignature if signed_any => StaleSignature(
                         "no signature covers the current LOA data: it changed after signing"

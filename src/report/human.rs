@@ -3,7 +3,8 @@
 use std::fmt;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::{Context, Counts, summary_line};
@@ -18,15 +19,51 @@ pub struct Style {
     pub width: usize,
 }
 
+/// A file's masked text for snippets. Unlike miette's own sources it reports columns in
+/// Unicode scalar values, as every other output does.
+#[derive(Debug, Clone)]
+struct Snippet {
+    name: String,
+    text: String,
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner =
+            self.text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        let start = inner.span().offset().min(self.text.len());
+        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let column = self
+            .text
+            .get(line_start..start)
+            .map_or(inner.column(), |prefix| prefix.chars().count());
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
 struct Rendered {
     finding: Finding,
-    source: Option<NamedSource<String>>,
+    source: Option<Snippet>,
     related: Vec<RelatedRendered>,
     same_file_labels: Vec<LabeledSpan>,
 }
 
 struct RelatedRendered {
-    source: NamedSource<String>,
+    source: Snippet,
     label: LabeledSpan,
     message: String,
 }
@@ -106,10 +143,11 @@ impl Diagnostic for RelatedRendered {
     }
 }
 
-fn named(ctx: &Context<'_>, file: &str) -> Option<NamedSource<String>> {
-    ctx.sources
-        .get(file)
-        .map(|s| NamedSource::new(file, s.masked_text()).with_language("toml"))
+fn named(ctx: &Context<'_>, file: &str) -> Option<Snippet> {
+    ctx.sources.get(file).map(|s| Snippet {
+        name: file.to_owned(),
+        text: s.masked_text(),
+    })
 }
 
 /// Renders findings as miette reports followed by a summary line.

@@ -393,7 +393,9 @@ pub fn check_progress(
             out.push(requirement_missing(view, req));
         }
     }
-    let (as_of, severity) = progress.as_of(ctx.today);
+    let Some((as_of, severity)) = progress.as_of(ctx.today) else {
+        return;
+    };
     stale_bills(ctx, view, as_of, severity, out);
     stale_signature(ctx, view, as_of, severity, out);
     stale_pin(ctx, view, as_of, severity, out);
@@ -411,19 +413,21 @@ fn documents_at(view: &PortView<'_>, code: Code, message: String) -> Finding {
 
 fn no_proof(ctx: &Ctx<'_>, view: &PortView<'_>) -> Finding {
     let call_tracking = losing_is_call_tracking(ctx, view);
-    let candidates: Vec<&str> = view
+    // Bills, receipts (and allowed screenshots) that are listed but not usable, by index.
+    let candidates: Vec<(usize, &str)> = view
         .request
         .documents
         .iter()
-        .filter(|d| proves_ownership(d.kind, call_tracking))
-        .map(|d| d.path.as_str())
+        .enumerate()
+        .filter(|(_, d)| proves_ownership(d.kind, call_tracking))
+        .map(|(i, d)| (i, d.path.as_str()))
         .collect();
     let message = if candidates.is_empty() {
         "the port was submitted without proof of ownership".to_owned()
     } else {
         let list = candidates
             .iter()
-            .map(|p| format!("`{p}`"))
+            .map(|(_, p)| format!("`{p}`"))
             .collect::<Vec<_>>()
             .join(", ");
         format!("the port was submitted without usable proof of ownership: {list} cannot be used")
@@ -438,8 +442,17 @@ fn no_proof(ctx: &Ctx<'_>, view: &PortView<'_>) -> Finding {
     } else {
         "fix the findings on the listed files, or "
     };
-    documents_at(view, Code::DocumentNoProof, message)
-        .label("no usable bill or receipt")
+    let finding = match candidates.first() {
+        Some((i, _)) => view
+            .at(
+                Code::DocumentNoProof,
+                &format!("/documents/{i}/path"),
+                message,
+            )
+            .label("listed as proof, but not usable"),
+        None => documents_at(view, Code::DocumentNoProof, message).label("no bill or receipt"),
+    };
+    finding
         .help(format!(
             "{fix}attach the most recent bill (`kind = \"bill\"`, with `dated`) or a receipt of purchase (`receipt`){screenshot} as a `[[documents]]` entry: carriers reject ports without proof"
         ))
@@ -1110,6 +1123,40 @@ path = "documents/ok.pdf"
             &mut out,
         );
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn no_proof_points_at_an_unusable_bill() {
+        let policy = policy();
+        let request = with_docs(&format!(
+            "{}{}",
+            "\n[[documents]]\nkind = \"csr\"\npath = \"documents/csr.pdf\"\n",
+            bill("2026-11-10")
+        ));
+        let p = port(
+            &request,
+            &[],
+            &[
+                ("documents/csr.pdf", file(PDF)),
+                ("documents/b.pdf", file(b"<html>")),
+            ],
+        );
+        let v = view(&p);
+        let mut out = Vec::new();
+        check_progress(
+            &ctx(&policy),
+            &v,
+            &progress(Stage::Submitted, Some("2026-11-20")),
+            &mut out,
+        );
+        assert_eq!(
+            spans(&v, &out),
+            [(
+                "document::no-proof".to_owned(),
+                "\"documents/b.pdf\"".to_owned()
+            )]
+        );
+        assert!(out[0].message.contains("`documents/b.pdf` cannot be used"));
     }
 
     const SIGNED: &str = r#"kind = "signed"

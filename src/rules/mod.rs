@@ -99,11 +99,15 @@ impl Progress {
         self.submitted_on.is_some()
     }
 
-    /// The date ages are measured at: the submission, else today (and then only warnings).
-    pub fn as_of(&self, today: Date) -> (Date, Severity) {
-        match self.submitted_on {
-            Some(on) => (on, Severity::Error),
-            None => (today, Severity::Warning),
+    /// When and how document ages are judged: at the pending submission's date as errors
+    /// (the reviewer approves that submission); today as warnings before submission and
+    /// while rejected (a resubmission will need fresh papers); not at all once the carrier
+    /// has scheduled the port or it is terminal (the papers served).
+    pub fn as_of(&self, today: Date) -> Option<(Date, Severity)> {
+        match (self.stage, self.submitted_on) {
+            (Stage::Submitted, Some(on)) => Some((on, Severity::Error)),
+            (Stage::Scheduled | Stage::Completed | Stage::Cancelled, _) => None,
+            _ => Some((today, Severity::Warning)),
         }
     }
 }

@@ -6,8 +6,9 @@ use crate::stage::Stage;
 
 /// `routing::missing`: a warning from submission on, an error once scheduled.
 pub fn check(_ctx: &Ctx<'_>, view: &PortView<'_>, progress: &Progress, out: &mut Vec<Finding>) {
+    // A terminal port can no longer change, so there is nothing left to ask for.
     let severity = match progress.stage {
-        Stage::Scheduled | Stage::Completed => Severity::Error,
+        Stage::Scheduled => Severity::Error,
         Stage::Submitted | Stage::Rejected => Severity::Warning,
         _ => return,
     };
