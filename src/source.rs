@@ -329,7 +329,7 @@ fn collect_secret_spans(
     match &node.value {
         NodeValue::Table(entries) => {
             for e in entries {
-                let is_secret = secret || keys.iter().any(|k| *k == e.key);
+                let is_secret = secret || keys.contains(&e.key);
                 collect_secret_spans(&e.value, keys, text, is_secret, out);
             }
         }
