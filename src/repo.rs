@@ -540,7 +540,8 @@ impl Repo {
         let suggestion = format!("{}{expected}", "../".repeat(dir_depth));
         let mut offset = 0;
         for line in file.text.split_inclusive('\n') {
-            let trimmed = line.trim_start();
+            // A byte-order mark before the first line is not content.
+            let trimmed = line.trim_start_matches('\u{feff}').trim_start();
             if let Some(rest) = trimmed.strip_prefix("#:schema") {
                 let target = rest.trim();
                 let start = offset

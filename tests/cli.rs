@@ -583,10 +583,9 @@ fn plaintext_pin_never_appears_in_any_output() {
     }
 }
 
-// Regression guard for PIN spellings the lexical masking misses: a literal-quoted or escaped
-// key, a dotted key, and an integer too large for TOML whose parser message quotes it.
+// Guards masking by the parsed tree and in parser messages: a literal-quoted or escaped key,
+// a dotted key, and an integer too large for TOML whose parser message would quote it.
 #[test]
-#[ignore = "bug: these spellings of a PIN leak in snippets or parser messages"]
 fn pin_is_masked_however_it_is_written() {
     for pin_line in [
         format!("'pin' = \"{PIN}\""),
@@ -694,10 +693,8 @@ fn columns_count_unicode_scalar_values_not_bytes() {
     assert_eq!(f["end_column"], column + 4);
 }
 
-// Regression guard for the human header `file:line:column`: miette counts the column in
-// bytes, SPEC §7 says Unicode scalar values (the JSON output already does).
+// Guards the human header `file:line:column`: miette counts bytes, SPEC §7 scalar values.
 #[test]
-#[ignore = "bug: the human report's header column counts bytes (shows 8:40, expected 8:37)"]
 fn human_header_column_counts_unicode_scalar_values() {
     let (text, _) = request_with_unicode_inline_table();
     let repo = TempRepo::new();
