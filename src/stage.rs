@@ -112,6 +112,9 @@ pub struct Facts {
     pub digest: String,
     /// Every number of the request (E.164), for partial completions.
     pub numbers: Vec<String>,
+    /// Document paths that are not usable files (missing, outside, wrong type): a
+    /// `signed` event whose signed LOA is one of them does not count as a signature.
+    pub unusable_documents: Vec<String>,
 }
 
 /// One step of the fold: an event (not voided) and its number.
@@ -168,9 +171,11 @@ fn pre_submission(facts: &Facts, signed_current: bool) -> Stage {
 
 /// Folds the events (voided ones already removed, in NNN order) over the port's facts.
 pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
-    let signed_current = steps.iter().any(|s| {
-        matches!(&s.event.body, EventBody::Signed { loa_digest, .. } if *loa_digest == facts.digest)
-    });
+    let covers = |e: &Event| {
+        matches!(&e.body, EventBody::Signed { loa_digest, document, .. }
+            if *loa_digest == facts.digest && !facts.unusable_documents.contains(document))
+    };
+    let signed_current = steps.iter().any(|s| covers(s.event));
     let last_submission = steps
         .iter()
         .rposition(|s| s.event.kind() == EventKind::Submitted);
@@ -197,6 +202,7 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
     let mut completed: Vec<&str> = Vec::new();
     let mut since_submission_rejected = false;
     let mut since_submission_scheduled = false;
+    let mut latest_foc: Option<crate::model::Date> = None;
     let mut before = Vec::with_capacity(steps.len());
     let mut verdicts = Vec::with_capacity(steps.len());
 
@@ -209,9 +215,9 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
                 "the port is {current}: nothing may follow a terminal event"
             )),
             EventBody::Void { .. } => Legal,
-            EventBody::Signed { loa_digest, .. } => {
+            EventBody::Signed { .. } => {
                 signed_any = true;
-                signed_now |= *loa_digest == facts.digest;
+                signed_now |= covers(step.event);
                 Legal
             }
             EventBody::Submitted { .. } => {
@@ -266,7 +272,7 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
                     verdict
                 }
             }
-            EventBody::Scheduled { .. } => {
+            EventBody::Scheduled { foc, .. } => {
                 if !current.is_after_submission() {
                     Illegal(format!(
                         "an FOC is recorded only after a submission, and the port is {current}"
@@ -278,6 +284,7 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
                         Legal
                     };
                     since_submission_scheduled = true;
+                    latest_foc = Some(*foc);
                     lifecycle = Some(Stage::Scheduled);
                     verdict
                 }
@@ -290,6 +297,11 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
                 } else {
                     let verdict = if !since_submission_scheduled {
                         Unusual("a completion without an FOC".to_owned())
+                    } else if let Some(foc) = latest_foc.filter(|foc| step.event.on < *foc) {
+                        Unusual(format!(
+                            "a completion on {} before the FOC date {foc}",
+                            step.event.on
+                        ))
                     } else if current == Stage::Rejected {
                         Unusual("a completion after a rejection without a resubmission".to_owned())
                     } else {
@@ -345,6 +357,7 @@ mod tests {
             documents_complete: true,
             digest: DIGEST.to_owned(),
             numbers: vec!["+12065550143".to_owned(), "+12065550144".to_owned()],
+            unusable_documents: Vec::new(),
         }
     }
 
@@ -396,9 +409,11 @@ mod tests {
     }
 
     fn completed(numbers: Option<Vec<&str>>) -> Event {
-        ev(EventBody::Completed {
+        let mut e = ev(EventBody::Completed {
             numbers: numbers.map(|n| n.into_iter().map(str::to_owned).collect()),
-        })
+        });
+        e.on = Date::new(2026, 12, 15).unwrap();
+        e
     }
 
     fn cancelled() -> Event {
@@ -627,6 +642,28 @@ mod tests {
         assert_eq!(fold.stage, Stage::Completed);
         let fold = run(&f, &[signed(DIGEST), submitted(), rejected(), rejected()]);
         assert!(matches!(fold.verdicts[3], Verdict::Unusual(_)));
+    }
+
+    #[test]
+    fn a_signature_without_its_signed_loa_file_does_not_count() {
+        let f = Facts {
+            unusable_documents: vec!["documents/loa.pdf".to_owned()],
+            ..facts()
+        };
+        assert_eq!(run(&f, &[signed(DIGEST)]).stage, Stage::AwaitingSignature);
+    }
+
+    #[test]
+    fn completion_before_the_foc_date_is_unusual() {
+        let mut done = completed(None);
+        done.on = Date::new(2026, 12, 1).unwrap();
+        let fold = run(&facts(), &[signed(DIGEST), submitted(), scheduled(), done]);
+        assert!(
+            matches!(fold.verdicts[3], Verdict::Unusual(_)),
+            "{:?}",
+            fold.verdicts
+        );
+        assert_eq!(fold.stage, Stage::Completed);
     }
 
     #[test]

@@ -245,9 +245,17 @@ fn near_file(view: &PortView<'_>, path: &str) -> Option<String> {
 
 /// Whether the file at a path is usable: a regular file of an allowed type within the limit.
 fn usable(ctx: &Ctx<'_>, view: &PortView<'_>, path: &str) -> bool {
+    view.port
+        .probes
+        .get(path)
+        .is_some_and(|p| is_usable(ctx, p))
+}
+
+/// Whether a probed document is usable: a regular file of an allowed type within the limit.
+pub fn is_usable(ctx: &Ctx<'_>, probe: &Probe) -> bool {
     matches!(
-        view.port.probes.get(path),
-        Some(Probe::File { size, head })
+        probe,
+        Probe::File { size, head }
             if sniff(head).is_some() && *size <= ctx.policy.documents.max_document_bytes
     )
 }

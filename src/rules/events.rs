@@ -317,6 +317,41 @@ pub fn check(
             }
         }
         previous = Some((on, ev));
+        // Numbers an event names must be numbers of this port.
+        let named: Vec<(String, &String)> = match &ev.event.body {
+            EventBody::Rejected { reasons, .. } => reasons
+                .iter()
+                .enumerate()
+                .flat_map(|(j, r)| {
+                    r.numbers
+                        .iter()
+                        .flatten()
+                        .enumerate()
+                        .map(move |(k, n)| (format!("/reasons/{j}/numbers/{k}"), n))
+                })
+                .collect(),
+            EventBody::Scheduled { numbers, .. } | EventBody::Completed { numbers } => numbers
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(k, n)| (format!("/numbers/{k}"), n))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (pointer, number) in named {
+            if !view.request.numbers.iter().any(|n| n.number == *number) {
+                out.push(
+                    Finding::new(
+                        Code::EventIllegal,
+                        path,
+                        ev.doc.span(&pointer),
+                        format!("`{number}` is not a number of this port"),
+                    )
+                    .label("not in request.toml")
+                    .help("list only numbers of this port's `[[numbers]]`; leave `numbers` out when the event covers them all"),
+                );
+            }
+        }
         // Kind-specific fields.
         match &ev.event.body {
             EventBody::Signed { signer, .. } => {

@@ -213,6 +213,13 @@ pub fn check_port(ctx: &Ctx<'_>, view: &PortView<'_>) -> (PortReport, Vec<Findin
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
+        unusable_documents: view
+            .port
+            .probes
+            .iter()
+            .filter(|(_, probe)| !documents::is_usable(ctx, probe))
+            .map(|(path, _)| path.clone())
+            .collect(),
     };
     let steps: Vec<Step<'_>> = view
         .events
