@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{CheckArgs, Format, StatusFormat};
 use crate::diag::{self, Finding, Severity};
 use crate::model::Date;
-use crate::repo::{Repo, RepoError, WorkTree};
+use crate::repo::{Repo, RepoError, Tree, WorkTree};
 use crate::report::{self, Context, Counts};
 use crate::rules::{self, PortReport};
 use crate::{Environment, Exit, Output};
@@ -37,7 +37,7 @@ pub struct Checked {
 }
 
 /// Loads the repo at `root` and runs every rule; findings are narrowed to `scope` (repo-relative).
-pub fn check_tree(tree: &WorkTree, scope: &[String], today: Date) -> Result<Checked, CheckError> {
+pub fn check_tree(tree: &dyn Tree, scope: &[String], today: Date) -> Result<Checked, CheckError> {
     let mut repo = Repo::load(tree)?;
     let mut findings = std::mem::take(&mut repo.findings);
     let (rule_findings, reports) = rules::check(&repo, today);

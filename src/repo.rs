@@ -655,6 +655,60 @@ fn secret_keys_of(policy: &[u8]) -> Vec<String> {
     keys.into_iter().collect()
 }
 
+/// A tree plus in-memory files laid over it: how a port would look after a write, checked
+/// before anything touches the disk (`portflow new` and `portflow record`).
+pub struct OverlayTree<'a> {
+    /// The files underneath.
+    pub base: &'a dyn Tree,
+    /// Extra or replaced files, by repo-relative path with `/`.
+    pub extra: BTreeMap<String, Vec<u8>>,
+}
+
+impl<'a> OverlayTree<'a> {
+    /// `base` with no extra files yet.
+    pub fn new(base: &'a dyn Tree) -> OverlayTree<'a> {
+        OverlayTree {
+            base,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Adds (or replaces) a file.
+    pub fn with(mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> OverlayTree<'a> {
+        self.extra.insert(path.into(), bytes.into());
+        self
+    }
+}
+
+impl Tree for OverlayTree<'_> {
+    fn files(&self) -> Result<Vec<String>, RepoError> {
+        let mut files = self.base.files()?;
+        let known: BTreeSet<String> = files.iter().cloned().collect();
+        // Order does not matter to `Repo::load`: it groups files by port folder and rules
+        // order events by number.
+        files.extend(self.extra.keys().filter(|p| !known.contains(*p)).cloned());
+        Ok(files)
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, RepoError> {
+        match self.extra.get(path) {
+            Some(bytes) => Ok(bytes.clone()),
+            None => self.base.read(path),
+        }
+    }
+
+    fn probe(&self, port_dir: &str, rel: &str) -> Probe {
+        let path = format!("{port_dir}/{rel}");
+        match self.extra.get(&path) {
+            Some(bytes) if lexical_outside(rel).is_none() => Probe::File {
+                size: bytes.len() as u64,
+                head: bytes.iter().take(PROBE_HEAD_BYTES).copied().collect(),
+            },
+            _ => self.base.probe(port_dir, rel),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

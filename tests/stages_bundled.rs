@@ -113,8 +113,14 @@ fn unfinished_ports_fail_only_their_own_checks() {
         })
         .collect();
     let expected: BTreeSet<(String, String)> = [
-        ("ports/2026-11-broken-invalid/request.toml", "schema::violation"),
-        ("ports/2026-11-harbor-draft/request.toml", "loa::missing-field"),
+        (
+            "ports/2026-11-broken-invalid/request.toml",
+            "schema::violation",
+        ),
+        (
+            "ports/2026-11-harbor-draft/request.toml",
+            "loa::missing-field",
+        ),
     ]
     .into_iter()
     .map(|(f, c)| (f.to_owned(), c.to_owned()))
@@ -156,8 +162,8 @@ fn live_events(port_dir: &Path) -> Vec<(String, toml::Table)> {
         .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             let text = std::fs::read_to_string(&p).expect("read event");
-            let table: toml::Table = toml::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let table: toml::Table =
+                toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             (name, table)
         })
         .collect();
