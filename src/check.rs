@@ -22,6 +22,9 @@ pub enum CheckError {
     /// A PATH argument does not exist or lies outside the repo.
     #[error("`{0}` is not a file or folder of this ports repo")]
     BadPath(PathBuf),
+    /// `--base` or `--staged` could not read git.
+    #[error(transparent)]
+    History(#[from] Box<crate::history::HistoryError>),
 }
 
 /// Everything `check` found, ready to report.
@@ -100,6 +103,9 @@ fn redact(findings: &mut [Finding], repo: &Repo) {
         mask(&mut f.message);
         mask(&mut f.label);
         mask(&mut f.help);
+        for related in &mut f.related {
+            mask(&mut related.label);
+        }
     }
 }
 
@@ -128,15 +134,22 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let cwd = env.cwd.canonicalize().unwrap_or_else(|_| env.cwd.clone());
     let scope = scope_of(&tree.root, &cwd, &args.paths)?;
-    let checked = check_tree(&tree, &scope, env.today)?;
-    let ctx = Context {
-        sources: checked
-            .repo
-            .sources
-            .iter()
-            .map(|(k, v)| (k.clone(), v))
-            .collect(),
-        files_checked: checked
+    let history = |err| CheckError::History(Box::new(err));
+    let checked = match (&args.base, args.staged) {
+        (Some(base), staged) => {
+            let head = if staged {
+                crate::history::HeadKind::Index
+            } else {
+                crate::history::HeadKind::WorkTree
+            };
+            crate::history::check_base(&tree, base, head, &scope, env.today).map_err(history)?
+        }
+        (None, true) => crate::history::check_staged(&tree, &scope, env.today).map_err(history)?,
+        (None, false) => check_tree(&tree, &scope, env.today)?,
+    };
+    let ctx = Context::of(
+        &checked.repo.sources,
+        checked
             .repo
             .sources
             .keys()
@@ -147,19 +160,40 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
                         .any(|s| s.is_empty() || *k == s || k.starts_with(&format!("{s}/")))
             })
             .count(),
-        ports_checked: checked.ports,
-    };
+        checked.ports,
+    );
+    // Findings a change inherited from its base are reported but do not fail it.
+    let inherited = checked.findings.iter().filter(|f| !f.blocking).count();
     let stdout = match args.format {
+        Format::Human if inherited > 0 => {
+            let mut findings = checked.findings.clone();
+            for f in findings.iter_mut().filter(|f| !f.blocking) {
+                f.help.push_str(
+                    " (not blocking: already on the base, in a port this change does not touch)",
+                );
+            }
+            let mut text = report::human::render(&findings, &ctx, env.style());
+            text.push_str(&if inherited == 1 {
+                "1 finding was already on the base, in a port this change does not touch: reported, not blocking\n".to_owned()
+            } else {
+                format!("{inherited} findings were already on the base, in ports this change does not touch: reported, not blocking\n")
+            });
+            text
+        }
         Format::Human => report::human::render(&checked.findings, &ctx, env.style()),
         Format::Json => report::json::render(&checked.findings, &ctx),
+        Format::Github => report::github::render(&checked.findings, &ctx),
+        Format::Sarif => report::sarif::render(&checked.findings, &ctx),
     };
-    let counts = Counts::of(&checked.findings);
-    let failing = counts.errors > 0
-        || (args.deny_warnings
-            && checked
-                .findings
-                .iter()
-                .any(|f| f.severity == Severity::Warning));
+    let blocking_warnings = checked
+        .findings
+        .iter()
+        .any(|f| f.blocking && f.severity == Severity::Warning);
+    let failing = checked
+        .findings
+        .iter()
+        .any(|f| f.blocking && f.severity == Severity::Error)
+        || (args.deny_warnings && blocking_warnings);
     Ok(Output {
         stdout,
         stderr: String::new(),
@@ -171,6 +205,7 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
 pub fn status(format: StatusFormat, env: &Environment) -> Result<Output, CheckError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let checked = check_tree(&tree, &[], env.today)?;
+    let (times, note) = crate::history::status_times(&tree, &checked, env.today);
     let rows: Vec<report::status::Row> = checked
         .reports
         .iter()
@@ -181,7 +216,7 @@ pub fn status(format: StatusFormat, env: &Environment) -> Result<Output, CheckEr
                 let file = f.file.to_string_lossy();
                 file.starts_with(&format!("{}/", r.dir))
             };
-            let findings: Vec<&Finding> = checked.findings.iter().filter(in_port).collect();
+            let counts = Counts::of(checked.findings.iter().filter(in_port));
             report::status::Row {
                 port: r.id.clone(),
                 dir: r.dir.clone(),
@@ -189,14 +224,9 @@ pub fn status(format: StatusFormat, env: &Environment) -> Result<Output, CheckEr
                 numbers: request.map_or(0, |q| q.numbers.len()),
                 stage: r.stage,
                 next_action: r.stage.next_action().to_owned(),
-                errors: findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .count(),
-                warnings: findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Warning)
-                    .count(),
+                errors: counts.errors,
+                warnings: counts.warnings,
+                times: times.get(&r.dir).cloned(),
             }
         })
         .collect();
@@ -206,7 +236,7 @@ pub fn status(format: StatusFormat, env: &Environment) -> Result<Output, CheckEr
     };
     Ok(Output {
         stdout,
-        stderr: String::new(),
+        stderr: note,
         exit: Exit::Clean,
     })
 }

@@ -70,6 +70,98 @@ pub enum Command {
         #[arg(value_enum)]
         name: SchemaName,
     },
+    /// Create a new ports repo: porting.toml with commented defaults, schemas, templates,
+    /// the GitHub pipeline, CODEOWNERS, .gitignore and a README for the team.
+    ///
+    /// Refuses to overwrite anything. `--update-schemas` only refreshes the schema copies
+    /// of an existing repo from this binary (the fix for `schema::drift`).
+    ///
+    /// Example: `portflow init ports-repo && cd ports-repo && git init`
+    Init {
+        /// The folder (created when missing; default the current folder).
+        dir: Option<PathBuf>,
+        /// Only rewrite `schemas/*.schema.json` from the built-in schemas.
+        #[arg(long)]
+        update_schemas: bool,
+    },
+    /// Start a port: scaffold `ports/<port>/request.toml` with guidance for the country.
+    ///
+    /// On a terminal it asks for what the options did not give; otherwise `--country`,
+    /// `--account` and `--requested-by` are required. The new request is a draft: check lists
+    /// what the LOA still needs.
+    ///
+    /// Example: `portflow new 2026-11-lakeside-dental --country US --account lakeside-dental --requested-by maria@lakeside.example --type full`
+    New(NewArgs),
+    /// Append the next event to a port's log, refusing one that check would reject.
+    ///
+    /// The port is checked as it would be with the new `events/NNN-<kind>.toml`; when that
+    /// brings any new error, nothing is written and the errors are shown as check shows them.
+    ///
+    /// Example: `portflow record 2026-11-lakeside-dental submitted --carrier "Partner Carrier" --requested-foc 2026-12-15`
+    Record(RecordArgs),
+    /// Which ports hold a telephone number, in any format a person types, and their stage.
+    ///
+    /// Exit status: 0 when a port holds it in `[[numbers]]`, 1 when none does.
+    ///
+    /// Example: `portflow find "(206) 555-0143"`
+    Find(FindArgs),
+    /// Encrypt a PIN or secret requirement with age, show one with an identity, or re-encrypt all.
+    ///
+    /// Values are age-encrypted to porting.toml `[secrets] recipients`; CI never needs an identity.
+    ///
+    /// Example: `portflow secret set 2026-11-pinecrest-plumbing pin`
+    Secret {
+        /// What to do.
+        #[command(subcommand)]
+        command: SecretCommand,
+    },
+    /// Print a shell completion script to standard output.
+    ///
+    /// Example: `portflow completions bash > ~/.local/share/bash-completion/completions/portflow`
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// A port's event timeline from git: when each event landed, who recorded it, and how
+    /// long the port spent in each stage.
+    ///
+    /// Needs the full git history (`history::shallow` otherwise, exit 2).
+    ///
+    /// Example: `portflow history 2026-11-lakeside-dental --format json`
+    History {
+        /// The port id (or its folder, e.g. `ports/2026/2026-11-cafe-coqui`).
+        port: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
+        format: HistoryFormat,
+    },
+    /// SLA breaches, stuck ports, median time per stage, rejection reasons by frequency and
+    /// ports per country and stage, with times from git.
+    ///
+    /// Example: `portflow report --format csv > report.csv`
+    Report {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+        format: ReportFormat,
+    },
+    /// Markdown for a pull request: each changed port's stage before and after, its new
+    /// events, LOA changes since signing, a checklist per submission, and the findings.
+    ///
+    /// Example: `portflow summary --base origin/main >> "$GITHUB_STEP_SUMMARY"`
+    Summary {
+        /// The branch the pull request goes into; compared from its merge base with HEAD.
+        #[arg(long, value_name = "REF")]
+        base: String,
+    },
+    /// Render each port's LOA as a PDF, and a notice for each rejection and completion.
+    ///
+    /// Writes `<port>/loa.pdf` and `<port>/NNN-<kind>-notice.eml` (+ `.txt`) under
+    /// `--out` (default `target/portflow/render/`). A port whose files have errors is
+    /// not rendered. Exit status: 0 all rendered, 1 some ports have errors, 2 failure.
+    ///
+    /// Example: `portflow render 2026-11-lakeside-dental --out /tmp/loas`
+    Render(crate::render::RenderArgs),
 }
 
 /// Options of `portflow check`.
@@ -86,6 +178,15 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// Compare with this branch (from its merge base with HEAD): history rules run, and only
+    /// findings in the ports the change touches (or caused by it) fail the check.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+
+    /// Check what is staged in the index (the pre-commit view), not the working tree.
+    #[arg(long)]
+    pub staged: bool,
 }
 
 /// Output formats of `check`.
@@ -95,6 +196,30 @@ pub enum Format {
     Human,
     /// One JSON document.
     Json,
+    /// GitHub Actions workflow commands: annotations on the files, then a summary line.
+    Github,
+    /// A SARIF 2.1.0 log for code scanning.
+    Sarif,
+}
+
+/// Output formats of `history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// Aligned text tables.
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+/// Output formats of `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown tables.
+    Md,
+    /// One JSON document.
+    Json,
+    /// One row per fact: `section,subject,stage,value,detail`.
+    Csv,
 }
 
 /// Output formats of `status`.
@@ -115,4 +240,254 @@ pub enum SchemaName {
     Event,
     /// porting.schema.json
     Porting,
+}
+
+/// Options of `portflow new`.
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// The new port's id: 3–64 lowercase letters, digits and hyphens.
+    pub port: String,
+
+    /// ISO 3166-1 alpha-2 code of the numbers (a country in porting.toml).
+    #[arg(long, value_name = "CC")]
+    pub country: Option<String>,
+
+    /// Our customer account (`account` or `agency/sub-account`).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+
+    /// The losing carrier, as printed on the bill.
+    #[arg(long, value_name = "NAME")]
+    pub losing_carrier: Option<String>,
+
+    /// Full or partial port.
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub port_type: Option<PortTypeArg>,
+
+    /// E-mail of who asked for the port; receives the notices.
+    #[arg(long, value_name = "EMAIL")]
+    pub requested_by: Option<String>,
+
+    /// Put the port under `ports/<YEAR>/` instead of `ports/`.
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<String>,
+}
+
+/// `--type` of `portflow new`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PortTypeArg {
+    /// Every number on the losing account moves; the account closes.
+    Full,
+    /// Only some numbers move.
+    Partial,
+}
+
+impl PortTypeArg {
+    /// The name used in request.toml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortTypeArg::Full => "full",
+            PortTypeArg::Partial => "partial",
+        }
+    }
+}
+
+/// Options of `portflow record`.
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// The port id.
+    pub port: String,
+
+    /// The date it happened (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD", global = true)]
+    pub on: Option<Date>,
+
+    /// E-mail of who records it (default: `PORTFLOW_USER`, else git's `user.email`).
+    #[arg(long, value_name = "EMAIL", global = true)]
+    pub by: Option<String>,
+
+    /// A note for colleagues (never sent to the customer).
+    #[arg(long, value_name = "TEXT", global = true)]
+    pub note: Option<String>,
+
+    /// The kind of event and its fields.
+    #[command(subcommand)]
+    pub event: RecordEvent,
+}
+
+/// The events `portflow record` appends.
+#[derive(Debug, Subcommand)]
+pub enum RecordEvent {
+    /// The customer signed the current LOA; its digest is recorded for you.
+    ///
+    /// Example: `portflow record 2026-11-lakeside-dental signed --method e-sign --document documents/loa-signed.pdf`
+    Signed {
+        /// Who signed (default: the request's `authorized_person`, whom it must be).
+        #[arg(long, value_name = "NAME")]
+        signer: Option<String>,
+        /// How it was signed.
+        #[arg(long, value_parser = ["e-sign", "wet-ink", "emailed-to-signee"])]
+        method: String,
+        /// The signed LOA, under the port's `documents/`.
+        #[arg(long, value_name = "PATH")]
+        document: String,
+    },
+    /// We submitted the port to a partner carrier (a change a reviewer approves).
+    ///
+    /// Example: `portflow record 2026-11-lakeside-dental submitted --carrier "Partner Carrier" --requested-foc 2026-12-15`
+    Submitted {
+        /// The partner carrier (default: the only partner in porting.toml, when there is one).
+        #[arg(long, value_name = "NAME")]
+        carrier: Option<String>,
+        /// The carrier's order id.
+        #[arg(long, value_name = "ID")]
+        carrier_order_id: Option<String>,
+        /// The port date requested (default: the request's `desired_foc`).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        requested_foc: Option<Date>,
+    },
+    /// The carrier rejected the port.
+    ///
+    /// Example: `portflow record 2026-11-lakeside-dental rejected --reason "btn-mismatch=BTN does not match the account" --instructions "Please send us your latest bill."`
+    Rejected {
+        /// A reason, `CODE=DETAIL`, or `CODE=DETAIL@NUMBER,NUMBER` when only some numbers are
+        /// affected; repeat for several.
+        #[arg(long = "reason", value_name = "CODE=DETAIL", required = true)]
+        reasons: Vec<String>,
+        /// Customer-facing instructions: how to resolve it.
+        #[arg(long, value_name = "TEXT")]
+        instructions: String,
+    },
+    /// The carrier confirmed a port date (FOC); a later one changes it.
+    ///
+    /// Example: `portflow record 2026-11-lakeside-dental scheduled --foc 2026-12-15 --foc-time 09:00 --foc-timezone America/Los_Angeles`
+    Scheduled {
+        /// The FOC date.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        foc: Date,
+        /// Time of day, `HH:MM` (with `--foc-timezone`).
+        #[arg(long, value_name = "HH:MM", requires = "foc_timezone")]
+        foc_time: Option<String>,
+        /// IANA time zone of the time, e.g. `America/Los_Angeles`.
+        #[arg(long, value_name = "ZONE", requires = "foc_time")]
+        foc_timezone: Option<String>,
+        /// The carrier's order id.
+        #[arg(long, value_name = "ID")]
+        carrier_order_id: Option<String>,
+        /// Only these numbers (default: all); comma-separated or repeated.
+        #[arg(long, value_name = "NUMBER", value_delimiter = ',')]
+        numbers: Vec<String>,
+    },
+    /// The port completed; triggers the completion notice.
+    ///
+    /// Example: `portflow record 2026-11-lakeside-dental completed`
+    Completed {
+        /// Only these numbers completed (default: all); comma-separated or repeated.
+        #[arg(long, value_name = "NUMBER", value_delimiter = ',')]
+        numbers: Vec<String>,
+    },
+    /// The port will not happen.
+    ///
+    /// Example: `portflow record 2026-11-lakeside-dental cancelled --reason "customer stays with their carrier"`
+    Cancelled {
+        /// Why.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// An earlier event was recorded in error and no longer counts.
+    ///
+    /// Example: `portflow record 2026-11-lakeside-dental void --voids 004 --reason "FOC month mistyped"`
+    Void {
+        /// The NNN of the event recorded in error.
+        #[arg(long, value_name = "NNN")]
+        voids: String,
+        /// Why it is void.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+}
+
+/// Options of `portflow find`.
+#[derive(Debug, clap::Args)]
+pub struct FindArgs {
+    /// The number, as typed: `(206) 555-0143`, `+1 206 555 0143`, `206.555.0143`, …
+    pub number: String,
+
+    /// Country for numbers typed without a country code (default: US).
+    #[arg(long, value_name = "CC")]
+    pub country: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+    pub format: StatusFormat,
+}
+
+/// The completion script of `shell` for portflow's whole command line.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "portflow", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `portflow secret` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Encrypt a value to porting.toml `[secrets] recipients` and store it in the port's request.toml.
+    ///
+    /// The value is read from the terminal without echo, or from standard input when that is
+    /// piped (then nothing is prompted). KEY `pin` is `[end_user] pin` (4–10 letters or digits)
+    /// and also sets `pin_obtained_on`; any other KEY is a secret country requirement under
+    /// `[requirements]`, checked against its `pattern` before it is encrypted.
+    ///
+    /// Example: `portflow secret set 2026-11-pinecrest-plumbing pin`
+    Set(SecretSetArgs),
+    /// Decrypt and print one stored value: the only command that prints a secret.
+    ///
+    /// Example: `portflow secret show 2026-11-pinecrest-plumbing pin --identity ~/.config/portflow/desk.key`
+    Show(SecretShowArgs),
+    /// Re-encrypt every stored secret to the current recipients, after adding or removing a key.
+    ///
+    /// Completed and cancelled ports are left as they are: they never change.
+    ///
+    /// Example: `portflow secret rewrap --identity ~/.config/portflow/desk.key`
+    Rewrap(SecretRewrapArgs),
+}
+
+/// Options of `portflow secret set`.
+#[derive(Debug, clap::Args)]
+pub struct SecretSetArgs {
+    /// The port id.
+    pub port: String,
+
+    /// `pin`, or the key of a secret country requirement (e.g. `pac_code`).
+    pub key: String,
+
+    /// The day the customer got the PIN (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub obtained_on: Option<Date>,
+}
+
+/// Options of `portflow secret show`.
+#[derive(Debug, clap::Args)]
+pub struct SecretShowArgs {
+    /// The port id.
+    pub port: String,
+
+    /// `pin`, or the key of a secret country requirement (e.g. `pac_code`).
+    pub key: String,
+
+    /// An age identity file (`AGE-SECRET-KEY-1…`) that can decrypt the value; may be repeated.
+    #[arg(short, long, value_name = "FILE")]
+    pub identity: Vec<PathBuf>,
+}
+
+/// Options of `portflow secret rewrap`.
+#[derive(Debug, clap::Args)]
+pub struct SecretRewrapArgs {
+    /// An age identity file that can decrypt the stored values (a key they were encrypted
+    /// to); may be repeated.
+    #[arg(short, long, value_name = "FILE")]
+    pub identity: Vec<PathBuf>,
 }

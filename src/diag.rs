@@ -170,6 +170,9 @@ pub struct Finding {
     pub help: String,
     /// Other places that explain the finding.
     pub related: Vec<Related>,
+    /// Whether the finding fails the run. Only a check against a base (`--base`) clears it:
+    /// for a finding already on the base, in a port the change does not touch.
+    pub blocking: bool,
 }
 
 impl Finding {
@@ -190,6 +193,7 @@ impl Finding {
             message,
             help: String::new(),
             related: Vec::new(),
+            blocking: true,
         }
     }
 

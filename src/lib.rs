@@ -4,12 +4,20 @@
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod find;
+pub mod history;
+pub mod init;
 pub mod loa;
 pub mod model;
+pub mod notice;
+pub mod record;
+pub mod render;
 pub mod repo;
 pub mod report;
 pub mod rules;
+pub mod scaffold;
 pub mod schema;
+pub mod secret;
 pub mod source;
 pub mod stage;
 
@@ -143,6 +151,31 @@ where
                 exit: Exit::Clean,
             })
         }
+        Command::Init {
+            dir,
+            update_schemas,
+        } => init::run(dir.as_deref(), *update_schemas, &env).map_err(|e| miette::miette!("{e}")),
+        Command::New(args) => scaffold::run(args, &env).map_err(|e| miette::miette!("{e}")),
+        Command::Record(args) => record::run(args, &env).map_err(|e| miette::miette!("{e}")),
+        Command::Find(args) => find::run(args, &env).map_err(|e| miette::miette!("{e}")),
+        Command::Secret { command } => {
+            secret::run(command, &env).map_err(|e| miette::miette!("{e}"))
+        }
+        Command::Completions { shell } => Ok(Output {
+            stdout: cli::completions(*shell),
+            stderr: String::new(),
+            exit: Exit::Clean,
+        }),
+        Command::History { port, format } => {
+            history::run_history(port, *format, &env).map_err(|e| miette::miette!("{e}"))
+        }
+        Command::Report { format } => {
+            history::run_report(*format, &env).map_err(|e| miette::miette!("{e}"))
+        }
+        Command::Summary { base } => {
+            history::run_summary(base, &env).map_err(|e| miette::miette!("{e}"))
+        }
+        Command::Render(args) => render::run(args, &env).map_err(|e| miette::miette!("{e}")),
     };
     result.unwrap_or_else(|err| Output {
         stdout: String::new(),

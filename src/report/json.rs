@@ -36,6 +36,13 @@ struct JsonFinding<'a> {
     help: &'a str,
     docs_url: String,
     related: Vec<JsonRelated<'a>>,
+    /// Present (and false) only for a finding a change inherited from its base (`--base`).
+    #[serde(skip_serializing_if = "is_true")]
+    blocking: bool,
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 #[derive(Serialize)]
@@ -88,6 +95,7 @@ pub fn render(findings: &[Finding], ctx: &Context<'_>) -> String {
                             }
                         })
                         .collect(),
+                    blocking: f.blocking,
                     file,
                 }
             })

@@ -1,8 +1,13 @@
 //! Rendering findings for people and machines; the only place (with main.rs) that writes output.
 
+pub mod analytics;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod status;
+pub mod timeline;
 
 use std::collections::BTreeMap;
 
@@ -19,16 +24,16 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Counts a list of findings.
-    pub fn of(findings: &[Finding]) -> Counts {
-        let errors = findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count();
-        Counts {
-            errors,
-            warnings: findings.len() - errors,
+    /// Counts findings.
+    pub fn of<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> Counts {
+        let mut counts = Counts::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => counts.errors += 1,
+                Severity::Warning => counts.warnings += 1,
+            }
         }
+        counts
     }
 }
 
@@ -43,7 +48,20 @@ pub struct Context<'a> {
     pub ports_checked: usize,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// A context over every file a repo read, with the given counts for the summary line.
+    pub fn of(
+        sources: &'a BTreeMap<String, SourceFile>,
+        files_checked: usize,
+        ports_checked: usize,
+    ) -> Context<'a> {
+        Context {
+            sources: sources.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            files_checked,
+            ports_checked,
+        }
+    }
+
     /// 1-based line and column of a byte offset in a file (1:1 when the file is unknown).
     pub fn line_col(&self, file: &str, offset: usize) -> (usize, usize) {
         self.sources

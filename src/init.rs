@@ -1,0 +1,269 @@
+//! `portflow init`: a new ports repo ready for CI, and `--update-schemas` to refresh its schema copies.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::loa::template::{self, Kind};
+use crate::scaffold::write_new;
+use crate::schema::SchemaKind;
+use crate::{Environment, Exit, Output};
+
+/// The git URL a team's pipeline installs portflow from.
+pub const PORTFLOW_GIT: &str = "https://github.com/portflow/portflow";
+
+const PORTING_TOML: &str = include_str!("../assets/init/porting.toml");
+const README: &str = include_str!("../assets/init/README.md");
+const GITIGNORE: &str = include_str!("../assets/init/gitignore");
+const PORTS_WORKFLOW: &str = include_str!("../.github/workflows/ports.yml");
+const CODEOWNERS: &str = include_str!("../.github/CODEOWNERS");
+const PRE_COMMIT_CONFIG: &str = include_str!("../assets/init/pre-commit-config.yaml");
+
+/// Failures of `init`.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// Files that would be overwritten.
+    #[error(
+        "refusing to overwrite existing files in {dir}: {files}; init writes only into a folder without them (use `--update-schemas` to refresh only the schema copies)"
+    )]
+    Exists {
+        /// The target folder.
+        dir: PathBuf,
+        /// The files already there.
+        files: String,
+    },
+    /// `--update-schemas` outside a ports repo.
+    #[error(
+        "{0} has no porting.toml: `--update-schemas` refreshes the schemas of an existing ports repo"
+    )]
+    NotARepo(PathBuf),
+    /// Writing failed.
+    #[error("cannot write `{path}`: {source}")]
+    Io {
+        /// What was being written.
+        path: PathBuf,
+        /// Why it failed.
+        source: io::Error,
+    },
+    /// The built-in pipeline could not be adapted (a portflow build bug).
+    #[error("the built-in workflow has no portflow build step to replace")]
+    Workflow,
+}
+
+/// Every file a new ports repo starts with, as (repo-relative path, contents).
+pub fn files() -> Result<Vec<(String, String)>, InitError> {
+    let mut files = vec![
+        ("porting.toml".to_owned(), PORTING_TOML.to_owned()),
+        ("README.md".to_owned(), README.to_owned()),
+        (".gitignore".to_owned(), GITIGNORE.to_owned()),
+        ("ports/.gitkeep".to_owned(), String::new()),
+        (
+            ".github/workflows/ports.yml".to_owned(),
+            team_workflow(PORTS_WORKFLOW).ok_or(InitError::Workflow)?,
+        ),
+        (".github/CODEOWNERS".to_owned(), team_codeowners(CODEOWNERS)),
+        (
+            ".pre-commit-config.yaml".to_owned(),
+            PRE_COMMIT_CONFIG.to_owned(),
+        ),
+    ];
+    for kind in SchemaKind::ALL {
+        files.push((
+            format!("schemas/{}", kind.file_name()),
+            kind.text().to_owned(),
+        ));
+    }
+    for (kind, folder) in [(Kind::Loa, "loa"), (Kind::Email, "email")] {
+        for (name, text) in template::builtin_sources(kind) {
+            files.push((format!("templates/{folder}/{name}"), (*text).to_owned()));
+        }
+    }
+    Ok(files)
+}
+
+/// This repo's pipeline builds portflow from its own source; a team's repo installs it
+/// instead. Replaces every "Cache the portflow build" + "Build portflow" pair of steps.
+pub fn team_workflow(source: &str) -> Option<String> {
+    let version = env!("CARGO_PKG_VERSION");
+    let install = format!(
+        "      - name: Cache the portflow install
+        uses: actions/cache@v5
+        with:
+          path: ~/.cargo/bin/portflow
+          key: portflow-${{{{ runner.os }}}}-{version}
+
+      - name: Install portflow
+        id: build
+        run: |
+          command -v portflow || cargo install --locked --git {PORTFLOW_GIT} --tag v{version} portflow
+          echo \"$HOME/.cargo/bin\" >> \"$GITHUB_PATH\"
+
+"
+    );
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    let mut replaced = 0;
+    while let Some(start) = rest.find("      - name: Cache the portflow build\n") {
+        let build = rest[start..].find("      - name: Build portflow\n")? + start;
+        // The step ends where the next step (or the comment introducing it) starts.
+        let tail = &rest[build + 1..];
+        let next = [tail.find("\n      - name: "), tail.find("\n      # ")]
+            .into_iter()
+            .flatten()
+            .min()?;
+        let after_build = build + 1 + next + 1;
+        out.push_str(&rest[..start]);
+        out.push_str(&install);
+        rest = &rest[after_build..];
+        replaced += 1;
+    }
+    out.push_str(rest);
+    (replaced > 0).then_some(out)
+}
+
+/// This repo's CODEOWNERS also guards portflow's own source; a team's repo has none.
+pub fn team_codeowners(source: &str) -> String {
+    let mut out = String::new();
+    let mut skip_comment = false;
+    for line in source.lines() {
+        let own_source = ["/src/", "/Cargo.toml", "/Cargo.lock", "/.ci/"]
+            .iter()
+            .any(|p| line.starts_with(p));
+        if line.starts_with("# The pipeline builds portflow from this repository") {
+            skip_comment = true;
+            continue;
+        }
+        if own_source {
+            continue;
+        }
+        if skip_comment && line.is_empty() {
+            skip_comment = false;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn write_all(root: &Path, files: &[(String, String)]) -> Result<(), InitError> {
+    for (rel, text) in files {
+        let path = root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| InitError::Io {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        write_new(&path, text.as_bytes()).map_err(|source| InitError::Io { path, source })?;
+    }
+    Ok(())
+}
+
+/// Runs `portflow init [DIR] [--update-schemas]`.
+pub fn run(
+    dir: Option<&Path>,
+    update_schemas: bool,
+    env: &Environment,
+) -> Result<Output, InitError> {
+    let root = match dir {
+        Some(d) => env.cwd.join(d),
+        None => env.cwd.clone(),
+    };
+    if update_schemas {
+        return update(&root);
+    }
+    let files = files()?;
+    let existing: Vec<&str> = files
+        .iter()
+        .filter(|(rel, _)| std::fs::symlink_metadata(root.join(rel)).is_ok())
+        .map(|(rel, _)| rel.as_str())
+        .collect();
+    if !existing.is_empty() {
+        return Err(InitError::Exists {
+            dir: root,
+            files: existing.join(", "),
+        });
+    }
+    write_all(&root, &files)?;
+    let mut stdout = format!("created a ports repo in {}:\n", root.display());
+    for (rel, _) in &files {
+        stdout.push_str(&format!("  {rel}\n"));
+    }
+    stdout.push_str(
+        "next: edit porting.toml ([organization], [secrets] recipients, countries), commit, and \
+         create your first port with `portflow new`\n",
+    );
+    Ok(Output {
+        stdout,
+        stderr: String::new(),
+        exit: Exit::Clean,
+    })
+}
+
+/// Rewrites the schema copies under `schemas/` from the binary: the fix for `schema::drift`.
+fn update(root: &Path) -> Result<Output, InitError> {
+    if !root.join("porting.toml").is_file() {
+        return Err(InitError::NotARepo(root.to_owned()));
+    }
+    let mut stdout = String::new();
+    for kind in SchemaKind::ALL {
+        let rel = format!("schemas/{}", kind.file_name());
+        let path = root.join(&rel);
+        if std::fs::read_to_string(&path).is_ok_and(|t| t == kind.text()) {
+            stdout.push_str(&format!("unchanged {rel}\n"));
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| InitError::Io {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        // Schema copies belong to portflow, not to the user: replace them atomically.
+        let tmp = root.join(format!(
+            "schemas/.{}.{}.tmp",
+            kind.file_name(),
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&tmp);
+        write_new(&tmp, kind.text().as_bytes())
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| InitError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        stdout.push_str(&format!("updated {rel}\n"));
+    }
+    Ok(Output {
+        stdout,
+        stderr: String::new(),
+        exit: Exit::Clean,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn team_workflow_installs_instead_of_building() {
+        let out = team_workflow(PORTS_WORKFLOW).expect("build steps found");
+        assert!(!out.contains("cargo build"), "{out}");
+        assert_eq!(
+            out.matches("- name: Install portflow").count(),
+            PORTS_WORKFLOW.matches("- name: Build portflow").count()
+        );
+        assert_eq!(
+            out.matches("id: build").count(),
+            PORTS_WORKFLOW.matches("id: build").count()
+        );
+    }
+
+    #[test]
+    fn team_codeowners_drops_portflow_source() {
+        let out = team_codeowners(CODEOWNERS);
+        assert!(!out.contains("/src/") && !out.contains("/Cargo.toml"));
+        assert!(out.contains("/ports/**/events/*-submitted.toml"));
+        assert!(out.contains("/porting.toml"));
+    }
+}

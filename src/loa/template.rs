@@ -1,0 +1,324 @@
+//! minijinja templates for LOAs and notices: where they come from (the repo's
+//! `templates/<kind>/` folder, else the copies built into portflow), which one a port uses
+//! (`<COUNTRY>.j2`, else `default.j2`), strict undefined values, and escaping of every
+//! value for the LOA markup so data can never be read as markup.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
+
+use super::markup;
+
+/// The auto-escape mode of LOA templates.
+const MARKUP: &str = "portflow-markup";
+
+/// Built-in LOA templates, used when the repo has no `templates/loa/` folder.
+const BUILTIN_LOA: &[(&str, &str)] = &[
+    ("default.j2", include_str!("../../templates/loa/default.j2")),
+    ("GB.j2", include_str!("../../templates/loa/GB.j2")),
+];
+
+/// Built-in notice templates, used when the repo has no `templates/email/` folder.
+const BUILTIN_EMAIL: &[(&str, &str)] = &[
+    (
+        "rejection.j2",
+        include_str!("../../templates/email/rejection.j2"),
+    ),
+    (
+        "completion.j2",
+        include_str!("../../templates/email/completion.j2"),
+    ),
+];
+
+/// The templates built into portflow (the files of this repository's `templates/`), by
+/// file name: what a repo without its own `templates/<kind>/` folder uses, and what a new
+/// ports repo can start from.
+pub fn builtin_sources(kind: Kind) -> &'static [(&'static str, &'static str)] {
+    kind.builtin()
+}
+
+/// Which templates: LOAs or notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `templates/loa/`: LOA markup, values escaped for the markup.
+    Loa,
+    /// `templates/email/`: plain-text notices, values as they are.
+    Email,
+}
+
+impl Kind {
+    fn folder(self) -> &'static str {
+        match self {
+            Kind::Loa => "templates/loa",
+            Kind::Email => "templates/email",
+        }
+    }
+
+    fn builtin(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Kind::Loa => BUILTIN_LOA,
+            Kind::Email => BUILTIN_EMAIL,
+        }
+    }
+}
+
+/// A template failure, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// No template of the wanted names exists.
+    #[error("no template `{wanted}` in {folder}")]
+    Missing {
+        /// The names tried, joined.
+        wanted: String,
+        /// Where it was looked for.
+        folder: String,
+    },
+    /// The template does not parse or fails while rendering.
+    #[error("{file}{}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Render {
+        /// The template file (repo-relative, or `built-in …`).
+        file: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The templates of one kind for a repo.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    kind: Kind,
+    /// The repo's folder, when it has one; built-in templates otherwise.
+    dir: Option<PathBuf>,
+}
+
+/// Whether a template name is a plain file name (no folders, no `..`).
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && name.ends_with(".j2")
+}
+
+impl Templates {
+    /// The templates of `kind` for the repo at `root`: its `templates/<kind>/` folder when
+    /// present, else the built-in ones.
+    pub fn for_repo(root: &Path, kind: Kind) -> Templates {
+        let dir = root.join(kind.folder());
+        Templates {
+            kind,
+            dir: dir.is_dir().then_some(dir),
+        }
+    }
+
+    /// The built-in templates of `kind`.
+    pub fn builtin(kind: Kind) -> Templates {
+        Templates { kind, dir: None }
+    }
+
+    /// How a template file is named in messages.
+    pub fn display(&self, name: &str) -> String {
+        match self.dir {
+            Some(_) => format!("{}/{name}", self.kind.folder()),
+            None => format!("built-in {}/{name}", self.kind.folder()),
+        }
+    }
+
+    fn source(&self, name: &str) -> Result<Option<String>, std::io::Error> {
+        if !plain_name(name) {
+            return Ok(None);
+        }
+        match &self.dir {
+            Some(dir) => match std::fs::read_to_string(dir.join(name)) {
+                Ok(text) => Ok(Some(text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            },
+            None => Ok(self
+                .kind
+                .builtin()
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| (*text).to_owned())),
+        }
+    }
+
+    /// The first of `names` that exists.
+    pub fn pick(&self, names: &[String]) -> Result<String, TemplateError> {
+        for name in names {
+            match self.source(name) {
+                Ok(Some(_)) => return Ok(name.clone()),
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(TemplateError::Render {
+                        file: self.display(name),
+                        line: None,
+                        message: format!("cannot read the template: {e}"),
+                    });
+                }
+            }
+        }
+        Err(TemplateError::Missing {
+            wanted: names.join("` or `"),
+            folder: match self.dir {
+                Some(_) => format!("`{}/`", self.kind.folder()),
+                None => format!("portflow's built-in `{}/`", self.kind.folder()),
+            },
+        })
+    }
+
+    fn environment(&self) -> Environment<'static> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Block tags on their own lines leave no blank lines behind (Jinja's usual setup).
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+        {
+            env.set_syntax(syntax);
+        }
+        let this = self.clone();
+        env.set_loader(move |name| {
+            this.source(name).map_err(|e| {
+                minijinja::Error::new(
+                    ErrorKind::TemplateNotFound,
+                    format!("cannot read `{name}`: {e}"),
+                )
+            })
+        });
+        match self.kind {
+            Kind::Loa => {
+                env.set_auto_escape_callback(|_| AutoEscape::Custom(MARKUP.into()));
+                env.set_formatter(|out, state, value| {
+                    if value.is_safe() || *state.auto_escape() != AutoEscape::Custom(MARKUP.into())
+                    {
+                        return minijinja::escape_formatter(out, state, value);
+                    }
+                    let mut escaped = String::new();
+                    if !value.is_none() {
+                        markup::escape(&value.to_string(), &mut escaped);
+                    }
+                    out.write_str(&escaped).map_err(minijinja::Error::from)
+                });
+            }
+            Kind::Email => env.set_auto_escape_callback(|_| AutoEscape::None),
+        }
+        env
+    }
+
+    fn locate(&self, name: &str, err: &minijinja::Error) -> TemplateError {
+        let file = err
+            .name()
+            .map_or_else(|| self.display(name), |n| self.display(n));
+        let mut message = err.kind().to_string();
+        if let Some(detail) = err.detail() {
+            message.push_str(": ");
+            message.push_str(detail);
+        }
+        if err.kind() == ErrorKind::UndefinedError {
+            message.push_str(
+                " (a value the template names is not in the data: check its spelling, or test optional values with `is defined`)",
+            );
+        }
+        TemplateError::Render {
+            file,
+            line: err.line(),
+            message,
+        }
+    }
+
+    /// Renders the template `name` with `context`.
+    pub fn render(&self, name: &str, context: &Value) -> Result<String, TemplateError> {
+        let env = self.environment();
+        let template = env.get_template(name).map_err(|e| self.locate(name, &e))?;
+        template.render(context).map_err(|e| self.locate(name, &e))
+    }
+
+    /// Renders the blocks `blocks` of the template `name` with `context`.
+    pub fn render_blocks(
+        &self,
+        name: &str,
+        context: &Value,
+        blocks: &[&str],
+    ) -> Result<Vec<String>, TemplateError> {
+        let env = self.environment();
+        let template = env.get_template(name).map_err(|e| self.locate(name, &e))?;
+        let mut captured = template
+            .render_captured(context)
+            .map_err(|e| self.locate(name, &e))?;
+        blocks
+            .iter()
+            .map(|block| {
+                captured
+                    .with_state_mut(|state| state.render_block(block))
+                    .map_err(|e| self.locate(name, &e))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped_for_the_markup() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("templates/loa")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("templates/loa/default.j2"),
+            "@field Name | {{ name }}\n{{ safe|safe }}\n",
+        )
+        .expect("write");
+        let t = Templates::for_repo(dir.path(), Kind::Loa);
+        let ctx = Value::from(minijinja::value::Serde(serde_json::json!({
+            "name": "A | B *c* @pagebreak\nx",
+            "safe": "@pagebreak",
+        })));
+        let out = t.render("default.j2", &ctx).expect("render");
+        assert_eq!(
+            out,
+            "@field Name | A \\| B \\*c\\* \\@pagebreak x\n@pagebreak"
+        );
+    }
+
+    #[test]
+    fn undefined_values_name_file_and_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("templates/loa")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("templates/loa/GB.j2"),
+            "@title LOA\n\n@field Name | {{ end_user.nmae }}\n",
+        )
+        .expect("write");
+        let t = Templates::for_repo(dir.path(), Kind::Loa);
+        let name = t
+            .pick(&["GB.j2".to_owned(), "default.j2".to_owned()])
+            .expect("pick");
+        let ctx = Value::from(minijinja::value::Serde(
+            serde_json::json!({ "end_user": { "name": "x" } }),
+        ));
+        let err = t.render(&name, &ctx).expect_err("strict");
+        let text = err.to_string();
+        assert!(text.starts_with("templates/loa/GB.j2 line 3: "), "{text}");
+        assert!(text.contains("undefined"), "{text}");
+    }
+
+    #[test]
+    fn builtins_fall_back_to_default() {
+        let t = Templates::builtin(Kind::Loa);
+        assert_eq!(
+            t.pick(&["FR.j2".to_owned(), "default.j2".to_owned()])
+                .expect("pick"),
+            "default.j2"
+        );
+        assert_eq!(
+            t.pick(&["GB.j2".to_owned(), "default.j2".to_owned()])
+                .expect("pick"),
+            "GB.j2"
+        );
+        assert!(t.pick(&["../x.j2".to_owned()]).is_err());
+    }
+}

@@ -1,0 +1,402 @@
+//! Customer notices: a rejection notice for every `rejected` event and a completion notice
+//! for every `completed` event, to the request's `requested_by`, from
+//! `templates/email/*.j2`. Written as RFC 5322 `.eml` files (multipart text and HTML,
+//! built with lettre) plus a plain-text preview. Message-ID, MIME boundary and Date come
+//! from the event (a hash of its file and its `on` date), so one event always yields the
+//! same notice, byte for byte.
+
+use std::time::{Duration, SystemTime};
+
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use minijinja::Value;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::loa::template::{TemplateError, Templates};
+use crate::model::Date;
+use crate::model::event::{Event, EventBody, EventKind};
+use crate::model::policy::Policy;
+use crate::model::request::Request;
+
+/// Why a notice could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum NoticeError {
+    /// The template failed.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// An address is not one an e-mail can carry.
+    #[error("`{address}` ({role}) is not a usable e-mail address: {reason}")]
+    Address {
+        /// The address.
+        address: String,
+        /// Where it comes from.
+        role: &'static str,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// lettre refused to build the message.
+    #[error("cannot build the e-mail: {0}")]
+    Build(String),
+}
+
+/// One event a notice is written for.
+#[derive(Debug, Clone, Copy)]
+pub struct NoticeEvent<'a> {
+    /// The event's number (NNN).
+    pub number: u32,
+    /// The event.
+    pub event: &'a Event,
+    /// The event file's bytes (hashed into the Message-ID and boundary).
+    pub bytes: &'a [u8],
+}
+
+/// A rendered notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The file name without extension: `NNN-<kind>-notice`, e.g. `003-rejected-notice`.
+    pub stem: String,
+    /// The RFC 5322 message.
+    pub eml: Vec<u8>,
+    /// A plain-text preview: the main headers and the text body.
+    pub txt: String,
+}
+
+/// The customer-facing meaning of a rejection reason code (SPEC §4).
+pub fn reason_summary(code: &str) -> &'static str {
+    match code {
+        "account-number-mismatch" => {
+            "The account number we gave does not match the one your current provider has on file."
+        }
+        "account-number-required" => {
+            "Your current provider needs the account number of the account these numbers are on."
+        }
+        "authorized-person-mismatch" => {
+            "The person who signed the authorization is not listed as authorized on the account."
+        }
+        "btn-mismatch" => {
+            "The billing telephone number (the account's main number) does not match your current provider's records."
+        }
+        "name-mismatch" => {
+            "The account name we gave does not match the name your current provider has on file."
+        }
+        "address-mismatch" => {
+            "The service address we gave does not match your current provider's records."
+        }
+        "postal-code-mismatch" => {
+            "The ZIP or postal code we gave does not match your current provider's records."
+        }
+        "pin-invalid" => "The transfer PIN (port-out PIN) was not accepted.",
+        "pin-expired" => "The transfer PIN (port-out PIN) has expired; a new one is needed.",
+        "number-not-portable" => "A number cannot be moved to us from where it is today.",
+        "number-not-on-account" => "A number is not on the account we gave your current provider.",
+        "rate-center-not-portable" => {
+            "A number belongs to an area our carrier partner cannot serve yet."
+        }
+        "pending-order" => {
+            "There is an open order on your account with your current provider; no number can move until it is finished or cancelled."
+        }
+        "port-type-incorrect" => {
+            "The request moved the wrong set of numbers: all numbers on the account (a full port) versus only some of them (a partial port)."
+        }
+        "split-required" => "Your current provider needs these numbers moved in separate requests.",
+        "number-inactive" => "A number is not in service with your current provider.",
+        "special-feature" => {
+            "A feature on a number (such as special call routing, a hunt group or a data line) must be removed before it can move."
+        }
+        "carrier-freeze" => {
+            "Your account has a port freeze (port-out protection) that must be lifted before numbers can move."
+        }
+        "customer-retained" => "Your current provider reports that you chose to stay with them.",
+        "loa-illegible" => "The carrier could not read the signed Letter of Authorization.",
+        "loa-missing" => "The carrier did not receive the signed Letter of Authorization.",
+        "foc-rejected" => "The requested port date could not be accepted.",
+        "foc-expired" => "The confirmed port date passed before the port could be completed.",
+        "losing-carrier-unresponsive" => {
+            "Your current provider did not answer the port request in time."
+        }
+        "other" => "The carrier gave another reason, quoted below.",
+        _ => "The carrier gave a reason, quoted below.",
+    }
+}
+
+/// The file name stem of an event's notice, when its kind has one.
+pub fn stem(number: u32, kind: EventKind) -> Option<String> {
+    matches!(kind, EventKind::Rejected | EventKind::Completed)
+        .then(|| format!("{number:03}-{}-notice", kind.as_str()))
+}
+
+fn mailbox(name: Option<&str>, address: &str, role: &'static str) -> Result<Mailbox, NoticeError> {
+    let parsed = address
+        .parse()
+        .map_err(|e: lettre::address::AddressError| NoticeError::Address {
+            address: address.to_owned(),
+            role,
+            reason: e.to_string(),
+        })?;
+    Ok(Mailbox::new(name.map(str::to_owned), parsed))
+}
+
+/// Noon UTC of the event's day: the calendar date a reader sees in nearly every time zone.
+fn noon(on: Date) -> SystemTime {
+    let secs = on.days_since_epoch().saturating_mul(86_400) + 12 * 3600;
+    SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+}
+
+/// RFC 5322 date of noon UTC on `on`, for the preview.
+fn rfc5322(on: Date) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} 12:00:00 +0000",
+        DAYS[usize::from(on.weekday()) % 7],
+        on.day(),
+        MONTHS[usize::from(on.month().saturating_sub(1)) % 12],
+        on.year()
+    )
+}
+
+/// Wraps lines longer than 76 characters at spaces, keeping their indentation, and tidies
+/// blank lines (templates leave some around their tags).
+fn tidy(text: &str) -> String {
+    let mut out = String::new();
+    let mut blank_run = 0;
+    for line in text.trim().lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank_run += 1;
+            if blank_run == 1 {
+                out.push('\n');
+            }
+            continue;
+        }
+        blank_run = 0;
+        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+        // A list item's continuation lines align with its text.
+        let hang = if line.trim_start().starts_with("* ") {
+            format!("{indent}  ")
+        } else {
+            indent.clone()
+        };
+        let mut current = String::new();
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            let prefix = if current.is_empty() {
+                indent.as_str()
+            } else {
+                " "
+            };
+            if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > 76 {
+                out.push_str(&current);
+                out.push('\n');
+                current = format!("{hang}{word}");
+            } else {
+                current.push_str(prefix);
+                current.push_str(word);
+            }
+        }
+        out.push_str(&current);
+        out.push('\n');
+    }
+    out
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The HTML part: the text body's paragraphs, escaped.
+fn html(subject: &str, body: &str) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n</head>\n<body>\n",
+        html_escape(subject)
+    );
+    for paragraph in body.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        let lines: Vec<String> = paragraph.lines().map(|l| html_escape(l.trim())).collect();
+        out.push_str("<p>");
+        out.push_str(&lines.join("<br>\n"));
+        out.push_str("</p>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+fn sorted_numbers(request: &Request) -> Vec<String> {
+    let mut numbers: Vec<String> = request.numbers.iter().map(|n| n.number.clone()).collect();
+    numbers.sort();
+    numbers.dedup();
+    numbers
+}
+
+/// The template context of a notice.
+fn context(port: &str, request: &Request, policy: &Policy, ev: &NoticeEvent<'_>) -> Value {
+    let end_user = request.end_user.as_ref();
+    let mut ctx = json!({
+        "port": port,
+        "organization": {
+            "name": policy.organization.name,
+            "address": policy.organization.address,
+        },
+        "request": {
+            "requested_by": request.requested_by,
+            "account": request.account,
+            "country": request.country,
+            "losing_carrier": request.losing_carrier.clone().unwrap_or_default(),
+        },
+        "end_user": {
+            "name": end_user.and_then(|u| u.name.clone()).unwrap_or_default(),
+            "authorized_person": end_user.and_then(|u| u.authorized_person.clone()).unwrap_or_default(),
+        },
+        "numbers": sorted_numbers(request),
+        "event": {
+            "kind": ev.event.kind().as_str(),
+            "number": format!("{:03}", ev.number),
+            "on": ev.event.on.to_string(),
+            "by": ev.event.by,
+        },
+    });
+    if let Some(map) = ctx.as_object_mut() {
+        match &ev.event.body {
+            EventBody::Rejected {
+                reasons,
+                instructions,
+            } => {
+                let reasons: Vec<serde_json::Value> = reasons
+                    .iter()
+                    .map(|r| {
+                        json!({
+                            "code": r.code,
+                            "summary": reason_summary(&r.code),
+                            "detail": r.detail,
+                            "numbers": r.numbers.clone().unwrap_or_default(),
+                        })
+                    })
+                    .collect();
+                map.insert("reasons".to_owned(), json!(reasons));
+                map.insert("instructions".to_owned(), json!(instructions));
+            }
+            EventBody::Completed { numbers } => {
+                let mut done = numbers.clone().unwrap_or_else(|| sorted_numbers(request));
+                done.sort();
+                map.insert("completed_numbers".to_owned(), json!(done));
+            }
+            _ => {}
+        }
+    }
+    Value::from(minijinja::value::Serde(ctx))
+}
+
+/// Renders the notice of one event; `None` when its kind sends none.
+pub fn render(
+    templates: &Templates,
+    port: &str,
+    request: &Request,
+    policy: &Policy,
+    ev: &NoticeEvent<'_>,
+) -> Result<Option<Notice>, NoticeError> {
+    let kind = ev.event.kind();
+    let Some(stem) = stem(ev.number, kind) else {
+        return Ok(None);
+    };
+    let template = match kind {
+        EventKind::Rejected => "rejection.j2",
+        _ => "completion.j2",
+    };
+    let name = templates.pick(&[template.to_owned()])?;
+    let ctx = context(port, request, policy, ev);
+    let mut parts = templates
+        .render_blocks(&name, &ctx, &["subject", "body"])?
+        .into_iter();
+    let subject: String = parts
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body = tidy(&parts.next().unwrap_or_default());
+
+    let hash = Sha256::digest(ev.bytes);
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    let domain = ev
+        .event
+        .by
+        .rsplit_once('@')
+        .map_or("portflow.invalid", |(_, d)| d);
+    let message_id = format!(
+        "<{}.{:03}-{}.{port}@{domain}>",
+        &hex[..24],
+        ev.number,
+        kind.as_str()
+    );
+    let boundary = format!("portflow-{}", &hex[24..48]);
+    let from = mailbox(
+        Some(&policy.organization.name),
+        &ev.event.by,
+        "the event's `by`",
+    )?;
+    let to = mailbox(None, &request.requested_by, "the request's `requested_by`")?;
+    let message = Message::builder()
+        .from(from.clone())
+        .reply_to(from.clone())
+        .to(to.clone())
+        .subject(subject.clone())
+        .date(noon(ev.event.on))
+        .message_id(Some(message_id.clone()))
+        .multipart(
+            MultiPart::alternative()
+                .boundary(boundary)
+                .singlepart(SinglePart::plain(body.clone()))
+                .singlepart(SinglePart::html(html(&subject, &body))),
+        )
+        .map_err(|e| NoticeError::Build(e.to_string()))?;
+    let txt = format!(
+        "From: {from}\nTo: {to}\nDate: {}\nSubject: {subject}\nMessage-ID: {message_id}\n\n{body}",
+        rfc5322(ev.event.on)
+    );
+    Ok(Some(Notice {
+        stem,
+        eml: message.formatted(),
+        txt,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spec_reason_has_its_own_summary() {
+        let codes = crate::rules::events::REASON_CODES;
+        let fallback = reason_summary("no-such-code");
+        let mut seen = std::collections::BTreeSet::new();
+        for code in codes {
+            let summary = reason_summary(code);
+            assert_ne!(summary, fallback, "{code}");
+            assert!(seen.insert(summary), "{code} repeats another summary");
+        }
+    }
+
+    #[test]
+    fn dates_and_wrapping() {
+        let on = Date::new(2026, 11, 23).expect("date");
+        assert_eq!(rfc5322(on), "Mon, 23 Nov 2026 12:00:00 +0000");
+        let text = tidy(&format!("* {}\n\n\n\nend", "word ".repeat(30)));
+        for line in text.lines() {
+            assert!(line.chars().count() <= 76, "{line}");
+        }
+        assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("  word")));
+        assert!(text.ends_with("\n\nend\n"), "{text:?}");
+    }
+}

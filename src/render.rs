@@ -1,0 +1,561 @@
+//! `portflow render`: every selected port's LOA as a PDF, and a notice for each of its
+//! `rejected` and `completed` events, written into an output folder. A port whose files
+//! have errors is not rendered; the command says which findings stop it.
+//!
+//! Output layout (under `--out`, default `target/portflow/render/` in the repo):
+//! `<port-id>/loa.pdf` (`loa-carrier-copy.pdf` with `--identity`), and for each notice
+//! `<port-id>/NNN-<kind>-notice.eml` plus `NNN-<kind>-notice.txt`.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use crate::check::{CheckError, check_tree};
+use crate::diag::{Finding, Severity};
+use crate::loa::digest::{self, LoaData};
+use crate::loa::letter::{self, MASK, Paper, Presentation};
+use crate::loa::template::{Kind, Templates};
+use crate::model::policy::{Policy, RequirementType};
+use crate::model::request::Request;
+use crate::notice::{self, NoticeEvent};
+use crate::repo::{Port, Tree, WorkTree};
+use crate::rules::events::resolve_voids;
+use crate::{Environment, Exit, Output};
+
+/// The default output folder, relative to the repo root (git-ignored with `target/`).
+pub const DEFAULT_OUT: &str = "target/portflow/render";
+
+/// Options of `portflow render`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RenderArgs {
+    /// Ports to render, by id or folder (all ports when none).
+    #[arg(value_name = "PORT")]
+    pub ports: Vec<String>,
+
+    /// Folder to write into [default: target/portflow/render in the repo].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Paper size [default: letter for US and CA ports, a4 elsewhere].
+    #[arg(long, value_enum)]
+    pub paper: Option<Paper>,
+
+    /// An age identity file: render the carrier copy, with the decrypted PIN and secret
+    /// country values. `--out` must then name a folder outside the repo.
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+
+    /// Replace output files that differ from what is rendered now.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Failures that stop `render` as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The repo could not be read or checked.
+    #[error(transparent)]
+    Check(#[from] CheckError),
+    /// porting.toml is invalid, so no LOA can be built.
+    #[error(
+        "`porting.toml` has errors, so no LOA can be rendered: run `portflow check porting.toml`"
+    )]
+    Policy,
+    /// The identity file cannot be used.
+    #[error("cannot use the identity `{path}`: {reason}")]
+    Identity {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A carrier copy would be written inside the repo.
+    #[error(
+        "with `--identity` the carrier copy holds the decrypted PIN, so it must not be written inside the repo (`{0}`): pass `--out DIR` with a folder outside it"
+    )]
+    OutInsideRepo(PathBuf),
+}
+
+/// Why one file could not be written.
+#[derive(Debug, thiserror::Error)]
+enum WriteError {
+    #[error(
+        "`{0}` exists and differs from what was rendered now: remove it, choose another `--out`, or pass `--force` to replace it"
+    )]
+    Clobber(PathBuf),
+    #[error("cannot write `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What happened to one output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    New,
+    Unchanged,
+    Replaced,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Writes atomically (a temporary file in the same folder, then a link or rename) and never
+/// replaces a different file unless `force`.
+fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<Written, WriteError> {
+    let existing = std::fs::read(path).ok();
+    if existing.as_deref() == Some(bytes) {
+        return Ok(Written::Unchanged);
+    }
+    if existing.is_some() && !force {
+        return Err(WriteError::Clobber(path.to_owned()));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+        file.write_all(bytes).map_err(io_err(&tmp))?;
+        file.sync_all().map_err(io_err(&tmp))?;
+        drop(file);
+        if existing.is_some() {
+            std::fs::rename(&tmp, path).map_err(io_err(path))?;
+            return Ok(Written::Replaced);
+        }
+        // A hard link fails when the name exists, so a file created meanwhile is never
+        // overwritten; where links are unsupported, rename.
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(Written::New),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(WriteError::Clobber(path.to_owned()))
+            }
+            Err(_) => {
+                std::fs::rename(&tmp, path).map_err(io_err(path))?;
+                Ok(Written::New)
+            }
+        }
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+/// An absolute, `..`-free form of `path` (resolving links of the part that exists), so it
+/// can be compared with the repo root.
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let joined = cwd.join(path);
+    let mut clean = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::ParentDir => {
+                clean.pop();
+            }
+            Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    let mut existing = clean.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (
+            existing.file_name().map(ToOwned::to_owned),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_owned();
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        out.push(name);
+    }
+    out
+}
+
+type Identities = Vec<Box<dyn age::Identity + Send + Sync>>;
+
+fn load_identities(path: &Path) -> Result<Identities, RenderError> {
+    let fail = |reason: String| RenderError::Identity {
+        path: path.to_owned(),
+        reason,
+    };
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut text))
+        .map_err(|e| fail(e.to_string()))?;
+    let file = age::IdentityFile::from_buffer(text.as_slice())
+        .map_err(|e| fail(format!("not an age identity file ({e})")))?;
+    let identities = file
+        .into_identities()
+        .map_err(|e| fail(format!("not an age identity file ({e})")))?;
+    if identities.is_empty() {
+        return Err(fail("it holds no identity".to_owned()));
+    }
+    Ok(identities)
+}
+
+fn decrypt(armored: &str, identities: &Identities) -> Result<String, String> {
+    let reader = age::armor::ArmoredReader::new(armored.trim().as_bytes());
+    let decryptor = age::Decryptor::new_buffered(reader).map_err(|e| e.to_string())?;
+    let mut plain = Vec::new();
+    decryptor
+        .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+        .map_err(|e| e.to_string())?
+        .read_to_end(&mut plain)
+        .map_err(|e| e.to_string())?;
+    String::from_utf8(plain)
+        .map(|s| s.trim().to_owned())
+        .map_err(|_| "the decrypted value is not text".to_owned())
+}
+
+/// The PIN and secret country values: masked, or decrypted with the identities.
+fn secrets(
+    policy: &Policy,
+    request: &Request,
+    presentation: &mut Presentation,
+    identities: Option<&Identities>,
+) -> Result<(), String> {
+    let reveal = |name: &str, armored: &str| -> Result<String, String> {
+        match identities {
+            Some(ids) => decrypt(armored, ids).map_err(|e| format!("cannot decrypt {name}: {e}")),
+            None => Ok(MASK.to_owned()),
+        }
+    };
+    if let Some(pin) = request.end_user.as_ref().and_then(|u| u.pin.as_deref()) {
+        presentation.pin = Some(reveal("the PIN", pin)?);
+    }
+    let secret_keys: Vec<&str> = policy
+        .country(&request.country)
+        .map(|c| {
+            c.requirements
+                .iter()
+                .filter(|r| r.kind == RequirementType::Field && r.secret)
+                .map(|r| r.key.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    for (key, value) in &request.requirements {
+        if secret_keys.contains(&key.as_str()) {
+            let shown = reveal(&format!("`{key}`"), value)?;
+            presentation.secrets.insert(key.clone(), shown);
+        }
+    }
+    presentation.carrier_copy = identities.is_some();
+    Ok(())
+}
+
+/// How a path is shown: relative to the repo root when inside it.
+fn shown(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+}
+
+fn kib(bytes: usize) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
+
+/// Progress on a terminal only: `[3/11] 2026-11-lakeside-dental`, overwritten in place.
+struct Progress {
+    enabled: bool,
+    total: usize,
+}
+
+impl Progress {
+    fn step(&self, index: usize, id: &str) {
+        if self.enabled {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\r\x1b[2K[{}/{}] {id}", index + 1, self.total);
+            let _ = err.flush();
+        }
+    }
+
+    fn finish(&self) {
+        if self.enabled {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
+}
+
+fn select<'a>(ports: &'a [Port], wanted: &[String]) -> Result<Vec<&'a Port>, CheckError> {
+    if wanted.is_empty() {
+        return Ok(ports.iter().collect());
+    }
+    wanted
+        .iter()
+        .map(|w| {
+            let w = w.trim_end_matches('/');
+            ports
+                .iter()
+                .find(|p| p.id == w || p.dir == w)
+                .ok_or_else(|| CheckError::UnknownPort(w.to_owned()))
+        })
+        .collect()
+}
+
+/// Runs `portflow render`.
+pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> {
+    let tree = WorkTree::discover(&env.cwd).map_err(CheckError::from)?;
+    let root = tree.root.clone();
+    let checked = check_tree(&tree, &[], env.today)?;
+    let repo = &checked.repo;
+    let policy = repo
+        .policy
+        .as_ref()
+        .map(|p| &p.value)
+        .ok_or(RenderError::Policy)?;
+    let selected = select(&repo.ports, &args.ports)?;
+    let cwd = env.cwd.canonicalize().unwrap_or_else(|_| env.cwd.clone());
+    let out_dir = match &args.out {
+        Some(out) => absolute(&cwd, out),
+        None => root.join(DEFAULT_OUT),
+    };
+    let identities = match &args.identity {
+        Some(path) => {
+            if out_dir.starts_with(&root) {
+                return Err(RenderError::OutInsideRepo(out_dir));
+            }
+            Some(load_identities(&cwd.join(path))?)
+        }
+        None => None,
+    };
+    let loa_templates = Templates::for_repo(&root, Kind::Loa);
+    let email_templates = Templates::for_repo(&root, Kind::Email);
+    let progress = Progress {
+        enabled: env.stdout_is_terminal && std::io::stderr().is_terminal() && selected.len() > 1,
+        total: selected.len(),
+    };
+
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    let mut exit = Exit::Clean;
+    let (mut letters, mut notices, mut refused, mut failed) = (0, 0, 0, 0);
+    let mut by_port: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in checked
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+    {
+        let file = f.file.to_string_lossy();
+        if let Some(port) = repo.port_for_file(&file) {
+            by_port.entry(port.dir.as_str()).or_default().push(f);
+        }
+    }
+
+    for (index, port) in selected.iter().enumerate() {
+        progress.step(index, &port.id);
+        let errors = by_port.get(port.dir.as_str()).cloned().unwrap_or_default();
+        let request = port.request.as_ref().map(|r| &r.value);
+        let (Some(request), true) = (request, errors.is_empty()) else {
+            refused += 1;
+            if exit == Exit::Clean {
+                exit = Exit::Findings;
+            }
+            stderr.push_str(&refusal(port, &errors, &checked));
+            continue;
+        };
+        let port_out = out_dir.join(&port.id);
+        let mut problems: Vec<String> = Vec::new();
+
+        let data = LoaData::new(policy, &port.id, request);
+        let paper = args
+            .paper
+            .unwrap_or_else(|| Paper::for_country(&request.country));
+        let mut presentation = Presentation::new(&request.country, paper, digest::digest(&data));
+        match secrets(policy, request, &mut presentation, identities.as_ref()) {
+            Err(reason) => problems.push(reason),
+            Ok(()) => match letter::render(&loa_templates, &data, &presentation, paper) {
+                Err(e) => problems.push(e.to_string()),
+                Ok(letter) => {
+                    let name = if identities.is_some() {
+                        "loa-carrier-copy.pdf"
+                    } else {
+                        "loa.pdf"
+                    };
+                    let path = port_out.join(name);
+                    match write_file(&path, &letter.pdf.bytes, args.force) {
+                        Err(e) => problems.push(e.to_string()),
+                        Ok(written) => {
+                            letters += 1;
+                            stdout.push_str(&format!(
+                                "{} {} ({} page{}, {}{})\n",
+                                verb(written),
+                                shown(&root, &path),
+                                letter.pdf.pages,
+                                if letter.pdf.pages == 1 { "" } else { "s" },
+                                kib(letter.pdf.bytes.len()),
+                                if letter.pdf.embedded {
+                                    ", DejaVu Sans embedded"
+                                } else {
+                                    ""
+                                },
+                            ));
+                        }
+                    }
+                }
+            },
+        }
+
+        let (events, _) = resolve_voids(port);
+        for ev in events {
+            if notice::stem(ev.number, ev.event.kind()).is_none() {
+                continue;
+            }
+            let bytes = match tree.read(ev.path()) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    problems.push(e.to_string());
+                    continue;
+                }
+            };
+            let input = NoticeEvent {
+                number: ev.number,
+                event: ev.event,
+                bytes: &bytes,
+            };
+            match notice::render(&email_templates, &port.id, request, policy, &input) {
+                Err(e) => problems.push(format!("notice for `{}`: {e}", ev.file.name)),
+                Ok(None) => {}
+                Ok(Some(n)) => {
+                    for (ext, content) in [("eml", n.eml.as_slice()), ("txt", n.txt.as_bytes())] {
+                        let path = port_out.join(format!("{}.{ext}", n.stem));
+                        match write_file(&path, content, args.force) {
+                            Err(e) => problems.push(e.to_string()),
+                            Ok(written) => {
+                                stdout.push_str(&format!(
+                                    "{} {}\n",
+                                    verb(written),
+                                    shown(&root, &path)
+                                ));
+                            }
+                        }
+                    }
+                    notices += 1;
+                }
+            }
+        }
+        if !problems.is_empty() {
+            failed += 1;
+            exit = Exit::Failure;
+            for p in problems {
+                stderr.push_str(&format!("error: `{}`: {p}\n", port.id));
+            }
+        }
+    }
+    progress.finish();
+    stdout.push_str(&format!(
+        "{letters} LOA{}, {notices} notice{} in {}",
+        if letters == 1 { "" } else { "s" },
+        if notices == 1 { "" } else { "s" },
+        shown(&root, &out_dir)
+    ));
+    if refused > 0 {
+        stdout.push_str(&format!(
+            "; {refused} port{} not rendered",
+            if refused == 1 { "" } else { "s" }
+        ));
+    }
+    if failed > 0 {
+        stdout.push_str(&format!("; {failed} failed"));
+    }
+    stdout.push('\n');
+    Ok(Output {
+        stdout,
+        stderr,
+        exit,
+    })
+}
+
+fn verb(written: Written) -> &'static str {
+    match written {
+        Written::New => "wrote",
+        Written::Unchanged => "unchanged",
+        Written::Replaced => "replaced",
+    }
+}
+
+/// Why a port is not rendered, with its error findings.
+fn refusal(port: &Port, errors: &[&Finding], checked: &crate::check::Checked) -> String {
+    let mut out = format!(
+        "`{}` not rendered: its files have {} error{} (see `portflow check {}`)\n",
+        port.id,
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" },
+        port.dir
+    );
+    if errors.is_empty() {
+        out = format!(
+            "`{}` not rendered: its `request.toml` cannot be read (see `portflow check {}`)\n",
+            port.id, port.dir
+        );
+    }
+    for f in errors.iter().take(10) {
+        let file = f.file.to_string_lossy();
+        let (line, col) = checked
+            .repo
+            .sources
+            .get(file.as_ref())
+            .map_or((1, 1), |s| s.line_col(f.span.start));
+        out.push_str(&format!(
+            "  {} {file}:{line}:{col}: {}\n",
+            f.code.as_str(),
+            f.message
+        ));
+    }
+    if errors.len() > 10 {
+        out.push_str(&format!("  … and {} more\n", errors.len() - 10));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_paths_resolve_dots() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().canonicalize().expect("canon");
+        let p = absolute(&root, Path::new("a/../b/./c"));
+        assert_eq!(p, root.join("b/c"));
+    }
+
+    #[test]
+    fn writes_refuse_to_clobber() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x/loa.pdf");
+        assert_eq!(write_file(&path, b"one", false).expect("new"), Written::New);
+        assert_eq!(
+            write_file(&path, b"one", false).expect("same"),
+            Written::Unchanged
+        );
+        assert!(matches!(
+            write_file(&path, b"two", false),
+            Err(WriteError::Clobber(_))
+        ));
+        assert_eq!(std::fs::read(&path).expect("read"), b"one");
+        assert_eq!(
+            write_file(&path, b"two", true).expect("force"),
+            Written::Replaced
+        );
+        assert_eq!(std::fs::read(&path).expect("read"), b"two");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("x"))
+            .expect("dir")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+}
