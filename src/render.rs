@@ -7,7 +7,7 @@
 //! `<port-id>/NNN-<kind>-notice.eml` plus `NNN-<kind>-notice.txt`.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 use crate::check::{CheckError, check_tree};
@@ -19,6 +19,7 @@ use crate::model::policy::{Policy, RequirementType};
 use crate::model::request::Request;
 use crate::notice::{self, NoticeEvent};
 use crate::repo::{Port, Tree, WorkTree};
+use crate::report::terminal::Progress;
 use crate::rules::events::resolve_voids;
 use crate::{Environment, Exit, Output};
 
@@ -265,30 +266,6 @@ fn kib(bytes: usize) -> String {
     format!("{:.1} KB", bytes as f64 / 1024.0)
 }
 
-/// Progress on a terminal only: `[3/11] 2026-11-lakeside-dental`, overwritten in place.
-struct Progress {
-    enabled: bool,
-    total: usize,
-}
-
-impl Progress {
-    fn step(&self, index: usize, id: &str) {
-        if self.enabled {
-            let mut err = std::io::stderr();
-            let _ = write!(err, "\r\x1b[2K[{}/{}] {id}", index + 1, self.total);
-            let _ = err.flush();
-        }
-    }
-
-    fn finish(&self) {
-        if self.enabled {
-            let mut err = std::io::stderr();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-        }
-    }
-}
-
 fn select<'a>(ports: &'a [Port], wanted: &[String]) -> Result<Vec<&'a Port>, CheckError> {
     if wanted.is_empty() {
         return Ok(ports.iter().collect());
@@ -333,10 +310,7 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
     };
     let loa_templates = Templates::for_repo(&root, Kind::Loa);
     let email_templates = Templates::for_repo(&root, Kind::Email);
-    let progress = Progress {
-        enabled: env.stdout_is_terminal && std::io::stderr().is_terminal() && selected.len() > 1,
-        total: selected.len(),
-    };
+    let progress = Progress::new(selected.len(), env.stdout_is_terminal && selected.len() > 1);
 
     let mut stdout = String::new();
     let mut stderr = String::new();

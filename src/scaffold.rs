@@ -6,7 +6,7 @@
 //! written it goes through the same loading and rules as `check`; the only errors it may have
 //! are the ones that say what to fill in.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -131,11 +131,10 @@ pub fn run(args: &NewArgs, env: &Environment) -> Result<Output, ScaffoldError> {
         losing_carrier: args.losing_carrier.clone(),
         port_type: args.port_type.map(PortTypeArg::as_str),
     };
-    if io::stdin().is_terminal() {
-        let stdin = io::stdin();
-        let mut input = stdin.lock();
-        let mut stderr = io::stderr();
-        ask_missing(&mut values, policy, &mut input, &mut stderr)?;
+    if let Some(asked) =
+        report::terminal::ask(|input, prompt| ask_missing(&mut values, policy, input, prompt))
+    {
+        asked?;
     }
     let missing: Vec<&'static str> = [
         ("--country", values.country.is_none()),

@@ -11,7 +11,7 @@
 //! exception is the value `secret show` prints because it was asked to.
 
 use std::collections::BTreeSet;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +24,7 @@ use crate::cli::{SecretCommand, SecretRewrapArgs, SecretSetArgs, SecretShowArgs}
 use crate::model::Date;
 use crate::model::policy::{Policy, RequirementType};
 use crate::repo::{Port, WorkTree};
+use crate::report::terminal;
 use crate::rules::secrets::is_age_armored;
 use crate::{Environment, Exit, Output};
 
@@ -277,26 +278,15 @@ pub fn run(command: &SecretCommand, env: &Environment) -> Result<Output, SecretE
 /// It never prompts when standard input is not a terminal, so scripts and tests pipe the
 /// value in (`printf '%s\n' "$PIN" | portflow secret set …`).
 pub fn read_value(prompt: &str) -> Result<SecretString, SecretError> {
-    let stdin = io::stdin();
-    let raw = if stdin.is_terminal() {
-        // The prompt goes to the terminal itself, not to standard output, which stays clean.
-        rpassword::prompt_password(prompt).map_err(SecretError::Read)?
-    } else {
-        let mut bytes = Vec::new();
-        stdin
-            .lock()
-            .take(MAX_INPUT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(SecretError::Read)?;
-        if bytes.len() as u64 > MAX_INPUT_BYTES {
-            wipe(&mut bytes);
-            return Err(SecretError::BadInput);
-        }
-        String::from_utf8(bytes).map_err(|err| {
-            wipe(&mut err.into_bytes());
-            SecretError::BadInput
-        })?
-    };
+    let mut bytes = terminal::read_hidden(prompt, MAX_INPUT_BYTES).map_err(SecretError::Read)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        wipe(&mut bytes);
+        return Err(SecretError::BadInput);
+    }
+    let raw = String::from_utf8(bytes).map_err(|err| {
+        wipe(&mut err.into_bytes());
+        SecretError::BadInput
+    })?;
     one_line(SecretString::from(raw))
 }
 

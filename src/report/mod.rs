@@ -7,6 +7,7 @@ pub mod json;
 pub mod markdown;
 pub mod sarif;
 pub mod status;
+pub mod terminal;
 pub mod timeline;
 
 use std::collections::BTreeMap;
