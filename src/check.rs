@@ -19,6 +19,11 @@ pub enum CheckError {
     /// A port id that no folder has.
     #[error("no port `{0}` in this repo (see `portflow status`)")]
     UnknownPort(String),
+    /// porting.toml does not parse or fails its schema, so no port can be judged.
+    #[error(
+        "porting.toml does not pass its checks, so no port's stage can be judged: run `portflow check porting.toml` and fix it first"
+    )]
+    PolicyInvalid,
     /// A PATH argument does not exist or lies outside the repo.
     #[error("`{0}` is not a file or folder of this ports repo")]
     BadPath(PathBuf),
@@ -205,6 +210,9 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
 pub fn status(format: StatusFormat, env: &Environment) -> Result<Output, CheckError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let checked = check_tree(&tree, &[], env.today)?;
+    if checked.repo.policy.is_none() {
+        return Err(CheckError::PolicyInvalid);
+    }
     let (times, note) = crate::history::status_times(&tree, &checked, env.today);
     let rows: Vec<report::status::Row> = checked
         .reports
@@ -245,6 +253,9 @@ pub fn status(format: StatusFormat, env: &Environment) -> Result<Output, CheckEr
 pub fn digest(ports: &[String], env: &Environment) -> Result<Output, CheckError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let checked = check_tree(&tree, &[], env.today)?;
+    if checked.repo.policy.is_none() {
+        return Err(CheckError::PolicyInvalid);
+    }
     for id in ports {
         if !checked.reports.iter().any(|r| &r.id == id) {
             return Err(CheckError::UnknownPort(id.clone()));

@@ -32,7 +32,7 @@ pub struct Cli {
 pub enum ColorChoice {
     /// Colour on a terminal, unless NO_COLOR is set.
     Auto,
-    /// Always colour.
+    /// Colour even when not on a terminal (NO_COLOR still wins).
     Always,
     /// Never colour.
     Never,

@@ -83,11 +83,13 @@ impl Environment {
 
     /// Colour and width for human output.
     pub fn style(&self) -> report::human::Style {
-        let color = match self.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => self.stdout_is_terminal && !self.no_color,
-        };
+        // NO_COLOR is the user's standing wish and wins over everything.
+        let color = !self.no_color
+            && match self.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => self.stdout_is_terminal,
+            };
         report::human::Style {
             color,
             width: self.width.unwrap_or(100),

@@ -156,40 +156,61 @@ fn mask(text: &str, spans: &[Range<usize>]) -> String {
     out
 }
 
-/// Finds the values of `key = value` assignments for the given key names, lexically, so a
-/// secret is masked even in a file that does not parse and even inside comments.
+/// Keys that hold dates or limits about secrets, not secrets.
+const NOT_SECRET: &[&str] = &["pin_obtained_on", "pin_max_age_days", "secret"];
+
+/// Words that make a key secret wherever they appear in it (`transfer_pin`, `PAC`).
+const SECRET_WORDS: &[&str] = &[
+    "pin", "pins", "pac", "puk", "passcode", "password", "secret",
+];
+
+/// Whether the value of `key` is masked: one of `keys`, or a key that reads like one
+/// (another case, a near-miss spelling such as `pim`, or a secret word in it such as
+/// `pin_code`), so that a typo in a key never shows a PIN.
+pub fn is_secret_key(key: &str, keys: &[&str]) -> bool {
+    if keys.contains(&key) {
+        return true;
+    }
+    let lower = key.to_lowercase();
+    if NOT_SECRET.contains(&lower.as_str()) {
+        return false;
+    }
+    lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| SECRET_WORDS.contains(&word))
+        || keys
+            .iter()
+            .any(|k| k.len() >= 3 && strsim::levenshtein(k, &lower) <= 1)
+}
+
+/// Finds the values of `key = value` assignments whose key is secret (see
+/// [`is_secret_key`]), lexically, so a secret is masked even in a file that does not parse
+/// and even inside comments.
 pub fn secret_value_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
+    static ASSIGNMENT: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?:^|[\s{,.#])(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))[ \t]*="#)
+            .ok()
+    });
+    let Some(assignment) = ASSIGNMENT.as_ref() else {
+        return Vec::new();
+    };
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
-    for key in keys {
-        for needle in [(*key).to_owned(), format!("\"{key}\""), format!("'{key}'")] {
-            let mut from = 0;
-            while let Some(found) = text[from..].find(&needle) {
-                let start = from + found;
-                from = start + needle.len();
-                let before_ok = start == 0
-                    || matches!(
-                        bytes[start - 1],
-                        b' ' | b'\t' | b'\n' | b'\r' | b'{' | b',' | b'.' | b'#'
-                    );
-                if !before_ok {
-                    continue;
-                }
-                let mut i = from;
-                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
-                    i += 1;
-                }
-                if i >= bytes.len() || bytes[i] != b'=' {
-                    continue;
-                }
-                i += 1;
-                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
-                    i += 1;
-                }
-                if let Some(span) = value_extent(text, i) {
-                    spans.push(span);
-                }
-            }
+    for caps in assignment.captures_iter(text) {
+        let (Some(whole), Some(key)) = (caps.get(0), caps.get(1).or(caps.get(2)).or(caps.get(3)))
+        else {
+            continue;
+        };
+        // `==` is not an assignment.
+        if bytes.get(whole.end()) == Some(&b'=') || !is_secret_key(key.as_str(), keys) {
+            continue;
+        }
+        let mut i = whole.end();
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+            i += 1;
+        }
+        if let Some(span) = value_extent(text, i) {
+            spans.push(span);
         }
     }
     spans.sort_by_key(|s| (s.start, s.end));
@@ -329,7 +350,8 @@ fn collect_secret_spans(
     match &node.value {
         NodeValue::Table(entries) => {
             for e in entries {
-                let is_secret = secret || keys.contains(&e.key);
+                let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let is_secret = secret || is_secret_key(&e.key, &refs);
                 collect_secret_spans(&e.value, keys, text, is_secret, out);
             }
         }

@@ -232,20 +232,16 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
                     // A submission followed by a rejection or cancellation stood when it
                     // was made: the LOA may change while rejected.
                     _ if (!is_last || last_submission_answered) && signed_any => Legal,
-                    Stage::AwaitingSignature if signed_any => StaleSignature(
-                        "no signature covers the current LOA data: it changed after signing"
-                            .to_owned(),
-                    ),
+                    Stage::AwaitingSignature if signed_any => {
+                        StaleSignature("the LOA data changed after it was signed".to_owned())
+                    }
                     other => Illegal(format!(
                         "a port is submitted only from `ready`, and this one is {other}"
                     )),
                 };
                 let verdict =
                     if is_last && verdict == Legal && !signed_now && !last_submission_answered {
-                        StaleSignature(
-                            "no signature covers the current LOA data: it changed after signing"
-                                .to_owned(),
-                        )
+                        StaleSignature("the LOA data changed after it was signed".to_owned())
                     } else {
                         verdict
                     };

@@ -126,7 +126,7 @@ fn fee_text(country: &Country, request: &Request) -> Option<String> {
 pub fn check(ctx: &Ctx<'_>, view: &PortView<'_>, out: &mut Vec<Finding>) {
     let request = view.request;
     let code = request.country.as_str();
-    let Some(country) = ctx.policy.country(code) else {
+    if ctx.policy.country(code).is_none() {
         let configured: Vec<String> = ctx
             .policy
             .countries
@@ -155,8 +155,22 @@ pub fn check(ctx: &Ctx<'_>, view: &PortView<'_>, out: &mut Vec<Finding>) {
                 .help(help),
         );
         return;
-    };
+    }
 
+    for problem in field_problems(ctx, request) {
+        out.push(field_finding(view, code, &problem));
+    }
+}
+
+/// `country::assisted`: the e-mail exchange, the duration and the fee.
+fn assisted(
+    ctx: &Ctx<'_>,
+    view: &PortView<'_>,
+    code: &str,
+    country: &Country,
+    request: &Request,
+    out: &mut Vec<Finding>,
+) {
     if country.channel == Channel::Assisted {
         let contact = country
             .contact
@@ -187,10 +201,6 @@ pub fn check(ctx: &Ctx<'_>, view: &PortView<'_>, out: &mut Vec<Finding>) {
             ))
             .severity(Severity::Warning),
         );
-    }
-
-    for problem in field_problems(ctx, request) {
-        out.push(field_finding(view, code, &problem));
     }
 }
 
@@ -251,13 +261,22 @@ pub fn check_progress(
     progress: &Progress,
     out: &mut Vec<Finding>,
 ) {
-    if progress.stage.is_terminal() || view.request.fee.is_some() {
+    if progress.stage.is_terminal() {
         return;
     }
     let code = view.request.country.as_str();
     let Some(country) = ctx.policy.country(code) else {
         return;
     };
+    let request = view.request;
+    // What the assisted channel means is news while the port is prepared; once it is
+    // submitted the desk is in the e-mail exchange, and a warning would never go away.
+    if !progress.submitted() {
+        assisted(ctx, view, code, country, request, out);
+    }
+    if request.fee.is_some() {
+        return;
+    }
     let Some(fee) = fee_text(country, view.request) else {
         return;
     };
@@ -344,11 +363,29 @@ mod tests {
         let v = view(&p);
         let mut out = Vec::new();
         check(&ctx(&policy), &v, &mut out);
-        assert_eq!(spans(&v, &out), [pair("country::assisted", "\"GB\"")]);
-        assert_eq!(out[0].severity, Severity::Warning);
+        assert!(out.is_empty(), "{out:?}");
+        check_progress(&ctx(&policy), &v, &progress(Stage::Ready, None), &mut out);
+        let assisted: Vec<_> = out
+            .iter()
+            .filter(|f| f.code == Code::CountryAssisted)
+            .collect();
+        assert_eq!(assisted.len(), 1);
+        assert_eq!(assisted[0].severity, Severity::Warning);
         assert_eq!(
-            out[0].message,
+            assisted[0].message,
             "`GB` is an assisted country: the port is handled by e-mail exchange with `intl-porting@example.com`, takes longer (4–6 weeks) and costs 2 numbers × 25.00 USD = 50.00 USD"
+        );
+        // Once submitted the desk is in the e-mail exchange: no lasting warning.
+        let mut after = Vec::new();
+        check_progress(
+            &ctx(&policy),
+            &v,
+            &progress(Stage::Submitted, Some("2026-11-20")),
+            &mut after,
+        );
+        assert!(
+            after.iter().all(|f| f.code != Code::CountryAssisted),
+            "{after:?}"
         );
     }
 
@@ -478,7 +515,10 @@ mod tests {
             check_progress(&ctx(&policy), &v, progress, &mut out);
             out
         };
-        let before = run(&progress(Stage::Ready, None));
+        let before: Vec<Finding> = run(&progress(Stage::Ready, None))
+            .into_iter()
+            .filter(|f| f.code != Code::CountryAssisted)
+            .collect();
         assert_eq!(
             spans(&v, &before),
             [pair("country::fee-not-accepted", "\"GB\"")]

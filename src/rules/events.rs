@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::{Code, Finding};
 use crate::model::Date;
-use crate::model::event::EventBody;
+use crate::model::event::{EventBody, EventKind};
 use crate::model::policy::CarrierKind;
 use crate::repo::{EventFile, Port};
 use crate::rules::{Ctx, EventRef, PortView};
@@ -49,6 +49,27 @@ fn event_finding(
     Finding::new(code, file.path.clone(), span, message)
 }
 
+/// The name a misnamed event file should have: its number (or 001) and its `kind`, or the
+/// kind nearest to the misspelt one.
+fn suggested_name(file: &EventFile) -> Option<String> {
+    let stem = file.name.strip_suffix(".toml").unwrap_or(&file.name);
+    let (num, written) = stem.split_once('-').unwrap_or((stem, ""));
+    let number: u32 = num.parse().ok().or(file.number)?;
+    let kind = match &file.loaded {
+        Some(loaded) => loaded.value.kind(),
+        None => {
+            EventKind::ALL
+                .iter()
+                .copied()
+                .map(|k| (strsim::jaro_winkler(k.as_str(), written), k))
+                .filter(|(score, _)| *score > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))?
+                .1
+        }
+    };
+    Some(format!("{number:03}-{kind}.toml"))
+}
+
 /// `event::bad-name` and `event::sequence`: they run on every port, even an invalid one.
 pub fn check_names(port: &Port) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -69,9 +90,12 @@ pub fn check_names(port: &Port) -> Vec<Finding> {
     }
     let mut by_number: BTreeMap<u32, Vec<&EventFile>> = BTreeMap::new();
     for file in &port.events {
+        // A numbered file counts for the numbering even when its kind is misspelt.
+        if let Some(n) = file.number {
+            by_number.entry(n).or_default().push(file);
+        }
         match (file.number, file.name_kind) {
             (Some(n), Some(kind)) => {
-                by_number.entry(n).or_default().push(file);
                 if let Some(loaded) = &file.loaded {
                     let actual = loaded.value.kind();
                     if actual != kind {
@@ -91,15 +115,20 @@ pub fn check_names(port: &Port) -> Vec<Finding> {
                     }
                 }
             }
-            _ => out.push(
-                Finding::new(
-                    Code::EventBadName,
-                    file.path.clone(),
-                    0..0,
-                    format!("`{}` is not named `NNN-<kind>.toml`", file.name),
-                )
-                .help("name events with a three-digit number and their kind, e.g. `003-rejected.toml` (kinds: signed, submitted, rejected, scheduled, completed, cancelled, void)"),
-            ),
+            _ => {
+                let suggestion = suggested_name(file)
+                    .map(|s| format!("rename it to `{s}`; "))
+                    .unwrap_or_default();
+                out.push(
+                    Finding::new(
+                        Code::EventBadName,
+                        file.path.clone(),
+                        0..0,
+                        format!("`{}` is not named `NNN-<kind>.toml`", file.name),
+                    )
+                    .help(format!("{suggestion}name events with a three-digit number and their kind, e.g. `003-rejected.toml` (kinds: signed, submitted, rejected, scheduled, completed, cancelled, void)")),
+                );
+            }
         }
     }
     let mut expected = 1;
@@ -145,6 +174,8 @@ pub fn resolve_voids(port: &Port) -> (Vec<EventRef<'_>>, Vec<Finding>) {
         .events
         .iter()
         .filter_map(|file| {
+            // A misnamed file is reported by name; it is not part of the log until renamed.
+            file.name_kind?;
             let loaded = file.loaded.as_ref()?;
             Some(EventRef {
                 file,
@@ -282,7 +313,7 @@ pub fn check(
                 )
                 .label("stale signature")
                 .help(format!(
-                    "have the customer sign the current LOA and record it (`loa_digest = \"{digest}\"`) before submitting"
+                    "the carrier would get an LOA nobody signed: restore the LOA data that was signed, or, while this submission is not merged, have the customer sign the current LOA and record that `signed` event (`loa_digest = \"{digest}\"`) before the `submitted` one"
                 )),
             ),
             _ => {}

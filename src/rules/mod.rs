@@ -167,7 +167,10 @@ pub fn check(repo: &Repo, today: Date) -> (Vec<Finding>, Vec<PortReport>) {
             continue;
         };
         let (events, void_findings) = events::resolve_voids(port);
-        findings.extend(void_findings);
+        // An invalid port runs no event rule but naming and numbering (SPEC §5).
+        if !port.invalid {
+            findings.extend(void_findings);
+        }
         let view = PortView {
             port,
             request: &request.value,
