@@ -15,7 +15,7 @@ use git2::{Commit, DiffOptions, ObjectType, Oid, Repository, Sort, TreeWalkMode,
 use crate::check::{CheckError, Checked, check_tree};
 use crate::cli::{HistoryFormat, ReportFormat};
 use crate::diag::{self, Code, Finding, Severity};
-use crate::loa::digest::LoaData;
+use crate::loa::digest::{self, LoaData};
 use crate::model::Date;
 use crate::model::event::{EventBody, EventKind};
 use crate::model::policy::{Channel, Policy};
@@ -84,6 +84,9 @@ impl From<CheckError> for HistoryError {
     }
 }
 
+/// How many commits back `summary` looks for the LOA data a signature covers.
+const SIGNED_SEARCH_DEPTH: usize = 500;
+
 /// A ports repo inside a git work tree.
 pub struct Git {
     repo: Repository,
@@ -116,6 +119,17 @@ impl Git {
     /// Whether the clone is shallow (its history is cut off).
     pub fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
+    }
+
+    /// Whether `core.autocrlf` is `true` or `input` (work-tree CRLF is stored as LF).
+    fn autocrlf(&self) -> bool {
+        let Ok(config) = self.repo.config() else {
+            return false;
+        };
+        config.get_bool("core.autocrlf").unwrap_or(false)
+            || config
+                .get_string("core.autocrlf")
+                .is_ok_and(|v| v.eq_ignore_ascii_case("input"))
     }
 
     /// Fails with `history::shallow` when the history is cut off.
@@ -532,6 +546,8 @@ enum HeadFiles<'g> {
         root: PathBuf,
         changed: BTreeSet<String>,
         base: BTreeMap<String, Oid>,
+        /// `core.autocrlf` is on: git stores the file with LF where the work tree has CRLF.
+        autocrlf: bool,
     },
     Index(IndexTree<'g>),
 }
@@ -545,6 +561,7 @@ impl HeadFiles<'_> {
                 root,
                 changed,
                 base,
+                autocrlf,
             } => {
                 // Unchanged per git's own diff (which knows about filters and the stat cache).
                 if !changed.contains(path)
@@ -558,7 +575,10 @@ impl HeadFiles<'_> {
                     let target = std::fs::read_link(&full).ok()?;
                     Oid::hash_object(ObjectType::Blob, target.to_string_lossy().as_bytes()).ok()
                 } else if meta.is_file() {
-                    Oid::hash_file(ObjectType::Blob, &full).ok()
+                    let bytes = std::fs::read(&full).ok()?;
+                    // What `git add` would store: CRLF turned into LF when autocrlf is on.
+                    let stored = if *autocrlf { crlf_to_lf(&bytes) } else { bytes };
+                    Oid::hash_object(ObjectType::Blob, &stored).ok()
                 } else {
                     None
                 }
@@ -570,17 +590,29 @@ impl HeadFiles<'_> {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
         match self {
             HeadFiles::Index(tree) => tree.read(path).ok(),
-            HeadFiles::Work { root, .. } => {
+            HeadFiles::Work { root, autocrlf, .. } => {
                 let full = root.join(path);
                 let meta = std::fs::symlink_metadata(&full).ok()?;
                 if meta.is_file() {
-                    std::fs::read(full).ok()
+                    let bytes = std::fs::read(full).ok()?;
+                    Some(if *autocrlf { crlf_to_lf(&bytes) } else { bytes })
                 } else {
                     None
                 }
             }
         }
     }
+}
+
+/// `\r\n` as `\n`, as git's autocrlf stores text.
+fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        if !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            out.push(b);
+        }
+    }
+    out
 }
 
 /// The bytes without `#:schema` lines: a port moved to or from a year folder needs its
@@ -624,6 +656,7 @@ impl<'g> PullRequest<'g> {
                 check_tree(work, scope, today)?,
                 HeadFiles::Work {
                     root: work.root.clone(),
+                    autocrlf: git.autocrlf(),
                     changed: changed_files.clone(),
                     base: base_tree
                         .entries
@@ -1960,6 +1993,30 @@ impl PullRequest<'_> {
         })
     }
 
+    /// The committed LOA data whose digest is `loa_digest`, searched from `start` back along
+    /// first parents (a bounded walk: signatures are recent).
+    fn signed_data(
+        &self,
+        scan: &mut Scan<'_>,
+        start: Oid,
+        id: &str,
+        loa_digest: &str,
+    ) -> Result<Option<LoaData>, HistoryError> {
+        let mut commit = self.git.repo.find_commit(start)?;
+        for _ in 0..SIGNED_SEARCH_DEPTH {
+            if let Some((data, _)) = scan.request_at(commit.id(), id)?
+                && digest::digest(&data) == loa_digest
+            {
+                return Ok(Some(data));
+            }
+            match commit.parent(0) {
+                Ok(parent) => commit = parent,
+                Err(_) => break,
+            }
+        }
+        Ok(None)
+    }
+
     /// The LOA fields changed since the commit that brought the latest live signature.
     fn loa_since_signing(
         &self,
@@ -1983,17 +2040,27 @@ impl PullRequest<'_> {
         let current: BTreeSet<String> = hport.events.iter().map(|e| e.name.clone()).collect();
         let landing = scan.landings(&hport.id, &[(signed.file.name.clone(), blob)], &current)?;
         let now = LoaData::new(policy, &hport.id, &request.value);
-        let (commit, changes) = match landing.first().copied().flatten() {
-            Some(commit) => {
-                let then = scan.request_at(commit, &hport.id)?;
-                (
-                    Some(commit.to_string()),
-                    then.map(|(data, _)| loa_changes(&data, &now)),
-                )
-            }
-            // Signed in this very change: what was signed is what is on disk.
-            None => (None, Some(Vec::new())),
+        let EventBody::Signed { loa_digest, .. } = &signed.event.body else {
+            return Ok(None);
         };
+        let landed = landing.first().copied().flatten();
+        // The reference is the LOA data whose digest the signature records, not whatever the
+        // files held when the signature landed (the LOA may have been edited in that commit).
+        let changes = if digest::digest(&now) == *loa_digest {
+            Some(Vec::new())
+        } else {
+            let start = match landed {
+                Some(commit) => Some(commit),
+                None => self.git.head().ok().map(|c| c.id()),
+            };
+            match start {
+                Some(start) => self
+                    .signed_data(scan, start, &hport.id, loa_digest)?
+                    .map(|data| loa_changes(&data, &now)),
+                None => None,
+            }
+        };
+        let commit = landed.map(|c| c.to_string());
         Ok(Some(markdown::LoaSinceSigning {
             event: signed.file.name.clone(),
             on: signed.event.on,

@@ -239,6 +239,31 @@ fn moving_a_port_under_a_year_folder_is_not_a_deletion() {
     assert_eq!(out.exit, Exit::Clean);
 }
 
+// Regression: on a checkout with `core.autocrlf=true` (Git for Windows' default) the work
+// tree has CRLF where git stores LF; a moved port must not read as rewritten events.
+#[test]
+fn moving_a_port_on_a_crlf_checkout_is_not_a_rewrite() {
+    let repo = main_with(&[BAYVIEW]);
+    repo.git(&["config", "core.autocrlf", "true"]);
+    let moved = "ports/2026/2026-11-bayview-bistro";
+    repo.rename(BAYVIEW, moved);
+    for rel in [
+        "request.toml",
+        "events/001-signed.toml",
+        "events/002-submitted.toml",
+    ] {
+        let path = format!("{moved}/{rel}");
+        let text = repo
+            .read(&path)
+            .replacen("#:schema ../", "#:schema ../../", 1)
+            .replace('\n', "\r\n");
+        repo.write(&path, text);
+    }
+    let out = check_base(&repo, "main");
+    assert_eq!(family(&out, "history::"), [], "{}", out.stdout);
+    assert_eq!(out.exit, Exit::Clean, "{}", out.stdout);
+}
+
 // ── history::terminal-changed ────────────────────────────────────────────────
 
 #[test]

@@ -458,6 +458,33 @@ fn summary_diffs_the_loa_since_the_signature() {
     ), "{md}");
 }
 
+// Regression: the LOA data is edited in the same commit that lands the signature; the
+// summary must diff against what was signed (by digest), not against that commit's files.
+#[test]
+fn summary_diffs_against_the_signed_digest_when_the_edit_lands_with_the_signature() {
+    let repo = GitRepo::new();
+    repo.copy_file(&format!("{BAYVIEW}/request.toml"))
+        .copy_file(&format!("{BAYVIEW}/documents/bill-2026-11.pdf"));
+    repo.commit("Bayview request", BEN, nov(18, 15));
+    repo.branch("sign");
+    repo.copy_file(&format!("{BAYVIEW}/documents/loa-signed-2026-11-19.pdf"))
+        .copy_file(&format!("{BAYVIEW}/events/001-signed.toml"));
+    let path = format!("{BAYVIEW}/request.toml");
+    let text = repo
+        .read(&path)
+        .replace("\"2210 Seaglass Blvd\"", "\"2212 Seaglass Blvd\"");
+    repo.write(&path, text);
+    repo.commit("Signed, and the street edited", ANA, nov(20, 10));
+
+    let out = repo.run(&["summary", "--base", "main", "--today", "2026-11-25"]);
+    let md = &out.stdout;
+    assert!(!md.contains("LOA data unchanged"), "{md}");
+    assert!(md.contains("**the signature no longer covers it**"), "{md}");
+    assert!(md.contains(
+        "- end_user.service_address.street = 2210 Seaglass Blvd\n+ end_user.service_address.street = 2212 Seaglass Blvd"
+    ), "{md}");
+}
+
 const SCHEDULED: &str = r#"#:schema ../../../schemas/event.schema.json
 kind = "scheduled"
 on = 2026-11-24

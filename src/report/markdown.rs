@@ -284,8 +284,13 @@ fn port_section(out: &mut String, p: &ChangedPort) {
                 out.push_str("```\n\n");
             }
             None => out.push_str(&format!(
-                "The LOA as signed in {} could not be read back from git.\n\n",
-                code(&loa.event)
+                "The LOA data signed in {} is in no committed version of the request, so its changes cannot be shown{}.\n\n",
+                code(&loa.event),
+                if loa.covers_current {
+                    ""
+                } else {
+                    "; **the signature does not cover the current LOA data**"
+                }
             )),
         }
     }
