@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::{CheckArgs, Format, StatusFormat};
-use crate::diag::{self, Finding, Severity};
+use crate::diag::{self, Code, Finding, Severity};
 use crate::model::Date;
 use crate::repo::{Repo, RepoError, Tree, WorkTree};
 use crate::report::{self, Context, Counts};
@@ -19,6 +19,9 @@ pub enum CheckError {
     /// A port id that no folder has.
     #[error("no port `{0}` in this repo (see `portflow status`)")]
     UnknownPort(String),
+    /// `--only` names a code that does not exist.
+    #[error("`{0}` is not a rule code (see docs/rules.md)")]
+    UnknownCode(String),
     /// porting.toml does not parse or fails its schema, so no port can be judged.
     #[error(
         "porting.toml does not pass its checks, so no port's stage can be judged: run `portflow check porting.toml` and fix it first"
@@ -152,6 +155,17 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
         (None, true) => crate::history::check_staged(&tree, &scope, env.today).map_err(history)?,
         (None, false) => check_tree(&tree, &scope, env.today)?,
     };
+    let mut checked = checked;
+    if !args.only.is_empty() {
+        let mut codes = Vec::new();
+        for name in &args.only {
+            codes.push(
+                Code::from_name(name.trim())
+                    .ok_or_else(|| CheckError::UnknownCode(name.clone()))?,
+            );
+        }
+        checked.findings.retain(|f| codes.contains(&f.code));
+    }
     let ctx = Context::of(
         &checked.repo.sources,
         checked

@@ -187,6 +187,11 @@ pub struct CheckArgs {
     /// Check what is staged in the index (the pre-commit view), not the working tree.
     #[arg(long)]
     pub staged: bool,
+
+    /// Report only these rule codes (comma-separated), e.g. the pre-commit hook's
+    /// `--only secret::plaintext,toml::syntax`, so a draft can still be committed.
+    #[arg(long, value_name = "CODE,…", value_delimiter = ',')]
+    pub only: Vec<String>,
 }
 
 /// Output formats of `check`.

@@ -14,6 +14,7 @@ pub const PORTFLOW_GIT: &str = "https://github.com/portflow/portflow";
 const PORTING_TOML: &str = include_str!("../assets/init/porting.toml");
 const README: &str = include_str!("../assets/init/README.md");
 const GITIGNORE: &str = include_str!("../assets/init/gitignore");
+const GITATTRIBUTES: &str = include_str!("../assets/init/gitattributes");
 const PORTS_WORKFLOW: &str = include_str!("../.github/workflows/ports.yml");
 const CODEOWNERS: &str = include_str!("../.github/CODEOWNERS");
 const PRE_COMMIT_CONFIG: &str = include_str!("../assets/init/pre-commit-config.yaml");
@@ -55,6 +56,7 @@ pub fn files() -> Result<Vec<(String, String)>, InitError> {
         ("porting.toml".to_owned(), PORTING_TOML.to_owned()),
         ("README.md".to_owned(), README.to_owned()),
         (".gitignore".to_owned(), GITIGNORE.to_owned()),
+        (".gitattributes".to_owned(), GITATTRIBUTES.to_owned()),
         ("ports/.gitkeep".to_owned(), String::new()),
         (
             ".github/workflows/ports.yml".to_owned(),
@@ -139,7 +141,11 @@ pub fn team_codeowners(source: &str) -> String {
             skip_comment = false;
             continue;
         }
-        out.push_str(line);
+        // A team's repo has no docs/ of its own: point at portflow's.
+        out.push_str(&line.replace(
+            "docs/workflow.md",
+            "https://github.com/portflow/portflow/blob/main/docs/workflow.md",
+        ));
         out.push('\n');
     }
     out

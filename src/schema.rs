@@ -601,7 +601,7 @@ fn pattern_help(pattern: &str) -> (String, String, bool) {
 pub fn drift(kind: SchemaKind, copy: Option<&str>) -> Option<Finding> {
     let path = format!("schemas/{}", kind.file_name());
     let help = format!(
-        "replace the copy with the built-in schema: `portflow schema {} > {path}`",
+        "refresh the copies from the binary with `portflow init --update-schemas` (or `portflow schema {} > {path}`)",
         kind.name()
     );
     match copy {

@@ -29,7 +29,10 @@ fn field<'a>(yaml: &'a str, key: &str) -> Option<&'a str> {
 fn the_hook_runs_check_staged_once_for_ports_and_policy_changes() {
     let yaml = hooks_yaml();
     assert_eq!(field(&yaml, "id"), Some("portflow-check"));
-    assert_eq!(field(&yaml, "entry"), Some("portflow check --staged"));
+    assert_eq!(
+        field(&yaml, "entry"),
+        Some("portflow check --staged --only secret::plaintext,toml::syntax,schema::violation")
+    );
     assert_eq!(field(&yaml, "language"), Some("system"));
     // The whole index is checked once, not file by file.
     assert_eq!(field(&yaml, "pass_filenames"), Some("false"));
@@ -125,5 +128,37 @@ fn the_hook_entry_refuses_a_staged_plaintext_pin_without_printing_it() {
         !common::json_findings(&work)
             .iter()
             .any(|f| f["code"] == "secret::plaintext")
+    );
+}
+
+// A draft (incomplete LOA data) must stay committable: the hook guards secrets and broken
+// files, and CI judges completeness.
+#[test]
+fn the_hook_entry_lets_a_staged_draft_through() {
+    let repo = TempRepo::new();
+    let draft = common::VALID_REQUEST.replace("name = \"Acme Dental LLC\"\n", "");
+    repo.write(PORT_REQUEST, draft);
+    stage_all(repo.path());
+    let entry = field(&hooks_yaml(), "entry").expect("entry").to_owned();
+    let args: Vec<&str> = entry.split_whitespace().skip(1).collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_portflow"))
+        .args(&args)
+        .args(["--today", "2026-11-25"])
+        .current_dir(repo.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the hook entry");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let full = common::run_in(repo.path(), &["check", "--staged", "--today", "2026-11-25"]);
+    assert_eq!(
+        full.exit,
+        portflow::Exit::Findings,
+        "the draft does have LOA findings"
     );
 }
