@@ -299,9 +299,17 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
         Some(out) => absolute(&cwd, out),
         None => root.join(DEFAULT_OUT),
     };
+    // The default folder is portflow's own output (git-ignored build artefacts): re-rendering
+    // there replaces earlier renders; a folder the user named is never clobbered silently.
+    let force = args.force || args.out.is_none();
     let identities = match &args.identity {
         Some(path) => {
-            if out_dir.starts_with(&root) {
+            // A carrier copy holds the decrypted PIN: never inside the ports repo, nor inside
+            // the git work tree around it (a ports repo may sit in a subfolder).
+            let work_tree = git2::Repository::discover(&root)
+                .ok()
+                .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()));
+            if out_dir.starts_with(&root) || work_tree.is_some_and(|w| out_dir.starts_with(w)) {
                 return Err(RenderError::OutInsideRepo(out_dir));
             }
             Some(load_identities(&cwd.join(path))?)
@@ -359,7 +367,7 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                         "loa.pdf"
                     };
                     let path = port_out.join(name);
-                    match write_file(&path, &letter.pdf.bytes, args.force) {
+                    match write_file(&path, &letter.pdf.bytes, force) {
                         Err(e) => problems.push(e.to_string()),
                         Ok(written) => {
                             letters += 1;
@@ -403,10 +411,14 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                 Err(e) => problems.push(format!("notice for `{}`: {e}", ev.file.name)),
                 Ok(None) => {}
                 Ok(Some(n)) => {
+                    let mut written_all = true;
                     for (ext, content) in [("eml", n.eml.as_slice()), ("txt", n.txt.as_bytes())] {
                         let path = port_out.join(format!("{}.{ext}", n.stem));
-                        match write_file(&path, content, args.force) {
-                            Err(e) => problems.push(e.to_string()),
+                        match write_file(&path, content, force) {
+                            Err(e) => {
+                                written_all = false;
+                                problems.push(e.to_string());
+                            }
                             Ok(written) => {
                                 stdout.push_str(&format!(
                                     "{} {}\n",
@@ -416,7 +428,9 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                             }
                         }
                     }
-                    notices += 1;
+                    if written_all {
+                        notices += 1;
+                    }
                 }
             }
         }

@@ -522,3 +522,42 @@ fn secret_country_values_are_masked_like_the_pin_and_shown_on_the_carrier_copy()
     assert!(text.contains("PORT OUT CODEABC123456"), "{text}");
     assert!(text.contains("Transfer PIN4821"), "{text}");
 }
+
+// Regression: a long name and title on the signature line used to be cut after its first
+// wrapped line; every word must be on the page.
+#[test]
+fn a_long_signature_label_wraps_instead_of_being_cut() {
+    let repo = TempRepo::new();
+    let title = "Vice President of Finance and Administration";
+    let text = request(
+        "Acme Dental LLC",
+        "Alexandra Smith",
+        "1 Main St",
+        &[("+12065550143", "landline")],
+    )
+    .replace(
+        "authorized_title = \"Owner\"",
+        &format!("authorized_title = \"{title}\""),
+    );
+    assert!(text.contains(title), "the fixture sets the title");
+    repo.write("ports/2026-11-long-title/request.toml", text);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = render(&repo, dir.path(), &[]);
+    assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
+    let bytes = std::fs::read(dir.path().join("2026-11-long-title/loa.pdf")).expect("loa.pdf");
+    let words: String = render_support::text(&bytes)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    // The label wraps onto a second line under the signature rule (text order in the PDF
+    // puts the date column's label between the two lines).
+    let signature = words
+        .split("Signature of Alexandra Smith, ")
+        .nth(1)
+        .expect("the signature label");
+    assert!(
+        signature.starts_with("Vice President of Finance"),
+        "{words}"
+    );
+    assert!(signature.contains("and Administration"), "{words}");
+}

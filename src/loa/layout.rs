@@ -548,13 +548,21 @@ fn table(
 fn signature(p: &mut Pager, labels: &[Inline], family: &Family, left: f32, width: f32) {
     let columns = if labels.len() > 1 { 2 } else { 1 };
     let col_w = width / columns as f32;
-    let rows = labels.len().div_ceil(columns);
-    let row_h = SIGN_SPACE + SMALL_LEAD + 4.0;
-    p.ensure(rows as f32 * row_h);
-    for row in labels.chunks(columns) {
+    // A long name or title wraps under its line; every row is as tall as its longest label.
+    let wrapped: Vec<_> = labels
+        .iter()
+        .map(|label| wrap(label, family, SMALL, col_w - 24.0, Weight::Regular))
+        .collect();
+    let row_h = |row: &[Vec<_>]| {
+        let lines = row.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        SIGN_SPACE + SMALL_LEAD * lines as f32 + 4.0
+    };
+    let total: f32 = wrapped.chunks(columns).map(|row| row_h(row)).sum();
+    p.ensure(total);
+    for row in wrapped.chunks(columns) {
         let top = p.y;
         let line_y = top + SIGN_SPACE;
-        for (i, label) in row.iter().enumerate() {
+        for (i, lines) in row.iter().enumerate() {
             let x = left + i as f32 * col_w;
             p.push(Item::Rule {
                 x1: x,
@@ -562,12 +570,11 @@ fn signature(p: &mut Pager, labels: &[Inline], family: &Family, left: f32, width
                 y: line_y,
                 width: 0.6,
             });
-            let lines = wrap(label, family, SMALL, col_w - 24.0, Weight::Regular);
-            if let Some(first) = lines.first() {
-                p.draw_line(x, line_y + SMALL_LEAD, first, SMALL);
+            for (k, line) in lines.iter().enumerate() {
+                p.draw_line(x, line_y + SMALL_LEAD * (k as f32 + 1.0), line, SMALL);
             }
         }
-        p.y = top + row_h;
+        p.y = top + row_h(row);
     }
     p.y += BLOCK_GAP;
 }
