@@ -24,7 +24,9 @@ pub enum FindError {
     #[error(transparent)]
     Check(#[from] CheckError),
     /// The text is no telephone number.
-    #[error("`{0}` is not a telephone number")]
+    #[error(
+        "`{0}` is not a valid telephone number: type it in full, with `+` and the country code or with `--country` for a national number"
+    )]
     NotANumber(String),
     /// `--country` is not an ISO code the numbering plan knows.
     #[error(
@@ -41,8 +43,18 @@ pub fn normalize(text: &str, region: &str) -> Result<String, FindError> {
         .to_ascii_uppercase()
         .parse::<phonenumber::country::Id>()
         .map_err(|_| FindError::UnknownCountry(region.to_owned()))?;
-    let number = phonenumber::parse(Some(id), text.trim())
+    // What people write around a number: a national trunk `(0)` after the country code
+    // (`+44 (0)20 …`), and `00` as the international prefix (`00 44 20 …`).
+    let mut cleaned = text.trim().replace("(0)", "");
+    if let Some(rest) = cleaned.strip_prefix("00") {
+        cleaned = format!("+{rest}");
+    }
+    let number = phonenumber::parse(Some(id), cleaned.trim())
         .map_err(|_| FindError::NotANumber(text.to_owned()))?;
+    // A wrong answer ("no port holds it") is worse than a refusal: only valid numbers.
+    if !phonenumber::is_valid(&number) {
+        return Err(FindError::NotANumber(text.to_owned()));
+    }
     Ok(number.format().mode(Mode::E164).to_string())
 }
 
@@ -267,6 +279,23 @@ mod tests {
             assert_eq!(normalize(typed, "US").unwrap(), "+12065550143", "{typed}");
         }
         assert_eq!(normalize("020 7946 0143", "GB").unwrap(), "+442079460143");
+        // Regression: international spellings and numbers that are no number at all.
+        assert_eq!(
+            normalize("+44 (0)20 7946 0143", "US").unwrap(),
+            "+442079460143"
+        );
+        assert_eq!(
+            normalize("00 44 20 7946 0143", "US").unwrap(),
+            "+442079460143"
+        );
+        assert!(matches!(
+            normalize("555-0144", "US"),
+            Err(FindError::NotANumber(_))
+        ));
+        assert!(matches!(
+            normalize("999", "US"),
+            Err(FindError::NotANumber(_))
+        ));
         assert!(matches!(
             normalize("call me", "US"),
             Err(FindError::NotANumber(_))

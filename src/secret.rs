@@ -58,6 +58,11 @@ pub enum SecretError {
         "`porting.toml` does not pass its schema: fix it first (`portflow check` shows what is wrong)"
     )]
     InvalidPolicy,
+    /// porting.toml lists no recipient to encrypt to.
+    #[error(
+        "porting.toml has no `[secrets] recipients`: add the age public keys (`age1…`) of the people who may read PINs, then run this again"
+    )]
+    NoRecipients,
     /// A recipient that is not an age X25519 public key.
     #[error(
         "`porting.toml` `[secrets] recipients` lists `{0}`, which is not an age X25519 public key (`age1…`)"
@@ -560,6 +565,10 @@ pub fn set(
     }
     let policy = target.policy()?;
     let recipients = recipients(policy)?;
+    // Checked before the value is asked for: a missing key never costs a PIN entry.
+    if recipients.is_empty() {
+        return Err(SecretError::NoRecipients);
+    }
     let pattern = pattern
         .map(|p| match Regex::new(&p) {
             Ok(re) => Ok((re, p)),

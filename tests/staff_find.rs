@@ -87,8 +87,11 @@ fn exit_1_when_no_port_holds_the_number() {
     assert_eq!(out.exit, Exit::Failure);
     assert_eq!(
         out.stderr,
-        "error: `not a number` is not a telephone number\n"
+        "error: `not a number` is not a valid telephone number: type it in full, with `+` and the country code or with `--country` for a national number\n"
     );
+    // Regression: a number cut short is refused, not searched as a different number.
+    let out = find(&repo, &["555-0144"]);
+    assert_eq!(out.exit, Exit::Failure, "{out:?}");
 }
 
 #[test]

@@ -557,7 +557,7 @@ fn signature(p: &mut Pager, labels: &[Inline], family: &Family, left: f32, width
         let lines = row.iter().map(Vec::len).max().unwrap_or(1).max(1);
         SIGN_SPACE + SMALL_LEAD * lines as f32 + 4.0
     };
-    let total: f32 = wrapped.chunks(columns).map(|row| row_h(row)).sum();
+    let total: f32 = wrapped.chunks(columns).map(&row_h).sum();
     p.ensure(total);
     for row in wrapped.chunks(columns) {
         let top = p.y;

@@ -208,7 +208,7 @@ impl Templates {
         env
     }
 
-    fn locate(&self, name: &str, err: &minijinja::Error) -> TemplateError {
+    fn locate(&self, env: &Environment<'_>, name: &str, err: &minijinja::Error) -> TemplateError {
         let file = err
             .name()
             .map_or_else(|| self.display(name), |n| self.display(n));
@@ -218,6 +218,19 @@ impl Templates {
             message.push_str(detail);
         }
         if err.kind() == ErrorKind::UndefinedError {
+            // Name the expression: the template source at the error's range.
+            let source = env
+                .get_template(err.name().unwrap_or(name))
+                .ok()
+                .map(|t| t.source().to_owned());
+            if let (Some(source), Some(range)) = (source, err.range()) {
+                if let Some(expr) = source.get(range) {
+                    let named = format!("`{}` is undefined", expr.trim());
+                    if !message.contains(&named) {
+                        message.push_str(&format!(": {named}"));
+                    }
+                }
+            }
             message.push_str(
                 " (a value the template names is not in the data: check its spelling, or test optional values with `is defined`)",
             );
@@ -232,8 +245,12 @@ impl Templates {
     /// Renders the template `name` with `context`.
     pub fn render(&self, name: &str, context: &Value) -> Result<String, TemplateError> {
         let env = self.environment();
-        let template = env.get_template(name).map_err(|e| self.locate(name, &e))?;
-        template.render(context).map_err(|e| self.locate(name, &e))
+        let template = env
+            .get_template(name)
+            .map_err(|e| self.locate(&env, name, &e))?;
+        template
+            .render(context)
+            .map_err(|e| self.locate(&env, name, &e))
     }
 
     /// Renders the blocks `blocks` of the template `name` with `context`.
@@ -244,16 +261,18 @@ impl Templates {
         blocks: &[&str],
     ) -> Result<Vec<String>, TemplateError> {
         let env = self.environment();
-        let template = env.get_template(name).map_err(|e| self.locate(name, &e))?;
+        let template = env
+            .get_template(name)
+            .map_err(|e| self.locate(&env, name, &e))?;
         let mut captured = template
             .render_captured(context)
-            .map_err(|e| self.locate(name, &e))?;
+            .map_err(|e| self.locate(&env, name, &e))?;
         blocks
             .iter()
             .map(|block| {
                 captured
                     .with_state_mut(|state| state.render_block(block))
-                    .map_err(|e| self.locate(name, &e))
+                    .map_err(|e| self.locate(&env, name, &e))
             })
             .collect()
     }
