@@ -10,6 +10,17 @@ use crate::repo::{EventFile, Port};
 use crate::rules::{Ctx, EventRef, PortView};
 use crate::stage::{Fold, Verdict};
 
+/// Whether a name is an IANA time zone (a zone or link of the tz database).
+pub fn is_time_zone(name: &str) -> bool {
+    static ZONES: std::sync::LazyLock<BTreeSet<&'static str>> = std::sync::LazyLock::new(|| {
+        include_str!("../../assets/tz/zones.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect()
+    });
+    ZONES.contains(name)
+}
+
 /// Rejection reason codes from industry practice (SPEC §4).
 pub const REASON_CODES: &[&str] = &[
     "account-number-mismatch",
@@ -479,7 +490,23 @@ pub fn check(
                     }
                 }
             }
-            EventBody::Scheduled { foc, .. } => foc_day(ctx, country, ev, "/foc", *foc, out),
+            EventBody::Scheduled {
+                foc, foc_timezone, ..
+            } => {
+                foc_day(ctx, country, ev, "/foc", *foc, out);
+                if let Some(zone) = foc_timezone.as_deref().filter(|z| !is_time_zone(z)) {
+                    out.push(
+                        Finding::new(
+                            Code::EventFocDate,
+                            ev.path(),
+                            ev.doc.span("/foc_timezone"),
+                            format!("`{zone}` is not an IANA time zone"),
+                        )
+                        .label("unknown time zone")
+                        .help("write the carrier's time zone as an IANA name, e.g. `America/New_York`, `America/Chicago`, `America/Toronto` or `Europe/London`"),
+                    );
+                }
+            }
             _ => {}
         }
     }
@@ -499,5 +526,25 @@ fn foc_day(
                 .label("not a business day")
                 .help("ports happen on business days: use a weekday that is not a holiday (porting.toml `[holidays]`)"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zones_are_iana_names() {
+        for zone in [
+            "America/Los_Angeles",
+            "America/Toronto",
+            "Europe/London",
+            "UTC",
+        ] {
+            assert!(is_time_zone(zone), "{zone}");
+        }
+        for zone in ["Mars/Olympus", "America/Los_Angles", "america/chicago", ""] {
+            assert!(!is_time_zone(zone), "{zone}");
+        }
     }
 }
