@@ -242,8 +242,12 @@ pub fn status(format: StatusFormat, env: &Environment) -> Result<Output, CheckEr
             report::status::Row {
                 port: r.id.clone(),
                 dir: r.dir.clone(),
-                country: request.map(|q| q.country.clone()),
-                numbers: request.map_or(0, |q| q.numbers.len()),
+                country: request
+                    .map(|q| q.country.clone())
+                    .or_else(|| lenient(&checked.repo, &r.dir).0),
+                numbers: request
+                    .map(|q| q.numbers.len())
+                    .unwrap_or_else(|| lenient(&checked.repo, &r.dir).1),
                 stage: r.stage,
                 next_action: r.stage.next_action().to_owned(),
                 errors: counts.errors,
@@ -261,6 +265,27 @@ pub fn status(format: StatusFormat, env: &Environment) -> Result<Output, CheckEr
         stderr: note,
         exit: Exit::Clean,
     })
+}
+
+/// Country and number count of a request that failed its schema, read as plain TOML when
+/// it parses, so `status` still says what the invalid port is about.
+fn lenient(repo: &Repo, dir: &str) -> (Option<String>, usize) {
+    let table = repo
+        .sources
+        .get(&format!("{dir}/request.toml"))
+        .and_then(|file| toml::from_str::<toml::Table>(&file.text).ok());
+    let Some(table) = table else {
+        return (None, 0);
+    };
+    let country = table
+        .get("country")
+        .and_then(|c| c.as_str())
+        .map(str::to_owned);
+    let numbers = table
+        .get("numbers")
+        .and_then(|n| n.as_array())
+        .map_or(0, Vec::len);
+    (country, numbers)
 }
 
 /// Runs `portflow digest`.

@@ -224,3 +224,24 @@ fn signatures_of_unsubmitted_bundled_ports_cover_the_current_loa() {
         "expected signed, unsubmitted bundled ports (awaiting-documents, ready)"
     );
 }
+
+// Regression: an invalid port still shows its country and number count in `status`.
+#[test]
+fn status_shows_what_an_invalid_port_is_about() {
+    let repo = bundled_with_unfinished();
+    let out = run_in(
+        repo.path(),
+        &["status", "--today", TODAY, "--format", "json"],
+    );
+    let doc: Value = serde_json::from_str(&out.stdout).expect("status json");
+    let row = doc["ports"]
+        .as_array()
+        .expect("ports")
+        .iter()
+        .find(|r| r["port"] == "2026-11-broken-invalid")
+        .expect("the invalid port is listed")
+        .clone();
+    assert_eq!(row["stage"], "invalid");
+    assert_eq!(row["country"], "US", "{row}");
+    assert!(row["numbers"].as_u64().expect("numbers") > 0, "{row}");
+}
