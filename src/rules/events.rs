@@ -170,7 +170,7 @@ pub fn check_names(port: &Port) -> Vec<Finding> {
                     format!("event number {n:03} is used twice"),
                 )
                 .related(files[0].path.clone(), 0..0, "also numbered here")
-                .help("two changes added the same number (e.g. two PRs merged at once): renumber the later file, byte-identical, to the next free number"),
+                .help(format!("two changes added the same number (e.g. two PRs merged at once): rename the one that merged last, byte for byte, to the next free number (`portflow history {}` shows when each landed)", port.id)),
             );
         }
         expected = n + 1;
