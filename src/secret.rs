@@ -1124,28 +1124,27 @@ fn verify_edit(
         changed.push(("end_user", "pin_obtained_on"));
     }
     let after = verify(old, new, rel, &changed)?;
-    let stored = after
-        .get(slot.table())
-        .and_then(|t| t.get(slot.key()))
-        .and_then(|v| v.as_str());
-    if !stored.is_some_and(is_age_armored) {
+    if !holds_age(&after, slot) {
         return Err(SecretError::UnsafeEdit(rel.to_owned()));
     }
     Ok(())
+}
+
+/// Whether the slot of a parsed request holds an age-encrypted value.
+fn holds_age(request: &toml::Table, slot: &Slot) -> bool {
+    request
+        .get(slot.table())
+        .and_then(|t| t.get(slot.key()))
+        .and_then(|v| v.as_str())
+        .is_some_and(is_age_armored)
 }
 
 /// `verify` for `rewrap`: every rewrapped slot still holds an age value.
 fn verify_rewrap(old: &str, new: &str, rel: &str, slots: &[Slot]) -> Result<(), SecretError> {
     let changed: Vec<(&str, &str)> = slots.iter().map(|s| (s.table(), s.key())).collect();
     let after = verify(old, new, rel, &changed)?;
-    for slot in slots {
-        let stored = after
-            .get(slot.table())
-            .and_then(|t| t.get(slot.key()))
-            .and_then(|v| v.as_str());
-        if !stored.is_some_and(is_age_armored) {
-            return Err(SecretError::UnsafeEdit(rel.to_owned()));
-        }
+    if !slots.iter().all(|slot| holds_age(&after, slot)) {
+        return Err(SecretError::UnsafeEdit(rel.to_owned()));
     }
     Ok(())
 }

@@ -15,18 +15,8 @@ pub const RUNNER_LIMIT: usize = 10;
 ///
 /// `%` goes first so that the escapes themselves survive the round trip.
 pub fn escape_property(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for ch in value.chars() {
-        match ch {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            _ => out.push(ch),
-        }
-    }
-    out
+    // Data escaping never produces `:` or `,`, so those can follow.
+    escape_data(value).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Escapes the message after `::` as the runner unescapes it.

@@ -127,6 +127,19 @@ pub struct PortReport {
     pub fold: Option<Fold>,
 }
 
+impl PortReport {
+    /// The report of a port that cannot be judged: `invalid`, no digest, no fold.
+    fn invalid(port: &Port) -> PortReport {
+        PortReport {
+            id: port.id.clone(),
+            dir: port.dir.clone(),
+            stage: Stage::Invalid,
+            digest: None,
+            fold: None,
+        }
+    }
+}
+
 /// Codes whose errors mean the LOA data is incomplete (the `draft` stage).
 pub fn blocks_loa(code: Code) -> bool {
     let name = code.as_str();
@@ -141,15 +154,7 @@ pub fn check(repo: &Repo, today: Date) -> (Vec<Finding>, Vec<PortReport>) {
     let mut reports = Vec::new();
     let Some(policy) = repo.policy.as_ref().map(|p| &p.value) else {
         // Without a valid policy no semantic rule can run; the policy's findings say why.
-        for port in &repo.ports {
-            reports.push(PortReport {
-                id: port.id.clone(),
-                dir: port.dir.clone(),
-                stage: Stage::Invalid,
-                digest: None,
-                fold: None,
-            });
-        }
+        reports.extend(repo.ports.iter().map(PortReport::invalid));
         return (findings, reports);
     };
     let ctx = Ctx { policy, today };
@@ -157,13 +162,7 @@ pub fn check(repo: &Repo, today: Date) -> (Vec<Finding>, Vec<PortReport>) {
     for port in &repo.ports {
         findings.extend(events::check_names(port));
         let Some(request) = &port.request else {
-            reports.push(PortReport {
-                id: port.id.clone(),
-                dir: port.dir.clone(),
-                stage: Stage::Invalid,
-                digest: None,
-                fold: None,
-            });
+            reports.push(PortReport::invalid(port));
             continue;
         };
         let (events, void_findings) = events::resolve_voids(port);
