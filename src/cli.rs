@@ -472,6 +472,11 @@ pub struct SecretSetArgs {
     /// The day the customer got the PIN (default: today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub obtained_on: Option<Date>,
+
+    /// Replace a value the request already holds (otherwise refused, so a PIN is never
+    /// overwritten by mistake).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of `portflow secret show`.

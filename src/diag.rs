@@ -70,6 +70,9 @@ codes! {
     RepoStray = "repo::stray", Warning, "a folder under ports/ that is neither a port nor a year folder";
     RepoPortId = "repo::port-id", Error, "a port folder whose name is not a valid port id";
     RepoSchemaDirective = "repo::schema-directive", Warning, "the `#:schema` directive is missing or does not reach the schema";
+    RepoNotAFile = "repo::not-a-file", Error, "a symbolic link, FIFO, device or folder where portflow reads a regular file";
+    RepoTooLarge = "repo::too-large", Error, "a request or event file larger than porting.toml allows";
+    PolicyInvalid = "policy::invalid", Error, "a porting.toml value that cannot work: a window whose minimum exceeds its maximum, a pattern that is not a regex";
     NumberInvalid = "number::invalid", Error, "the number is not valid for its region";
     NumberCountryMismatch = "number::country-mismatch", Error, "the number's region is not one of the request country's regions";
     NumberDuplicate = "number::duplicate", Error, "the number is listed twice in one request";

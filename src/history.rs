@@ -20,8 +20,8 @@ use crate::model::Date;
 use crate::model::event::{EventBody, EventKind};
 use crate::model::policy::{Channel, Policy};
 use crate::repo::{
-    EventFile, POLICY_FILE, PORTS_DIR, PROBE_HEAD_BYTES, Port, Probe, Repo, RepoError, Tree,
-    WorkTree, lexical_outside,
+    EventFile, Listing, POLICY_FILE, PORTS_DIR, PROBE_HEAD_BYTES, Port, Probe, Refusal, Repo,
+    RepoError, Skipped, Tree, WorkTree, lexical_outside,
 };
 use crate::report::{Counts, analytics, markdown, status, timeline};
 use crate::rules::PortReport;
@@ -33,6 +33,9 @@ use crate::{Environment, Exit, Output};
 const MODE_TYPE_MASK: u32 = 0o170_000;
 const MODE_SYMLINK: u32 = 0o120_000;
 const MODE_GITLINK: u32 = 0o160_000;
+
+/// The most bytes read of one file to compare its base and head versions.
+const COMPARE_MAX_BYTES: u64 = 1 << 30;
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
@@ -248,6 +251,8 @@ impl Entry {
 pub struct GitTree<'r> {
     repo: &'r Repository,
     entries: BTreeMap<String, Entry>,
+    /// Paths under ports/ passed over (hidden, or names that are not UTF-8).
+    skipped: Vec<Skipped>,
 }
 
 /// The schema copies and the policy file: the files outside `ports/` that a check reads.
@@ -274,6 +279,7 @@ impl<'r> GitTree<'r> {
         only: Option<&str>,
     ) -> Result<GitTree<'r>, HistoryError> {
         let mut entries = BTreeMap::new();
+        let mut skipped = Vec::new();
         for rel in root_files() {
             if let Ok(e) = tree.get_path(Path::new(&format!("{}{rel}", git.prefix)))
                 && e.kind() == Some(ObjectType::Blob)
@@ -293,11 +299,17 @@ impl<'r> GitTree<'r> {
         {
             let sub = git.repo.find_tree(e.id())?;
             sub.walk(TreeWalkMode::PreOrder, |root, entry| {
-                if let (Some(name), Some(kind)) = (entry.name().ok(), entry.kind())
-                    && kind != ObjectType::Tree
-                {
+                let name = String::from_utf8_lossy(entry.name_bytes());
+                let rel = format!("{top}/{root}{name}");
+                let is_tree = entry.kind() == Some(ObjectType::Tree);
+                if let Some(why) = Listing::skip_reason(&rel) {
+                    // Hidden or unnameable: never read, never descended into.
+                    skipped.push(why);
+                    return TreeWalkResult::Skip;
+                }
+                if !is_tree {
                     entries.insert(
-                        format!("{top}/{root}{name}"),
+                        rel,
                         Entry {
                             id: entry.id(),
                             mode: entry.filemode() as u32,
@@ -310,6 +322,7 @@ impl<'r> GitTree<'r> {
         Ok(GitTree {
             repo: &git.repo,
             entries,
+            skipped,
         })
     }
 
@@ -339,35 +352,58 @@ fn io_error(path: &str, message: String) -> RepoError {
 }
 
 impl Tree for GitTree<'_> {
-    fn files(&self) -> Result<Vec<String>, RepoError> {
+    fn files(&self) -> Result<Listing, RepoError> {
         // Like the working tree: the policy always (reading it reports when it is missing),
         // schema copies that exist, and every file under ports/ except hidden ones.
-        let mut files = vec![POLICY_FILE.to_owned()];
+        let mut listing = Listing {
+            files: vec![POLICY_FILE.to_owned()],
+            skipped: self.skipped.clone(),
+            ..Listing::default()
+        };
         let mut ports: Vec<&String> = Vec::new();
         for (path, entry) in &self.entries {
             if path == POLICY_FILE {
                 continue;
             }
-            if let Some(rest) = path.strip_prefix("ports/") {
-                if !entry.is_gitlink() && !rest.split('/').any(|c| c.starts_with('.')) {
-                    ports.push(path);
+            if path.starts_with("ports/") {
+                ports.push(path);
+                if entry.is_symlink() {
+                    listing.links.insert(path.clone());
                 }
             } else {
-                files.push(path.clone());
+                listing.files.push(path.clone());
             }
         }
         ports.sort_by(|a, b| a.split('/').cmp(b.split('/')));
-        files.extend(ports.into_iter().cloned());
-        Ok(files)
+        listing.files.extend(ports.into_iter().cloned());
+        Ok(listing)
     }
 
-    fn read(&self, path: &str) -> Result<Vec<u8>, RepoError> {
+    fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
         let entry = self.entries.get(path).ok_or_else(|| RepoError::Io {
             path: PathBuf::from(path),
             source: io::Error::from(io::ErrorKind::NotFound),
         })?;
+        let refused = |refusal| RepoError::Refused {
+            path: path.to_owned(),
+            refusal,
+        };
+        // A link's blob is its target's name: never read as the file it points at.
+        if entry.is_symlink() {
+            return Err(refused(Refusal::Link));
+        }
         if entry.is_gitlink() {
-            return Err(io_error(path, "a submodule, not a file".to_owned()));
+            return Err(refused(Refusal::NotAFile("a submodule")));
+        }
+        // The size from the object header, so an oversized blob is never loaded.
+        let size = self
+            .repo
+            .odb()
+            .and_then(|odb| odb.read_header(entry.id))
+            .map_err(|e| io_error(path, e.message().to_owned()))?
+            .0 as u64;
+        if size > cap {
+            return Err(refused(Refusal::TooLarge { size, cap }));
         }
         let blob = self
             .repo
@@ -432,10 +468,9 @@ impl<'r> IndexTree<'r> {
         let index = git.repo.index()?;
         let mut entries = BTreeMap::new();
         let wanted = root_files();
+        let mut skipped = Vec::new();
         for entry in index.iter() {
-            let Ok(path) = String::from_utf8(entry.path) else {
-                continue;
-            };
+            let path = String::from_utf8_lossy(&entry.path).into_owned();
             let stage = (entry.flags >> 12) & 0x3;
             if stage != 0 {
                 return Err(HistoryError::Conflict(path));
@@ -443,6 +478,23 @@ impl<'r> IndexTree<'r> {
             let Some(rel) = path.strip_prefix(&git.prefix) else {
                 continue;
             };
+            if rel.starts_with("ports/")
+                && let Some(why) = rel
+                    .split('/')
+                    .scan(String::new(), |prefix, part| {
+                        if !prefix.is_empty() {
+                            prefix.push('/');
+                        }
+                        prefix.push_str(part);
+                        Some(prefix.clone())
+                    })
+                    .find_map(|p| Listing::skip_reason(&p))
+            {
+                if !skipped.contains(&why) {
+                    skipped.push(why);
+                }
+                continue;
+            }
             if rel.starts_with("ports/") || wanted.iter().any(|w| w == rel) {
                 entries.insert(
                     rel.to_owned(),
@@ -456,16 +508,17 @@ impl<'r> IndexTree<'r> {
         Ok(IndexTree(GitTree {
             repo: &git.repo,
             entries,
+            skipped,
         }))
     }
 }
 
 impl Tree for IndexTree<'_> {
-    fn files(&self) -> Result<Vec<String>, RepoError> {
+    fn files(&self) -> Result<Listing, RepoError> {
         self.0.files()
     }
-    fn read(&self, path: &str) -> Result<Vec<u8>, RepoError> {
-        self.0.read(path)
+    fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
+        self.0.read(path, cap)
     }
     fn probe(&self, port_dir: &str, rel: &str) -> Probe {
         self.0.probe(port_dir, rel)
@@ -575,7 +628,7 @@ impl HeadFiles<'_> {
                     let target = std::fs::read_link(&full).ok()?;
                     Oid::hash_object(ObjectType::Blob, target.to_string_lossy().as_bytes()).ok()
                 } else if meta.is_file() {
-                    let bytes = std::fs::read(&full).ok()?;
+                    let bytes = crate::repo::read_regular(root, path, COMPARE_MAX_BYTES).ok()?;
                     // What `git add` would store: CRLF turned into LF when autocrlf is on.
                     let stored = if *autocrlf { crlf_to_lf(&bytes) } else { bytes };
                     Oid::hash_object(ObjectType::Blob, &stored).ok()
@@ -589,16 +642,10 @@ impl HeadFiles<'_> {
     /// The bytes of a regular file (never through a link).
     fn read(&self, path: &str) -> Option<Vec<u8>> {
         match self {
-            HeadFiles::Index(tree) => tree.read(path).ok(),
+            HeadFiles::Index(tree) => tree.read(path, COMPARE_MAX_BYTES).ok(),
             HeadFiles::Work { root, autocrlf, .. } => {
-                let full = root.join(path);
-                let meta = std::fs::symlink_metadata(&full).ok()?;
-                if meta.is_file() {
-                    let bytes = std::fs::read(full).ok()?;
-                    Some(if *autocrlf { crlf_to_lf(&bytes) } else { bytes })
-                } else {
-                    None
-                }
+                let bytes = crate::repo::read_regular(root, path, COMPARE_MAX_BYTES).ok()?;
+                Some(if *autocrlf { crlf_to_lf(&bytes) } else { bytes })
             }
         }
     }
@@ -776,7 +823,7 @@ impl Compare<'_, '_> {
             return false;
         }
         match (
-            self.base_tree.read(base_path),
+            self.base_tree.read(base_path, COMPARE_MAX_BYTES),
             self.head_files.read(head_path),
         ) {
             (Ok(a), Some(b)) => without_directive(&a) == without_directive(&b),
@@ -1602,7 +1649,7 @@ impl<'g> Scan<'g> {
             .iter()
             .map(|e| {
                 let blob = tree
-                    .read(&e.path)
+                    .read(&e.path, COMPARE_MAX_BYTES)
                     .ok()
                     .and_then(|b| Oid::hash_object(ObjectType::Blob, &b).ok())
                     .unwrap_or(Oid::ZERO_SHA1);

@@ -3,8 +3,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::atomic;
 use crate::loa::template::{self, Kind};
-use crate::scaffold::write_new;
 use crate::schema::SchemaKind;
 use crate::{Environment, Exit, Output};
 
@@ -160,7 +160,8 @@ fn write_all(root: &Path, files: &[(String, String)]) -> Result<(), InitError> {
                 source,
             })?;
         }
-        write_new(&path, text.as_bytes()).map_err(|source| InitError::Io { path, source })?;
+        atomic::write_new(&path, text.as_bytes(), None)
+            .map_err(|source| InitError::Io { path, source })?;
     }
     Ok(())
 }
@@ -226,18 +227,10 @@ fn update(root: &Path) -> Result<Output, InitError> {
             })?;
         }
         // Schema copies belong to portflow, not to the user: replace them atomically.
-        let tmp = root.join(format!(
-            "schemas/.{}.{}.tmp",
-            kind.file_name(),
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&tmp);
-        write_new(&tmp, kind.text().as_bytes())
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|source| InitError::Io {
-                path: path.clone(),
-                source,
-            })?;
+        atomic::replace(&path, kind.text().as_bytes(), None).map_err(|source| InitError::Io {
+            path: path.clone(),
+            source,
+        })?;
         stdout.push_str(&format!("updated {rel}\n"));
     }
     Ok(Output {

@@ -1,6 +1,7 @@
 //! portflow: phone-number port-ins kept as files in a git repo.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod atomic;
 pub mod check;
 pub mod cli;
 pub mod diag;

@@ -19,7 +19,7 @@ use crate::model::request::Request;
 use crate::repo::{OverlayTree, Port, RepoError, WorkTree};
 use crate::report::{self, Context};
 use crate::rules::{self, Ctx};
-use crate::scaffold::{toml_string, write_new};
+use crate::scaffold::toml_string;
 use crate::stage::Stage;
 use crate::{Environment, Exit, Output};
 
@@ -179,9 +179,11 @@ pub fn run(args: &RecordArgs, env: &Environment) -> Result<Output, RecordError> 
             source,
         })?;
     }
-    write_new(&full, text.as_bytes()).map_err(|source| RecordError::Write {
-        path: path.clone(),
-        source,
+    crate::atomic::write_new(&full, text.as_bytes(), None).map_err(|source| {
+        RecordError::Write {
+            path: path.clone(),
+            source,
+        }
     })?;
 
     let mut stdout = String::new();

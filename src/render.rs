@@ -7,9 +7,10 @@
 //! `<port-id>/NNN-<kind>-notice.eml` plus `NNN-<kind>-notice.txt`.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
+use crate::atomic;
 use crate::check::{CheckError, check_tree};
 use crate::diag::{Finding, Severity};
 use crate::loa::digest::{self, LoaData};
@@ -84,6 +85,10 @@ enum WriteError {
         "`{0}` exists and differs from what was rendered now: remove it, choose another `--out`, or pass `--force` to replace it"
     )]
     Clobber(PathBuf),
+    #[error(
+        "`{0}` exists and is not a regular file (a link, FIFO or device): portflow neither reads nor replaces it; remove it or choose another `--out`"
+    )]
+    NotAFile(PathBuf),
     #[error("cannot write `{path}`: {source}")]
     Io {
         path: PathBuf,
@@ -107,46 +112,63 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
 }
 
 /// Writes atomically (a temporary file in the same folder, then a link or rename) and never
-/// replaces a different file unless `force`.
-fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<Written, WriteError> {
-    let existing = std::fs::read(path).ok();
-    if existing.as_deref() == Some(bytes) {
-        return Ok(Written::Unchanged);
-    }
-    if existing.is_some() && !force {
-        return Err(WriteError::Clobber(path.to_owned()));
-    }
+/// replaces a different file unless `force`. An existing output that is not a regular file
+/// (a FIFO, a link to `/dev/zero`) is never read nor replaced. `mode` sets the permissions
+/// (the carrier copy, which holds the decrypted PIN, is the owner's only).
+fn write_file(
+    path: &Path,
+    bytes: &[u8],
+    force: bool,
+    mode: Option<u32>,
+) -> Result<Written, WriteError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
-        file.write_all(bytes).map_err(io_err(&tmp))?;
-        file.sync_all().map_err(io_err(&tmp))?;
-        drop(file);
-        if existing.is_some() {
-            std::fs::rename(&tmp, path).map_err(io_err(path))?;
-            return Ok(Written::Replaced);
+    let existing = match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_err(path)(e)),
+        Ok(meta) if !meta.is_file() => return Err(WriteError::NotAFile(path.to_owned())),
+        // Only a file of the same size can be the same file: nothing else is read.
+        Ok(meta) if meta.len() != bytes.len() as u64 => Some(false),
+        Ok(_) => {
+            let dir_root = dir;
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let same = name
+                .and_then(|n| crate::repo::read_regular(dir_root, &n, bytes.len() as u64).ok())
+                .is_some_and(|old| old == bytes);
+            Some(same)
         }
-        // A hard link fails when the name exists, so a file created meanwhile is never
-        // overwritten; where links are unsupported, rename.
-        match std::fs::hard_link(&tmp, path) {
+    };
+    match existing {
+        Some(true) => {
+            if let Some(mode) = mode {
+                set_mode(path, mode).map_err(io_err(path))?;
+            }
+            Ok(Written::Unchanged)
+        }
+        Some(false) if !force => Err(WriteError::Clobber(path.to_owned())),
+        Some(false) => {
+            atomic::replace(path, bytes, mode).map_err(io_err(path))?;
+            Ok(Written::Replaced)
+        }
+        None => match atomic::write_new(path, bytes, mode) {
             Ok(()) => Ok(Written::New),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 Err(WriteError::Clobber(path.to_owned()))
             }
-            Err(_) => {
-                std::fs::rename(&tmp, path).map_err(io_err(path))?;
-                Ok(Written::New)
-            }
-        }
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    result
+            Err(e) => Err(io_err(path)(e)),
+        },
+    }
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// An absolute, `..`-free form of `path` (resolving links of the part that exists), so it
@@ -367,7 +389,8 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                         "loa.pdf"
                     };
                     let path = port_out.join(name);
-                    match write_file(&path, &letter.pdf.bytes, force) {
+                    let mode = identities.is_some().then_some(atomic::PRIVATE);
+                    match write_file(&path, &letter.pdf.bytes, force, mode) {
                         Err(e) => problems.push(e.to_string()),
                         Ok(written) => {
                             letters += 1;
@@ -395,7 +418,7 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
             if notice::stem(ev.number, ev.event.kind()).is_none() {
                 continue;
             }
-            let bytes = match tree.read(ev.path()) {
+            let bytes = match tree.read(ev.path(), policy.documents.max_toml_bytes) {
                 Ok(bytes) => bytes,
                 Err(e) => {
                     problems.push(e.to_string());
@@ -414,7 +437,7 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                     let mut written_all = true;
                     for (ext, content) in [("eml", n.eml.as_slice()), ("txt", n.txt.as_bytes())] {
                         let path = port_out.join(format!("{}.{ext}", n.stem));
-                        match write_file(&path, content, force) {
+                        match write_file(&path, content, force, None) {
                             Err(e) => {
                                 written_all = false;
                                 problems.push(e.to_string());
@@ -524,25 +547,32 @@ mod tests {
     fn writes_refuse_to_clobber() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("x/loa.pdf");
-        assert_eq!(write_file(&path, b"one", false).expect("new"), Written::New);
         assert_eq!(
-            write_file(&path, b"one", false).expect("same"),
+            write_file(&path, b"one", false, None).expect("new"),
+            Written::New
+        );
+        assert_eq!(
+            write_file(&path, b"one", false, None).expect("same"),
             Written::Unchanged
         );
         assert!(matches!(
-            write_file(&path, b"two", false),
+            write_file(&path, b"two", false, None),
             Err(WriteError::Clobber(_))
         ));
         assert_eq!(std::fs::read(&path).expect("read"), b"one");
         assert_eq!(
-            write_file(&path, b"two", true).expect("force"),
+            write_file(&path, b"two", true, None).expect("force"),
             Written::Replaced
         );
         assert_eq!(std::fs::read(&path).expect("read"), b"two");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("x"))
             .expect("dir")
             .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(atomic::TEMP_PREFIX)
+            })
             .collect();
         assert!(leftovers.is_empty());
     }

@@ -35,7 +35,212 @@ pub enum RepoError {
         /// Why it failed.
         source: io::Error,
     },
+    /// A path that portflow refuses to read: a link, a special file or too large.
+    #[error("portflow does not read `{path}`: {refusal}")]
+    Refused {
+        /// Repo-relative path.
+        path: String,
+        /// Why.
+        refusal: Refusal,
+    },
 }
+
+/// Why a file of the ports repo is not read: portflow reads regular files only, never
+/// through a link, and never more than a cap, so a committed link to `/proc/self/environ`
+/// or `/dev/zero`, or a FIFO, can neither leak the runner's files nor hang a check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A symbolic link (followed by nobody).
+    Link,
+    /// Not a regular file: a folder, FIFO, socket, device or submodule.
+    NotAFile(&'static str),
+    /// Larger than the cap.
+    TooLarge {
+        /// The file's size, when known.
+        size: u64,
+        /// The cap in bytes.
+        cap: u64,
+    },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Link => f.write_str("it is a symbolic link, and portflow never follows links"),
+            Refusal::NotAFile(what) => write!(f, "it is {what}, not a regular file"),
+            Refusal::TooLarge { size, cap } => {
+                write!(f, "it has {size} bytes, more than the {cap} bytes allowed")
+            }
+        }
+    }
+}
+
+/// The most bytes read of porting.toml, a schema copy or a template.
+pub const CONFIG_MAX_BYTES: u64 = 1 << 20;
+
+/// What a kind of file system entry is called in messages.
+fn file_type_name(file_type: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() || file_type.is_char_device() {
+            return "a device";
+        }
+    }
+    if file_type.is_dir() {
+        return "a folder";
+    }
+    if file_type.is_symlink() {
+        return "a symbolic link";
+    }
+    "a special file"
+}
+
+/// Reads a regular file of at most `cap` bytes, never through a symbolic link in any
+/// component below `root`, never blocking on a FIFO. `rel` (repo-relative, `/`-separated)
+/// names it in errors.
+pub fn read_regular(root: &Path, rel: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
+    use std::io::Read;
+    let refused = |refusal| RepoError::Refused {
+        path: rel.to_owned(),
+        refusal,
+    };
+    let io_err = |source| RepoError::Io {
+        path: PathBuf::from(rel),
+        source,
+    };
+    let mut full = root.to_owned();
+    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    for (i, part) in parts.iter().enumerate() {
+        full.push(part);
+        let meta = std::fs::symlink_metadata(&full).map_err(io_err)?;
+        if meta.file_type().is_symlink() {
+            return Err(refused(Refusal::Link));
+        }
+        if i + 1 < parts.len() && !meta.is_dir() {
+            return Err(io_err(io::Error::from(io::ErrorKind::NotFound)));
+        }
+        if i + 1 == parts.len() && !meta.is_file() {
+            return Err(refused(Refusal::NotAFile(file_type_name(meta.file_type()))));
+        }
+    }
+    let file = open_no_follow(&full).map_err(|err| {
+        // ELOOP: the last component became a link after it was looked at.
+        if err.raw_os_error() == Some(ELOOP) {
+            refused(Refusal::Link)
+        } else {
+            io_err(err)
+        }
+    })?;
+    // Judge what was opened, not what was looked at: nothing can be swapped in between.
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.is_file() {
+        return Err(refused(Refusal::NotAFile(file_type_name(meta.file_type()))));
+    }
+    if meta.len() > cap {
+        return Err(refused(Refusal::TooLarge {
+            size: meta.len(),
+            cap,
+        }));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(io_err)?;
+    if bytes.len() as u64 > cap {
+        return Err(refused(Refusal::TooLarge {
+            size: bytes.len() as u64,
+            cap,
+        }));
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+const ELOOP: i32 = libc::ELOOP;
+#[cfg(not(unix))]
+const ELOOP: i32 = -1;
+
+/// Opens for reading without following a final symbolic link and without blocking on a FIFO.
+#[cfg(unix)]
+fn open_no_follow(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_no_follow(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// A path under ports/ that a listing saw but does not hand out as a file, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Repo-relative path, `/`-separated (a name that is not UTF-8 shown with U+FFFD).
+    pub path: String,
+    /// Why, for the warning.
+    pub why: String,
+    /// What to do.
+    pub help: String,
+}
+
+/// The files of a tree and the paths it passed over.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Every file under `ports/`, the policy and the schema copies, repo-relative with `/`.
+    pub files: Vec<String>,
+    /// Hidden entries, names that are not UTF-8: never read, each worth a warning.
+    pub skipped: Vec<Skipped>,
+    /// The files that are symbolic links (also in `files`), never followed.
+    pub links: BTreeSet<String>,
+}
+
+impl Listing {
+    /// Sorts out one entry under ports/ by its name: `Some` when it is skipped.
+    pub fn skip_reason(rel: &str) -> Option<Skipped> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        if name.contains('\u{fffd}') {
+            return Some(Skipped {
+                path: rel.to_owned(),
+                why: "its name is not valid UTF-8, so portflow cannot name it in reports".to_owned(),
+                help: "rename it with a UTF-8 name (port ids are lowercase letters, digits and hyphens)".to_owned(),
+            });
+        }
+        if !name.starts_with('.') || QUIET_HIDDEN.contains(&name) {
+            return None;
+        }
+        if crate::atomic::temp_owner(name).is_some() {
+            return Some(Skipped {
+                path: rel.to_owned(),
+                why: "it is a temp file left by an interrupted portflow write".to_owned(),
+                help: "delete it (the next portflow write into this folder removes it too)"
+                    .to_owned(),
+            });
+        }
+        Some(Skipped {
+            path: rel.to_owned(),
+            why: "it is hidden (its name starts with `.`), so portflow skips it".to_owned(),
+            help: "rename it without the leading `.` if it belongs to the port, or delete it"
+                .to_owned(),
+        })
+    }
+}
+
+/// Hidden names that are ordinary in a repo and skipped without a word.
+const QUIET_HIDDEN: &[&str] = &[
+    ".gitkeep",
+    ".keep",
+    ".gitignore",
+    ".gitattributes",
+    ".DS_Store",
+];
 
 /// How many leading bytes of a document are read to tell its type.
 pub const PROBE_HEAD_BYTES: usize = 1024;
@@ -67,10 +272,12 @@ pub enum Probe {
 
 /// A set of files to check: the working tree, or (later) a git tree.
 pub trait Tree {
-    /// Every file under `ports/` and the policy and schema files, repo-relative with `/`.
-    fn files(&self) -> Result<Vec<String>, RepoError>;
-    /// The bytes of a repo-relative file.
-    fn read(&self, path: &str) -> Result<Vec<u8>, RepoError>;
+    /// Every file under `ports/` and the policy and schema files, repo-relative with `/`,
+    /// and the paths under `ports/` passed over.
+    fn files(&self) -> Result<Listing, RepoError>;
+    /// The bytes of a repo-relative regular file of at most `cap` bytes; a link, a special
+    /// file or a larger file is [`RepoError::Refused`].
+    fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError>;
     /// What is at `rel` inside the port folder `port_dir` (both `/`-separated).
     fn probe(&self, port_dir: &str, rel: &str) -> Probe;
 }
@@ -108,7 +315,8 @@ impl WorkTree {
         })?;
         start
             .ancestors()
-            .find(|dir| dir.join(POLICY_FILE).is_file())
+            // Anything named porting.toml marks the root; reading it refuses a link or FIFO.
+            .find(|dir| std::fs::symlink_metadata(dir.join(POLICY_FILE)).is_ok_and(|m| !m.is_dir()))
             .map(|root| WorkTree {
                 root: root.to_owned(),
             })
@@ -117,43 +325,60 @@ impl WorkTree {
 }
 
 impl Tree for WorkTree {
-    fn files(&self) -> Result<Vec<String>, RepoError> {
-        let mut files = vec![POLICY_FILE.to_owned()];
+    fn files(&self) -> Result<Listing, RepoError> {
+        let mut listing = Listing {
+            files: vec![POLICY_FILE.to_owned()],
+            ..Listing::default()
+        };
         for kind in SchemaKind::ALL {
             let rel = format!("schemas/{}", kind.file_name());
-            if self.root.join(&rel).is_file() {
-                files.push(rel);
+            // Listed when anything is there: reading refuses what is not a regular file.
+            if std::fs::symlink_metadata(self.root.join(&rel)).is_ok() {
+                listing.files.push(rel);
             }
         }
         let ports = self.root.join(PORTS_DIR);
-        if ports.is_dir() {
-            let walker = WalkDir::new(&ports)
+        if std::fs::symlink_metadata(&ports).is_ok_and(|m| m.is_dir()) {
+            let mut walker = WalkDir::new(&ports)
                 .follow_links(false)
+                .follow_root_links(false)
                 .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                });
-            for entry in walker {
+                .into_iter();
+            while let Some(entry) = walker.next() {
                 let entry = entry.map_err(|err| RepoError::Io {
                     path: err.path().unwrap_or(&ports).to_owned(),
                     source: err.into(),
                 })?;
-                // Directories are implied by their files; symlinks are listed so rules can refuse them.
-                if entry.file_type().is_dir() {
+                if entry.depth() == 0 {
                     continue;
                 }
-                if let Ok(rel) = entry.path().strip_prefix(&self.root) {
-                    files.push(rel_string(rel));
+                let Ok(rel) = entry.path().strip_prefix(&self.root) else {
+                    continue;
+                };
+                let rel = rel_string(rel);
+                if let Some(skipped) = Listing::skip_reason(&rel) {
+                    // Hidden or unnameable: never read, never descended into.
+                    if entry.file_type().is_dir() {
+                        walker.skip_current_dir();
+                    }
+                    listing.skipped.push(skipped);
+                    continue;
+                }
+                // Directories are implied by their files; links and special files are listed
+                // so that reading (or the document rules) refuses them with a finding.
+                if entry.path_is_symlink() {
+                    listing.links.insert(rel.clone());
+                }
+                if !entry.file_type().is_dir() {
+                    listing.files.push(rel);
                 }
             }
         }
-        Ok(files)
+        Ok(listing)
     }
 
-    fn read(&self, path: &str) -> Result<Vec<u8>, RepoError> {
-        let full = self.root.join(path);
-        std::fs::read(&full).map_err(|source| RepoError::Io { path: full, source })
+    fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
+        read_regular(&self.root, path, cap)
     }
 
     fn probe(&self, port_dir: &str, rel: &str) -> Probe {
@@ -275,6 +500,8 @@ pub struct Repo {
     pub findings: Vec<Finding>,
     /// Every TOML file read, by repo-relative path (masked text is what reports show).
     pub sources: BTreeMap<String, SourceFile>,
+    /// The most bytes read of a request or event file (from the policy).
+    toml_cap: u64,
 }
 
 /// Whether a folder name is a valid port id.
@@ -294,11 +521,14 @@ fn is_year(name: &str) -> bool {
 impl Repo {
     /// Reads every file of the tree; findings are collected, only I/O failures are errors.
     pub fn load(tree: &dyn Tree) -> Result<Repo, RepoError> {
-        let files = tree.files()?;
+        let listing = tree.files()?;
+        let files = &listing.files;
         let mut repo = Repo::default();
         let file_set: BTreeSet<&str> = files.iter().map(String::as_str).collect();
 
-        let policy_bytes = tree.read(POLICY_FILE)?;
+        // The policy is read before anything else and cannot be a finding: without it
+        // nothing can be judged, so a link or special file here stops the run (exit 2).
+        let policy_bytes = tree.read(POLICY_FILE, CONFIG_MAX_BYTES)?;
         let secret_keys = secret_keys_of(&policy_bytes);
         let secret_refs: Vec<&str> = secret_keys.iter().map(String::as_str).collect();
         repo.policy = repo.load_file::<Policy>(
@@ -308,15 +538,49 @@ impl Repo {
             &[],
             &file_set,
         );
+        if let Some(policy) = &repo.policy {
+            repo.findings.extend(crate::rules::policy::check(policy));
+        }
+        repo.toml_cap = repo.policy.as_ref().map_or_else(
+            crate::model::policy::DocumentPolicy::default_max_toml_bytes,
+            |p| p.value.documents.max_toml_bytes,
+        );
 
         for kind in SchemaKind::ALL {
             let rel = format!("schemas/{}", kind.file_name());
             let copy = if file_set.contains(rel.as_str()) {
-                Some(String::from_utf8_lossy(&tree.read(&rel)?).into_owned())
+                match tree.read(&rel, CONFIG_MAX_BYTES) {
+                    Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+                    Err(RepoError::Refused { path, refusal }) => {
+                        repo.findings.push(refused_finding(&path, &refusal));
+                        continue;
+                    }
+                    Err(err) => return Err(err),
+                }
             } else {
                 None
             };
             repo.findings.extend(schema::drift(kind, copy.as_deref()));
+        }
+
+        for skipped in &listing.skipped {
+            repo.findings.push(
+                Finding::new(
+                    Code::RepoStray,
+                    skipped.path.clone(),
+                    0..0,
+                    format!("`{}` is skipped: {}", skipped.path, skipped.why),
+                )
+                .help(skipped.help.clone()),
+            );
+        }
+        // Links are never followed. Those portflow would read as a request or an event are
+        // refused when read; a document's link is the document rules' to report.
+        for link in &listing.links {
+            let read_later = link.ends_with("/request.toml") || link.contains("/events/");
+            if !read_later && !link.contains("/documents/") {
+                repo.findings.push(refused_finding(link, &Refusal::Link));
+            }
         }
 
         // Group files by port folder: ports/<id>/… or ports/<year>/<id>/….
@@ -325,7 +589,7 @@ impl Repo {
         for file in files.iter().filter(|f| f.starts_with("ports/")) {
             let parts: Vec<&str> = file.split('/').collect();
             if parts.len() < 3 {
-                continue; // a loose file directly under ports/
+                continue; // a loose file directly under ports/ (a link is reported above)
             }
             let top = format!("ports/{}", parts[1]);
             if file_set.contains(format!("{top}/request.toml").as_str()) {
@@ -402,14 +666,16 @@ impl Repo {
         file_set: &BTreeSet<&str>,
     ) -> Result<Port, RepoError> {
         let request_path = format!("{dir}/request.toml");
-        let bytes = tree.read(&request_path)?;
-        let request = self.load_file::<Request>(
-            &request_path,
-            &bytes,
-            SchemaKind::Request,
-            secret_keys,
-            file_set,
-        );
+        let request = match self.read_toml(tree, &request_path)? {
+            Some(bytes) => self.load_file::<Request>(
+                &request_path,
+                &bytes,
+                SchemaKind::Request,
+                secret_keys,
+                file_set,
+            ),
+            None => None,
+        };
         let mut invalid = request.is_none();
         let mut events = Vec::new();
         let mut others = Vec::new();
@@ -420,14 +686,16 @@ impl Repo {
             }
             match file.strip_prefix(&events_prefix) {
                 Some(name) if !name.contains('/') && name.ends_with(".toml") => {
-                    let bytes = tree.read(&file)?;
-                    let loaded = self.load_file::<Event>(
-                        &file,
-                        &bytes,
-                        SchemaKind::Event,
-                        secret_keys,
-                        file_set,
-                    );
+                    let loaded = match self.read_toml(tree, &file)? {
+                        Some(bytes) => self.load_file::<Event>(
+                            &file,
+                            &bytes,
+                            SchemaKind::Event,
+                            secret_keys,
+                            file_set,
+                        ),
+                        None => None,
+                    };
                     invalid |= loaded.is_none();
                     let (number, name_kind) = parse_event_name(name);
                     events.push(EventFile {
@@ -473,6 +741,18 @@ impl Repo {
             invalid,
             probes,
         })
+    }
+
+    /// The bytes of a request or event file; `None` (with a finding) when it is refused.
+    fn read_toml(&mut self, tree: &dyn Tree, path: &str) -> Result<Option<Vec<u8>>, RepoError> {
+        match tree.read(path, self.toml_cap) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(RepoError::Refused { path, refusal }) => {
+                self.findings.push(refused_finding(&path, &refusal));
+                Ok(None)
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// parse -> schema -> typed model; a failing stage stops this file only.
@@ -598,6 +878,27 @@ impl Repo {
     }
 }
 
+/// The finding for a file portflow refuses to read (`repo::not-a-file`, `repo::too-large`).
+fn refused_finding(path: &str, refusal: &Refusal) -> Finding {
+    let (code, help) = match refusal {
+        Refusal::TooLarge { cap, .. } => (
+            Code::RepoTooLarge,
+            format!(
+                "split the port, or raise `[documents] max_toml_bytes` in porting.toml (now {cap} bytes) if the file is genuine"
+            ),
+        ),
+        Refusal::Link => (
+            Code::RepoNotAFile,
+            "commit the file itself instead of a symbolic link: a ports repo holds regular files only".to_owned(),
+        ),
+        Refusal::NotAFile(_) => (
+            Code::RepoNotAFile,
+            "replace it with a regular file (or remove it): a ports repo holds regular files only".to_owned(),
+        ),
+    };
+    Finding::new(code, path, 0..0, format!("`{path}` is not read: {refusal}")).help(help)
+}
+
 /// Resolves a relative path against a file's folder, repo-relative; `None` when it leaves the repo.
 fn resolve(from_file: &str, target: &str) -> Option<String> {
     if target.contains("://") || target.starts_with('/') {
@@ -681,19 +982,31 @@ impl<'a> OverlayTree<'a> {
 }
 
 impl Tree for OverlayTree<'_> {
-    fn files(&self) -> Result<Vec<String>, RepoError> {
-        let mut files = self.base.files()?;
-        let known: BTreeSet<String> = files.iter().cloned().collect();
+    fn files(&self) -> Result<Listing, RepoError> {
+        let mut listing = self.base.files()?;
+        let known: BTreeSet<String> = listing.files.iter().cloned().collect();
         // Order does not matter to `Repo::load`: it groups files by port folder and rules
         // order events by number.
-        files.extend(self.extra.keys().filter(|p| !known.contains(*p)).cloned());
-        Ok(files)
+        listing
+            .files
+            .extend(self.extra.keys().filter(|p| !known.contains(*p)).cloned());
+        for path in self.extra.keys() {
+            listing.links.remove(path);
+        }
+        Ok(listing)
     }
 
-    fn read(&self, path: &str) -> Result<Vec<u8>, RepoError> {
+    fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
         match self.extra.get(path) {
+            Some(bytes) if bytes.len() as u64 > cap => Err(RepoError::Refused {
+                path: path.to_owned(),
+                refusal: Refusal::TooLarge {
+                    size: bytes.len() as u64,
+                    cap,
+                },
+            }),
             Some(bytes) => Ok(bytes.clone()),
-            None => self.base.read(path),
+            None => self.base.read(path, cap),
         }
     }
 

@@ -8,7 +8,6 @@
 
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::check::{self, CheckError};
 use crate::cli::{NewArgs, PortTypeArg};
@@ -203,7 +202,7 @@ pub fn run(args: &NewArgs, env: &Environment) -> Result<Output, ScaffoldError> {
         },
     })?;
     let full = tree.root.join(&request_path);
-    if let Err(source) = write_new(&full, text.as_bytes()) {
+    if let Err(source) = crate::atomic::write_new(&full, text.as_bytes(), None) {
         // Leave no half-made port behind; the folder is empty, so this removes only it.
         let _ = std::fs::remove_dir(&port_dir);
         return Err(ScaffoldError::Write { path: full, source });
@@ -836,75 +835,9 @@ fn country_terms(out: &mut String, policy: &Policy, country: &Country) {
     out.push('\n');
 }
 
-/// Counts temp files made by this process, so two writes never share a temp name.
-static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// Writes `bytes` to `path`, which must not exist yet: into a temp file in the same folder,
-/// synced, then linked into place. Readers never see half a file and nothing is overwritten
-/// (`AlreadyExists` when `path` exists).
-pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (tmp, mut file) = loop {
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        // A leading dot keeps the temp file out of every listing portflow makes.
-        let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(file) => break (tmp, file),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(err) => return Err(err),
-        }
-    };
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    drop(file);
-    if let Err(err) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err);
-    }
-    // A hard link fails when the target exists, unlike a rename, which would replace it.
-    let placed = match std::fs::hard_link(&tmp, path) {
-        Err(err) if err.kind() != io::ErrorKind::AlreadyExists => {
-            // A file system without hard links: rename, after making sure nothing is there.
-            if std::fs::symlink_metadata(path).is_ok() {
-                Err(io::Error::from(io::ErrorKind::AlreadyExists))
-            } else {
-                return std::fs::rename(&tmp, path).inspect_err(|_| {
-                    let _ = std::fs::remove_file(&tmp);
-                });
-            }
-        }
-        other => other,
-    };
-    let _ = std::fs::remove_file(&tmp);
-    placed
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn write_new_never_overwrites() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("001-signed.toml");
-        write_new(&path, b"first").unwrap();
-        let err = write_new(&path, b"second").unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
-        assert_eq!(std::fs::read(&path).unwrap(), b"first");
-        // No temp file is left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("001-signed.toml")]);
-    }
 
     #[test]
     fn prompts_until_answered_and_stops_at_end_of_input() {

@@ -150,7 +150,7 @@ impl Ctx<'_> {
     }
 
     fn value(&self) -> String {
-        if self.secret_keys.contains(&self.last_key()) {
+        if crate::source::is_secret_key(self.last_key(), self.secret_keys) {
             return "the value".to_owned();
         }
         let text = match self.instance {
@@ -442,6 +442,18 @@ impl Ctx<'_> {
             ),
             (None, true) => "remove the key".to_owned(),
         };
+        if crate::source::key_is_credential_like(key) {
+            // The key may be a PIN or PAC typed in the wrong place: name only its line.
+            let (line, _) = self.doc.file.line_col(span.start);
+            return Finding::new(
+                Code::SchemaViolation,
+                &self.doc.file.path,
+                span,
+                format!("an unknown key on line {line} in {within}"),
+            )
+            .label("unknown key")
+            .help("remove the key; if it is a PIN or code typed in the wrong place, store it with `portflow secret set` instead");
+        }
         Finding::new(
             Code::SchemaViolation,
             &self.doc.file.path,
@@ -506,7 +518,13 @@ pub fn toml_path(pointer: &str) -> String {
             if !out.is_empty() {
                 out.push('.');
             }
-            out.push_str(&token.replace("~1", "/").replace("~0", "~"));
+            let key = token.replace("~1", "/").replace("~0", "~");
+            if crate::source::key_is_credential_like(&key) {
+                // A key that may be a PIN typed in the wrong place is never echoed.
+                out.push('…');
+            } else {
+                out.push_str(&key);
+            }
         }
     }
     out

@@ -63,6 +63,16 @@ pub enum SecretError {
         "porting.toml has no `[secrets] recipients`: add the age public keys (`age1…`) of the people who may read PINs, then run this again"
     )]
     NoRecipients,
+    /// The slot already holds a value and `--force` was not given.
+    #[error(
+        "`{slot}` of `{port}` already holds a value: pass `--force` to replace it (the old value is gone once replaced)"
+    )]
+    Exists {
+        /// The dotted slot, e.g. `end_user.pin`.
+        slot: String,
+        /// The port id.
+        port: String,
+    },
     /// A recipient that is not an age X25519 public key.
     #[error(
         "`porting.toml` `[secrets] recipients` lists `{0}`, which is not an age X25519 public key (`age1…`)"
@@ -475,10 +485,32 @@ impl Target {
 }
 
 /// Reads a request file as text.
+/// Whether the request already has a non-empty value in `slot`.
+fn holds_value(text: &str, slot: &Slot) -> bool {
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return false;
+    };
+    table
+        .get(slot.table())
+        .and_then(|t| t.get(slot.key()))
+        .is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty()))
+}
+
 fn read_text(path: &Path, rel: &str) -> Result<(Vec<u8>, String), SecretError> {
-    let bytes = std::fs::read(path).map_err(|source| SecretError::ReadFile {
+    // A regular file, never through a link, of a request's bounded size.
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = crate::repo::read_regular(
+        dir,
+        &name,
+        crate::model::policy::DocumentPolicy::default_max_toml_bytes(),
+    )
+    .map_err(|e| SecretError::ReadFile {
         path: path.to_owned(),
-        source,
+        source: io::Error::other(e.to_string()),
     })?;
     let text =
         String::from_utf8(bytes.clone()).map_err(|_| SecretError::NotToml(rel.to_owned()))?;
@@ -568,6 +600,12 @@ pub fn set(
     // Checked before the value is asked for: a missing key never costs a PIN entry.
     if recipients.is_empty() {
         return Err(SecretError::NoRecipients);
+    }
+    if !args.force && holds_value(&text, &slot) {
+        return Err(SecretError::Exists {
+            slot: slot.dotted(),
+            port: args.port.clone(),
+        });
     }
     let pattern = pattern
         .map(|p| match Regex::new(&p) {
@@ -1156,44 +1194,17 @@ pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> Result
         path: path.to_owned(),
         source,
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut attempt = 0u32;
-    let (tmp, mut file) = loop {
-        let tmp = dir.join(format!(
-            ".{name}.{}.{attempt}.portflow-tmp",
-            std::process::id()
-        ));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(file) => break (tmp, file),
-            // Never clobber: someone else's file (or a leftover) keeps its name.
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(err) => return Err(write_err(err)),
-        }
-    };
-    let result = (|| {
-        file.write_all(contents)?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            file.set_permissions(meta.permissions())?;
-        }
-        file.sync_all()?;
-        drop(file);
-        Ok(())
-    })();
-    if let Err(err) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(write_err(err));
-    }
-    match std::fs::read(path) {
+    // The replacement keeps the file's permissions.
+    let mode = permissions_of(path);
+    let tmp = crate::atomic::write_temp(path, contents, mode).map_err(write_err)?;
+    match crate::repo::read_regular(
+        path.parent().unwrap_or(Path::new(".")),
+        &path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        original.len() as u64,
+    ) {
         Ok(now) if now == original => {}
         _ => {
             let _ = std::fs::remove_file(&tmp);
@@ -1204,6 +1215,20 @@ pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> Result
         let _ = std::fs::remove_file(&tmp);
         write_err(err)
     })
+}
+
+/// The permission bits of an existing file, to keep them on its replacement.
+#[cfg(unix)]
+fn permissions_of(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn permissions_of(_path: &Path) -> Option<u32> {
+    None
 }
 
 #[cfg(test)]

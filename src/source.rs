@@ -19,6 +19,75 @@ pub struct SourceFile {
     pub secret_spans: Vec<Range<usize>>,
     /// The key names whose values are secret in this file.
     pub secret_keys: Vec<String>,
+    /// Where each line starts, so every report looks positions up in O(log n).
+    pub lines: LineIndex,
+}
+
+/// Byte offsets where each line of a text starts, and which lines are pure ASCII: a line and
+/// column lookup costs a binary search (plus a count of the line's characters when it is not
+/// ASCII), so reports stay linear in the number of findings, however large the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+    ascii: Vec<bool>,
+}
+
+impl LineIndex {
+    /// Indexes `text` in one pass.
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
+        for (i, b) in text.bytes().enumerate() {
+            line_ascii &= b.is_ascii();
+            if b == b'\n' {
+                starts.push(i + 1);
+                ascii.push(line_ascii);
+                line_ascii = true;
+            }
+        }
+        ascii.push(line_ascii);
+        LineIndex { starts, ascii }
+    }
+
+    /// How many lines (a text without a final newline still has its last line).
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether the index is of an empty text (it still has one empty line).
+    pub fn is_empty(&self) -> bool {
+        self.starts.len() <= 1 && self.ascii.first().is_none_or(|a| *a)
+    }
+
+    /// The 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The byte offset where 0-based `line` starts (the text's length past the end).
+    pub fn start(&self, line: usize, text_len: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(text_len)
+    }
+
+    /// 1-based line and column (Unicode scalar values) of a byte offset in `text`, the
+    /// text this index was made from.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_of(offset);
+        let start = self.start(line, text.len()).min(offset);
+        let col = if self.ascii.get(line).copied().unwrap_or(false) {
+            offset - start
+        } else {
+            text[start..offset].chars().count()
+        };
+        (line + 1, col + 1)
+    }
 }
 
 /// A TOML value with the byte span it was written at.
@@ -98,12 +167,14 @@ impl SourceFile {
             }
         };
         let secret_spans = secret_value_spans(&text, secret_keys);
+        let lines = LineIndex::new(&text);
         (
             SourceFile {
                 path,
                 text,
                 secret_spans,
                 secret_keys: secret_keys.iter().map(|k| (*k).to_owned()).collect(),
+                lines,
             },
             finding,
         )
@@ -116,7 +187,7 @@ impl SourceFile {
 
     /// 1-based line and column (Unicode scalar values) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        line_col(&self.text, offset)
+        self.lines.line_col(&self.text, offset)
     }
 
     /// Whether a byte span overlaps a secret value.
@@ -141,9 +212,18 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 fn mask(text: &str, spans: &[Range<usize>]) -> String {
+    let mut spans: Vec<&Range<usize>> = spans.iter().filter(|s| !s.is_empty()).collect();
+    spans.sort_by_key(|s| s.start);
     let mut out = String::with_capacity(text.len());
+    // One pass: `next` is the first span that may still cover a later character.
+    let mut next = 0;
+    let mut covered_to = 0;
     for (i, ch) in text.char_indices() {
-        let secret = spans.iter().any(|s| s.start <= i && i < s.end);
+        while next < spans.len() && spans[next].start <= i {
+            covered_to = covered_to.max(spans[next].end);
+            next += 1;
+        }
+        let secret = i < covered_to;
         if secret && ch != '\n' && ch != '\r' {
             // Keep byte offsets valid: one `*` per byte of the character.
             for _ in 0..ch.len_utf8() {
@@ -157,16 +237,63 @@ fn mask(text: &str, spans: &[Range<usize>]) -> String {
 }
 
 /// Keys that hold dates or limits about secrets, not secrets.
-const NOT_SECRET: &[&str] = &["pin_obtained_on", "pin_max_age_days", "secret"];
+const NOT_SECRET: &[&str] = &["pin_obtained_on", "pin_max_age_days", "secret", "secrets"];
 
-/// Words that make a key secret wherever they appear in it (`transfer_pin`, `PAC`).
-const SECRET_WORDS: &[&str] = &[
-    "pin", "pins", "pac", "puk", "passcode", "password", "secret",
+/// Short credential words: a word of a key that is one of these, starts or ends with one
+/// (`pinnumber`, `transferpin`), or is one typed with a slip (`pni`, `pim`) makes the key
+/// secret.
+const SECRET_WORDS: &[&str] = &["pin", "pac", "puk"];
+
+/// Longer credential words, matched anywhere in a key with its separators removed
+/// (`security_code`, `PassCode`, `port-out-password`) or within two edits (`pascode`).
+const SECRET_PHRASES: &[&str] = &[
+    "passcode",
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "securitycode",
+    "accesscode",
+    "authcode",
+    "authorizationcode",
+    "authorisationcode",
+    "transfercode",
+    "portoutcode",
+    "verificationcode",
+    "pincode",
+    "pinnumber",
 ];
 
-/// Whether the value of `key` is masked: one of `keys`, or a key that reads like one
-/// (another case, a near-miss spelling such as `pim`, or a secret word in it such as
-/// `pin_code`), so that a typo in a key never shows a PIN.
+/// The words of a key: split at separators and at lower-to-upper case changes
+/// (`pinCode` → `pin`, `code`), lowercased.
+fn key_words(key: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for ch in key.chars() {
+        if !ch.is_alphanumeric() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if ch.is_uppercase() && prev_lower && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        prev_lower = ch.is_lowercase() || ch.is_ascii_digit();
+        word.extend(ch.to_lowercase());
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// Whether the value of `key` is masked, by meaning rather than spelling: one of `keys`
+/// (the policy's secret keys), or a key that reads like a credential in any case, spacing or
+/// a near-miss spelling (`PIN`, `pinCode`, `transferpin`, `pni`, `security_code`,
+/// `pass code`), so that a typo in a key never shows a PIN.
 pub fn is_secret_key(key: &str, keys: &[&str]) -> bool {
     if keys.contains(&key) {
         return true;
@@ -175,12 +302,57 @@ pub fn is_secret_key(key: &str, keys: &[&str]) -> bool {
     if NOT_SECRET.contains(&lower.as_str()) {
         return false;
     }
-    lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| SECRET_WORDS.contains(&word))
-        || keys
-            .iter()
-            .any(|k| k.len() >= 3 && strsim::levenshtein(k, &lower) <= 1)
+    let joined: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+    if joined.is_empty() {
+        return false;
+    }
+    let words = key_words(key);
+    // Dates and limits about secrets (`pin_obtained_on`, `pac_max_age_days`) are not secrets.
+    if words
+        .last()
+        .is_some_and(|w| ["on", "days", "date", "bytes"].contains(&w.as_str()))
+    {
+        return false;
+    }
+    let word_hit = words.iter().any(|w| {
+        SECRET_WORDS.iter().any(|s| {
+            w == s
+                || (w.len() <= s.len() + 9 && (w.starts_with(s) || w.ends_with(s)))
+                || is_anagram(w, s)
+        })
+    });
+    let phrase_hit = SECRET_PHRASES.iter().any(|p| {
+        joined.contains(p) || (joined.len() >= 6 && strsim::osa_distance(&joined, p) <= 2)
+    });
+    // A slip in the whole key (`pim`, `pn`, `pinn`), against the policy's secret keys.
+    let slip_hit = keys.iter().any(|k| {
+        let k: String = k
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect();
+        k.len() >= 3 && strsim::osa_distance(&k, &joined) <= 1
+    });
+    word_hit || phrase_hit || slip_hit
+}
+
+/// Whether `a` has exactly the letters of `b` in another order (`pni` for `pin`).
+fn is_anagram(a: &str, b: &str) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut x: Vec<char> = a.chars().collect();
+    let mut y: Vec<char> = b.chars().collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
+}
+
+/// Whether a key name could itself be a credential typed in the wrong place (a PIN or a
+/// PAC code written as a key, `1234 = ""`): keys of the formats never hold digits, so such a
+/// key is never echoed in a message and is masked in snippets.
+pub fn key_is_credential_like(key: &str) -> bool {
+    key.chars().filter(char::is_ascii_digit).count() >= 3
 }
 
 /// Finds the values of `key = value` assignments whose key is secret (see
@@ -202,7 +374,13 @@ pub fn secret_value_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
             continue;
         };
         // `==` is not an assignment.
-        if bytes.get(whole.end()) == Some(&b'=') || !is_secret_key(key.as_str(), keys) {
+        if bytes.get(whole.end()) == Some(&b'=') {
+            continue;
+        }
+        if key_is_credential_like(key.as_str()) {
+            spans.push(key.range());
+        }
+        if !is_secret_key(key.as_str(), keys) {
             continue;
         }
         let mut i = whole.end();
@@ -349,8 +527,13 @@ fn collect_secret_spans(
 ) {
     match &node.value {
         NodeValue::Table(entries) => {
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
             for e in entries {
-                let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+                if key_is_credential_like(&e.key) {
+                    let raw = text.get(e.key_span.clone()).unwrap_or("");
+                    let quote = usize::from(raw.starts_with(['"', '\'']) && raw.len() >= 2);
+                    out.push(e.key_span.start + quote..e.key_span.end - quote);
+                }
                 let is_secret = secret || is_secret_key(&e.key, &refs);
                 collect_secret_spans(&e.value, keys, text, is_secret, out);
             }
@@ -532,5 +715,62 @@ mod tests {
             assert!(!masked.contains(secret), "{secret} leaked in {masked}");
         }
         assert!(masked.contains("pin = \"****\""));
+    }
+
+    #[test]
+    fn credential_keys_are_known_by_meaning() {
+        for key in [
+            "pin",
+            "PIN",
+            "pinCode",
+            "pin_code",
+            "transferpin",
+            "pni",
+            "pinnumber",
+            "security_code",
+            "SecurityCode",
+            "Pass Code",
+            "passcode",
+            "pascode",
+            "password",
+            "pac",
+            "PAC",
+            "pac_code",
+            "port_out_pin",
+            "pim",
+        ] {
+            assert!(is_secret_key(key, &["pin", "pac_code"]), "{key}");
+        }
+    }
+
+    #[test]
+    fn no_key_of_the_formats_reads_as_a_credential() {
+        let mut keys = std::collections::BTreeSet::new();
+        for kind in crate::schema::SchemaKind::ALL {
+            collect_properties(kind.json(), &mut keys);
+        }
+        assert!(keys.len() > 50, "{keys:?}");
+        for key in keys {
+            let expected = key == "pin";
+            assert_eq!(is_secret_key(&key, &["pin"]), expected, "{key}");
+            assert!(!key_is_credential_like(&key), "{key}");
+        }
+    }
+
+    fn collect_properties(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
+        match schema {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    if k == "properties" {
+                        if let Value::Object(props) = v {
+                            out.extend(props.keys().cloned());
+                        }
+                    }
+                    collect_properties(v, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect_properties(v, out)),
+            _ => {}
+        }
     }
 }

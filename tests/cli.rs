@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::{TempRepo, VALID_REQUEST, json_findings, run_in};
 use portflow::Exit;
@@ -15,27 +14,9 @@ const TODAY: &str = "2026-11-25";
 /// A bundled example port that the self-check keeps free of findings.
 const CLEAN_PORT: &str = "ports/2026-11-lakeside-dental";
 
-/// What a run of the built binary printed and how it exited.
-struct BinOutput {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the built binary in `cwd` as CI would: not a terminal, colour off, width 80.
-fn bin(cwd: &Path, args: &[&str]) -> BinOutput {
-    let out = Command::new(env!("CARGO_BIN_EXE_portflow"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "80")
-        .output()
-        .expect("run the portflow binary");
-    BinOutput {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
+/// Runs the built binary in `cwd` as CI would, through the capped helper.
+fn bin(cwd: &Path, args: &[&str]) -> common::BinRun {
+    common::bin(cwd, args, None)
 }
 
 /// `check --today TODAY --format json [args]` in-process; the findings.

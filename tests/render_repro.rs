@@ -7,7 +7,6 @@ mod render_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use common::TempRepo;
 use portflow::Exit;
@@ -59,19 +58,14 @@ fn render_in_process(repo: &TempRepo, out: &Path, ports: &[&str]) -> BTreeMap<St
 }
 
 fn render_in_child(repo: &TempRepo, out: &Path) -> BTreeMap<String, Vec<u8>> {
-    let status = Command::new(env!("CARGO_BIN_EXE_portflow"))
-        .arg("-C")
-        .arg(repo.path())
-        .args(["render", "--today", TODAY, "--out"])
-        .arg(out)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run portflow");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
+    let root = repo.path().to_string_lossy().into_owned();
+    let out_dir = out.to_string_lossy().into_owned();
+    let run = common::bin(
+        repo.path(),
+        &["-C", &root, "render", "--today", TODAY, "--out", &out_dir],
+        None,
     );
+    assert_eq!(run.code, 0, "{}", run.all());
     files(out)
 }
 

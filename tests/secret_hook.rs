@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use age::secrecy::SecretString;
 use common::{TempRepo, project_root};
@@ -88,20 +87,10 @@ fn the_hook_entry_refuses_a_staged_plaintext_pin_without_printing_it() {
     assert_eq!(words.next(), Some("portflow"));
     let args: Vec<&str> = words.collect();
     let run = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_portflow"))
-            .args(&args)
-            .args(extra)
-            .current_dir(repo.path())
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "80")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run the hook entry");
-        (
-            out.status.code(),
-            String::from_utf8(out.stdout).expect("utf-8"),
-            String::from_utf8(out.stderr).expect("utf-8"),
-        )
+        let mut argv = args.clone();
+        argv.extend_from_slice(extra);
+        let out = common::bin(repo.path(), &argv, None);
+        (Some(out.code), out.stdout, out.stderr)
     };
     let (code, stdout, stderr) = run(&["--today", "2026-11-25", "--format", "json"]);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
@@ -141,20 +130,10 @@ fn the_hook_entry_lets_a_staged_draft_through() {
     stage_all(repo.path());
     let entry = field(&hooks_yaml(), "entry").expect("entry").to_owned();
     let args: Vec<&str> = entry.split_whitespace().skip(1).collect();
-    let out = Command::new(env!("CARGO_BIN_EXE_portflow"))
-        .args(&args)
-        .args(["--today", "2026-11-25"])
-        .current_dir(repo.path())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the hook entry");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let mut argv = args.clone();
+    argv.extend(["--today", "2026-11-25"]);
+    let out = common::bin(repo.path(), &argv, None);
+    assert_eq!(out.code, 0, "{}", out.stdout);
     let full = common::run_in(repo.path(), &["check", "--staged", "--today", "2026-11-25"]);
     assert_eq!(
         full.exit,

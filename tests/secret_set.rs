@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use age::secrecy::SecretString;
 use common::{TempRepo, json_findings, project_root};
@@ -98,30 +96,11 @@ impl Run {
 
 /// Runs the built binary in `dir`; `stdin` is piped in when given, else stdin is empty.
 fn portflow(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portflow"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "80")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the portflow binary");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin pipe");
-        pipe.write_all(input.as_bytes()).expect("write stdin");
-        // Dropping the pipe closes it: the binary reads to the end.
-    }
-    let out = child.wait_with_output().expect("wait for portflow");
+    let out = common::bin(dir, args, stdin.map(str::as_bytes));
     Run {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+        code: out.code,
+        stdout: out.stdout,
+        stderr: out.stderr,
     }
 }
 
@@ -276,12 +255,23 @@ fn the_bundled_pins_decrypt_with_the_demo_identity() {
 fn replacing_a_pin_changes_nothing_outside_the_value() {
     let repo = mobile_repo(Some(&encrypted("OLD0PIN1")));
     let before = read(&repo, REQUEST);
-    let out = set(
+    // Without `--force` an existing PIN is never replaced, and nothing is asked or written.
+    let refused = set(
         repo.path(),
         PORT,
         "pin",
         "N3WP1N\n",
         &["--obtained-on", "2026-11-20"],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
+    assert_eq!(read(&repo, REQUEST), before);
+    let out = set(
+        repo.path(),
+        PORT,
+        "pin",
+        "N3WP1N\n",
+        &["--obtained-on", "2026-11-20", "--force"],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let after = read(&repo, REQUEST);
@@ -306,7 +296,7 @@ fn crlf_files_keep_their_line_endings_byte_for_byte() {
         PORT,
         "pin",
         "N3WP1N\r\n",
-        &["--obtained-on", "2026-11-20"],
+        &["--obtained-on", "2026-11-20", "--force"],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let after = read(&repo, REQUEST);

@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use portflow::schema::SchemaKind;
 
@@ -14,35 +12,10 @@ const DEMO_RECIPIENT: &str = "age1z5tqqflgnp4slj8xvgsgwm5arw3nrd0ehydphpjkc2snf2
 
 /// Runs the real binary in `dir` with no colour and a pinned date; returns (exit, stdout, stderr).
 fn portflow(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portflow"))
-        .args(args)
-        .args(["--today", "2026-11-25"])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("PORTFLOW_USER")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn portflow");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let mut argv = args.to_vec();
+    argv.extend(["--today", "2026-11-25"]);
+    let run = common::bin(dir, &argv, stdin.map(str::as_bytes));
+    (run.code, run.stdout, run.stderr)
 }
 
 fn assert_check_clean(dir: &Path, step: &str) {

@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use common::{TempRepo, json_findings};
 use portflow::{Exit, Output};
@@ -41,15 +40,10 @@ fn new_full(repo: &TempRepo, id: &str, country: &str, extra: &[&str]) -> Output 
 
 /// Runs the built binary with standard input from /dev/null: not a terminal, so nothing is
 /// asked and nothing may wait for an answer.
-fn binary(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_portflow"))
-        .args(args)
-        .args(["--today", TODAY])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run portflow")
+fn binary(dir: &Path, args: &[&str]) -> common::BinRun {
+    let mut argv = args.to_vec();
+    argv.extend(["--today", TODAY]);
+    common::bin(dir, &argv, None)
 }
 
 fn check(repo: &TempRepo) -> Vec<Value> {
@@ -175,7 +169,7 @@ fn the_scaffold_guides_through_the_countrys_requirements() {
             "maria.lopez@example.com",
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(out.code, 0, "{out:?}");
     let us = read(&repo, "ports/2026-11-plain/request.toml");
     assert!(us.contains("\n# [partial]\n"), "{us}");
     assert!(us.contains("\n# losing_carrier = \"…\""), "{us}");
@@ -323,10 +317,10 @@ fn refuses_values_check_would_reject() {
 fn never_prompts_when_stdin_is_not_a_terminal() {
     let repo = TempRepo::new();
     let out = binary(repo.path(), &["new", "2026-11-acme", "--country", "US"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
+        out.stderr,
         "error: missing required values: pass `--account`, `--requested-by` (portflow asks for them only when standard input is a terminal)\n"
     );
     assert!(!repo.path().join("ports/2026-11-acme").exists());

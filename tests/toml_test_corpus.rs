@@ -92,14 +92,9 @@ fn a_single_invalid_case_exits_1_through_the_binary() {
     )
     .expect("case");
     repo.write("ports/bad-utf8/request.toml", &bytes);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portflow"))
-        .args(["check", "--format", "json"])
-        .current_dir(repo.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let out = common::bin(repo.path(), &["check", "--format", "json"], None);
+    assert_eq!(out.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     let f = &doc["findings"][0];
     assert_eq!(f["code"], "toml::syntax");
     assert_eq!(f["file"], "ports/bad-utf8/request.toml");

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
 
 use super::markup;
+use crate::repo::{CONFIG_MAX_BYTES, RepoError, read_regular};
 
 /// The auto-escape mode of LOA templates.
 const MARKUP: &str = "portflow-markup";
@@ -89,8 +90,44 @@ pub enum TemplateError {
 #[derive(Debug, Clone)]
 pub struct Templates {
     kind: Kind,
-    /// The repo's folder, when it has one; built-in templates otherwise.
-    dir: Option<PathBuf>,
+    /// The repo root, when the repo has a `templates/<kind>/` folder; built-in templates
+    /// otherwise.
+    root: Option<PathBuf>,
+}
+
+/// How many instructions one rendering may run: a 1,000-number LOA needs well under a tenth
+/// of it, and a template that loops without end stops with a clear error instead of hanging.
+pub const FUEL: u64 = 5_000_000;
+
+/// The most bytes one rendering may write: a 1,000-number LOA is about 100 kB of markup.
+pub const MAX_OUTPUT_BYTES: usize = 8 << 20;
+
+/// Collects output up to [`MAX_OUTPUT_BYTES`]; past it, every write fails.
+#[derive(Default)]
+struct Capped {
+    bytes: Vec<u8>,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.over || self.bytes.len() + buf.len() > MAX_OUTPUT_BYTES {
+            self.over = true;
+            return Err(std::io::Error::other("template output over budget"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capped {
+    fn into_string(self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
 }
 
 /// Whether a template name is a plain file name (no folders, no `..`).
@@ -105,36 +142,47 @@ impl Templates {
     /// The templates of `kind` for the repo at `root`: its `templates/<kind>/` folder when
     /// present, else the built-in ones.
     pub fn for_repo(root: &Path, kind: Kind) -> Templates {
-        let dir = root.join(kind.folder());
+        // Anything at that path counts (reading refuses a link or a special file): a link
+        // to a folder elsewhere must not quietly fall back to the built-in templates.
+        let present = std::fs::symlink_metadata(root.join(kind.folder())).is_ok();
         Templates {
             kind,
-            dir: dir.is_dir().then_some(dir),
+            root: present.then(|| root.to_owned()),
         }
     }
 
     /// The built-in templates of `kind`.
     pub fn builtin(kind: Kind) -> Templates {
-        Templates { kind, dir: None }
+        Templates { kind, root: None }
     }
 
     /// How a template file is named in messages.
     pub fn display(&self, name: &str) -> String {
-        match self.dir {
+        match self.root {
             Some(_) => format!("{}/{name}", self.kind.folder()),
             None => format!("built-in {}/{name}", self.kind.folder()),
         }
     }
 
-    fn source(&self, name: &str) -> Result<Option<String>, std::io::Error> {
+    fn source(&self, name: &str) -> Result<Option<String>, RepoError> {
         if !plain_name(name) {
             return Ok(None);
         }
-        match &self.dir {
-            Some(dir) => match std::fs::read_to_string(dir.join(name)) {
-                Ok(text) => Ok(Some(text)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(e),
-            },
+        match &self.root {
+            // A regular file, not through a link, of bounded size: a template that is a FIFO
+            // or a link to `/dev/zero` is an error, not a hang.
+            Some(root) => {
+                let rel = format!("{}/{name}", self.kind.folder());
+                match read_regular(root, &rel, CONFIG_MAX_BYTES) {
+                    Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+                    Err(RepoError::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound =>
+                    {
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
             None => Ok(self
                 .kind
                 .builtin()
@@ -161,7 +209,7 @@ impl Templates {
         }
         Err(TemplateError::Missing {
             wanted: names.join("` or `"),
-            folder: match self.dir {
+            folder: match self.root {
                 Some(_) => format!("`{}/`", self.kind.folder()),
                 None => format!("portflow's built-in `{}/`", self.kind.folder()),
             },
@@ -171,6 +219,7 @@ impl Templates {
     fn environment(&self) -> Environment<'static> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
         // Block tags on their own lines leave no blank lines behind (Jinja's usual setup).
         if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
             .trim_blocks(true)
@@ -212,6 +261,23 @@ impl Templates {
         let file = err
             .name()
             .map_or_else(|| self.display(name), |n| self.display(n));
+        let budget = match err.kind() {
+            ErrorKind::OutOfFuel => Some(format!(
+                "the template runs more than {FUEL} instructions (an endless or huge loop?); simplify it"
+            )),
+            ErrorKind::WriteFailure => Some(format!(
+                "the template writes more than {} MiB; simplify it",
+                MAX_OUTPUT_BYTES >> 20
+            )),
+            _ => None,
+        };
+        if let Some(message) = budget {
+            return TemplateError::Render {
+                file,
+                line: err.line(),
+                message,
+            };
+        }
         let mut message = err.kind().to_string();
         if let Some(detail) = err.detail() {
             message.push_str(": ");
@@ -242,18 +308,21 @@ impl Templates {
         }
     }
 
-    /// Renders the template `name` with `context`.
+    /// Renders the template `name` with `context`, within [`FUEL`] and [`MAX_OUTPUT_BYTES`].
     pub fn render(&self, name: &str, context: &Value) -> Result<String, TemplateError> {
         let env = self.environment();
         let template = env
             .get_template(name)
             .map_err(|e| self.locate(&env, name, &e))?;
+        let mut out = Capped::default();
         template
-            .render(context)
-            .map_err(|e| self.locate(&env, name, &e))
+            .render_captured_to(context, &mut out)
+            .map_err(|e| self.locate(&env, name, &e))?;
+        Ok(out.into_string())
     }
 
-    /// Renders the blocks `blocks` of the template `name` with `context`.
+    /// Renders the blocks `blocks` of the template `name` with `context`, each within the
+    /// same budgets as [`Templates::render`].
     pub fn render_blocks(
         &self,
         name: &str,
@@ -264,15 +333,18 @@ impl Templates {
         let template = env
             .get_template(name)
             .map_err(|e| self.locate(&env, name, &e))?;
+        let mut top = Capped::default();
         let mut captured = template
-            .render_captured(context)
+            .render_captured_to(context, &mut top)
             .map_err(|e| self.locate(&env, name, &e))?;
         blocks
             .iter()
             .map(|block| {
+                let mut out = Capped::default();
                 captured
-                    .with_state_mut(|state| state.render_block(block))
-                    .map_err(|e| self.locate(&env, name, &e))
+                    .with_state_mut(|state| state.render_block_to_write(block, &mut out))
+                    .map_err(|e| self.locate(&env, name, &e))?;
+                Ok(out.into_string())
             })
             .collect()
     }

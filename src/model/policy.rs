@@ -114,6 +114,9 @@ pub struct DocumentPolicy {
     /// Maximum size of one document, in bytes; default 20 000 000.
     #[serde(default = "DocumentPolicy::default_max_document_bytes")]
     pub max_document_bytes: u64,
+    /// Maximum size of one request or event file, in bytes; default 2 097 152.
+    #[serde(default = "DocumentPolicy::default_max_toml_bytes")]
+    pub max_toml_bytes: u64,
 }
 
 impl DocumentPolicy {
@@ -132,6 +135,11 @@ impl DocumentPolicy {
     fn default_max_document_bytes() -> u64 {
         20_000_000
     }
+
+    /// 2 MiB: a request with the 1000 numbers allowed is about 150 kB.
+    pub fn default_max_toml_bytes() -> u64 {
+        2 << 20
+    }
 }
 
 impl Default for DocumentPolicy {
@@ -141,6 +149,7 @@ impl Default for DocumentPolicy {
             signature_max_age_days: DocumentPolicy::default_signature_max_age_days(),
             pin_max_age_days: DocumentPolicy::default_pin_max_age_days(),
             max_document_bytes: DocumentPolicy::default_max_document_bytes(),
+            max_toml_bytes: DocumentPolicy::default_max_toml_bytes(),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! miette's graphical report, one diagnostic per finding, secrets masked in every snippet.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
@@ -9,6 +11,7 @@ use miette::{
 
 use super::{Context, Counts, summary_line};
 use crate::diag::{Finding, Severity};
+use crate::source::LineIndex;
 
 /// How the terminal is: colour and width are pinned by the caller so output is reproducible.
 #[derive(Debug, Clone, Copy)]
@@ -20,11 +23,14 @@ pub struct Style {
 }
 
 /// A file's masked text for snippets. Unlike miette's own sources it reports columns in
-/// Unicode scalar values, as every other output does.
+/// Unicode scalar values, as every other output does, and it hands miette only the lines
+/// around a span: miette scans the text it is given from the start, so giving it the whole
+/// file would make a report quadratic in the number of findings.
 #[derive(Debug, Clone)]
 struct Snippet {
     name: String,
-    text: String,
+    text: Arc<str>,
+    lines: Arc<LineIndex>,
 }
 
 impl SourceCode for Snippet {
@@ -34,22 +40,33 @@ impl SourceCode for Snippet {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner =
-            self.text
-                .as_str()
-                .read_span(span, context_lines_before, context_lines_after)?;
-        let start = inner.span().offset().min(self.text.len());
-        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let column = self
-            .text
-            .get(line_start..start)
-            .map_or(inner.column(), |prefix| prefix.chars().count());
+        let text: &'a str = &self.text;
+        let start = span.offset().min(text.len());
+        let end = (span.offset() + span.len()).min(text.len());
+        if span.offset() > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first_line = self
+            .lines
+            .line_of(start)
+            .saturating_sub(context_lines_before);
+        let last_line = self.lines.line_of(end) + context_lines_after;
+        let window_start = self.lines.start(first_line, text.len());
+        let window_end = self.lines.start(last_line + 1, text.len());
+        let window = &text[window_start..window_end];
+        let local = SourceSpan::new((start - window_start).into(), end - start);
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let absolute = SourceSpan::new(
+            (inner.span().offset() + window_start).into(),
+            inner.span().len(),
+        );
+        let (_, column) = self.lines.line_col(text, absolute.offset());
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
-            column,
+            absolute,
+            inner.line() + first_line,
+            column - 1,
             inner.line_count(),
         )))
     }
@@ -143,11 +160,24 @@ impl Diagnostic for RelatedRendered {
     }
 }
 
-fn named(ctx: &Context<'_>, file: &str) -> Option<Snippet> {
-    ctx.sources.get(file).map(|s| Snippet {
-        name: file.to_owned(),
-        text: s.masked_text(),
-    })
+/// The snippet source of each file, masked once however many findings point into it.
+#[derive(Default)]
+struct Snippets(BTreeMap<String, Snippet>);
+
+impl Snippets {
+    fn named(&mut self, ctx: &Context<'_>, file: &str) -> Option<Snippet> {
+        if let Some(snippet) = self.0.get(file) {
+            return Some(snippet.clone());
+        }
+        let source = ctx.sources.get(file)?;
+        let snippet = Snippet {
+            name: file.to_owned(),
+            text: Arc::from(source.masked_text()),
+            lines: Arc::new(source.lines.clone()),
+        };
+        self.0.insert(file.to_owned(), snippet.clone());
+        Some(snippet)
+    }
 }
 
 /// Renders findings as miette reports followed by a summary line.
@@ -161,6 +191,7 @@ pub fn render(findings: &[Finding], ctx: &Context<'_>, style: Style) -> String {
         .with_width(style.width)
         .with_links(style.color);
     let mut out = String::new();
+    let mut snippets = Snippets::default();
     for finding in findings {
         let file = finding.file.to_string_lossy().into_owned();
         let mut same_file_labels = Vec::new();
@@ -172,7 +203,7 @@ pub fn render(findings: &[Finding], ctx: &Context<'_>, style: Style) -> String {
                     Some(r.label.clone()),
                     r.span.clone(),
                 ));
-            } else if let Some(source) = named(ctx, &rfile) {
+            } else if let Some(source) = snippets.named(ctx, &rfile) {
                 related.push(RelatedRendered {
                     source,
                     label: LabeledSpan::new_primary_with_span(
@@ -183,7 +214,7 @@ pub fn render(findings: &[Finding], ctx: &Context<'_>, style: Style) -> String {
                 });
             }
         }
-        let source = named(ctx, &file);
+        let source = snippets.named(ctx, &file);
         let rendered = Rendered {
             finding: finding.clone(),
             source: source.clone(),

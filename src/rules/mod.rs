@@ -10,6 +10,7 @@ pub mod documents;
 pub mod events;
 pub mod loa;
 pub mod numbers;
+pub mod policy;
 pub mod routing;
 pub mod secrets;
 

@@ -110,3 +110,128 @@ type = "landline"
 tracking_source = "Google Ads"
 receiving_number = "+12065550100"
 "#;
+
+/// What a run of the built binary printed and how it exited.
+#[derive(Debug)]
+pub struct BinRun {
+    /// The exit code.
+    pub code: i32,
+    /// Standard output (lossy UTF-8).
+    pub stdout: String,
+    /// Standard error (lossy UTF-8).
+    pub stderr: String,
+}
+
+impl BinRun {
+    /// Standard output and standard error together.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// The heap a child portflow may use: far above any real run, far below the machine.
+pub const CHILD_MAX_DATA_BYTES: u64 = 2 << 30;
+
+/// How long a child portflow may run before the test fails.
+pub const CHILD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The one way tests run the built binary: in `dir`, not on a terminal, colour off, width 80,
+/// standard input from `stdin` (empty when `None`), its heap capped (`RLIMIT_DATA`) and killed
+/// after [`CHILD_TIMEOUT`], so a regression that hangs or balloons fails the test with a clear
+/// message instead of freezing the machine.
+pub fn bin(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> BinRun {
+    bin_with_env(dir, args, stdin, &[])
+}
+
+/// [`bin`] with extra environment variables.
+pub fn bin_with_env(
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+) -> BinRun {
+    use std::io::{Read, Write};
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    use std::process::{Command, Stdio};
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_portflow"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "80")
+        .env_remove("PORTFLOW_USER")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: CHILD_MAX_DATA_BYTES as libc::rlim_t,
+                rlim_max: CHILD_MAX_DATA_BYTES as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_DATA, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().expect("run the portflow binary");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin pipe");
+        let input = input.to_vec();
+        // A writer thread: a child that never reads must not block the test.
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    let mut out_pipe = child.stdout.take().expect("stdout pipe");
+    let mut err_pipe = child.stderr.take().expect("stderr pipe");
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for portflow") {
+            break status;
+        }
+        if started.elapsed() > CHILD_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "portflow {args:?} in {} ran longer than {CHILD_TIMEOUT:?} and was killed: it hangs",
+                dir.display()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    let Some(code) = status.code() else {
+        panic!(
+            "portflow {args:?} was killed by signal {:?} (over the {} MiB heap cap?)\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            status.signal(),
+            CHILD_MAX_DATA_BYTES >> 20
+        );
+    };
+    BinRun {
+        code,
+        stdout,
+        stderr,
+    }
+}
