@@ -322,7 +322,10 @@ pub fn is_secret_key(key: &str, keys: &[&str]) -> bool {
         })
     });
     let phrase_hit = SECRET_PHRASES.iter().any(|p| {
-        joined.contains(p) || (joined.len() >= 6 && strsim::osa_distance(&joined, p) <= 2)
+        joined.contains(p)
+            || (joined.len() >= 6
+                && joined.len().abs_diff(p.len()) <= 2
+                && strsim::osa_distance(&joined, p) <= 2)
     });
     // A slip in the whole key (`pim`, `pn`, `pinn`), against the policy's secret keys.
     let slip_hit = keys.iter().any(|k| {
@@ -331,7 +334,9 @@ pub fn is_secret_key(key: &str, keys: &[&str]) -> bool {
             .chars()
             .filter(|c| c.is_alphanumeric())
             .collect();
-        k.len() >= 3 && strsim::osa_distance(&k, &joined) <= 1
+        k.len() >= 3
+            && k.len().abs_diff(joined.len()) <= 1
+            && strsim::osa_distance(&k, &joined) <= 1
     });
     word_hit || phrase_hit || slip_hit
 }
