@@ -214,8 +214,10 @@ fn load_identities(path: &Path) -> Result<Identities, RenderError> {
         reason,
     };
     let mut text = Vec::new();
+    // An identity file is a few hundred bytes: never read more than 1 MiB of whatever
+    // the path names.
     std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut text))
+        .and_then(|f| f.take(1 << 20).read_to_end(&mut text))
         .map_err(|e| fail(e.to_string()))?;
     let file = age::IdentityFile::from_buffer(text.as_slice())
         .map_err(|e| fail(format!("not an age identity file ({e})")))?;

@@ -418,7 +418,10 @@ impl Tree for WorkTree {
                 };
             }
             let mut head = Vec::with_capacity(PROBE_HEAD_BYTES);
-            if let Ok(file) = std::fs::File::open(&path) {
+            // Opened without following a link swapped in since the look above.
+            if let Ok(file) = open_no_follow(&path)
+                && file.metadata().is_ok_and(|m| m.is_file())
+            {
                 use std::io::Read;
                 let _ = file.take(PROBE_HEAD_BYTES as u64).read_to_end(&mut head);
             }

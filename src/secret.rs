@@ -409,7 +409,11 @@ pub fn load_identities(
             path: path.clone(),
             why,
         };
-        let mut bytes = std::fs::read(&full).map_err(|e| bad(e.to_string()))?;
+        // An identity file is a few hundred bytes: never read more than 1 MiB.
+        let mut bytes = Vec::new();
+        std::fs::File::open(&full)
+            .and_then(|f| f.take(1 << 20).read_to_end(&mut bytes))
+            .map_err(|e| bad(e.to_string()))?;
         // age's own messages name a line number, never the line.
         let parsed = age::IdentityFile::from_buffer(&bytes[..]);
         wipe(&mut bytes);
