@@ -129,14 +129,9 @@ fn write_file(
         Ok(meta) if !meta.is_file() => return Err(WriteError::NotAFile(path.to_owned())),
         // Only a file of the same size can be the same file: nothing else is read.
         Ok(meta) if meta.len() != bytes.len() as u64 => Some(false),
-        Ok(_) => {
-            let dir_root = dir;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-            let same = name
-                .and_then(|n| crate::repo::read_regular(dir_root, &n, bytes.len() as u64).ok())
-                .is_some_and(|old| old == bytes);
-            Some(same)
-        }
+        Ok(_) => Some(
+            crate::repo::read_regular_file(path, bytes.len() as u64).is_ok_and(|old| old == bytes),
+        ),
     };
     match existing {
         Some(true) => {
@@ -213,12 +208,7 @@ fn load_identities(path: &Path) -> Result<Identities, RenderError> {
         path: path.to_owned(),
         reason,
     };
-    let mut text = Vec::new();
-    // An identity file is a few hundred bytes: never read more than 1 MiB of whatever
-    // the path names.
-    std::fs::File::open(path)
-        .and_then(|f| f.take(1 << 20).read_to_end(&mut text))
-        .map_err(|e| fail(e.to_string()))?;
+    let text = crate::secret::read_identity_file(path).map_err(|e| fail(e.to_string()))?;
     let file = age::IdentityFile::from_buffer(text.as_slice())
         .map_err(|e| fail(format!("not an age identity file ({e})")))?;
     let identities = file

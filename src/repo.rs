@@ -160,6 +160,20 @@ pub fn read_regular(root: &Path, rel: &str, cap: u64) -> Result<Vec<u8>, RepoErr
     Ok(bytes)
 }
 
+/// [`read_regular`] for a file named by its own path (its folder is taken as given; only
+/// the file itself must not be a link).
+pub fn read_regular_file(path: &Path, cap: u64) -> Result<Vec<u8>, RepoError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    read_regular(dir, &name, cap)
+}
+
 #[cfg(unix)]
 const ELOOP: i32 = libc::ELOOP;
 #[cfg(not(unix))]
@@ -552,13 +566,9 @@ impl Repo {
         for kind in SchemaKind::ALL {
             let rel = format!("schemas/{}", kind.file_name());
             let copy = if file_set.contains(rel.as_str()) {
-                match tree.read(&rel, CONFIG_MAX_BYTES) {
-                    Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-                    Err(RepoError::Refused { path, refusal }) => {
-                        repo.findings.push(refused_finding(&path, &refusal));
-                        continue;
-                    }
-                    Err(err) => return Err(err),
+                match repo.read_or_refuse(tree, &rel, CONFIG_MAX_BYTES)? {
+                    Some(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+                    None => continue,
                 }
             } else {
                 None
@@ -669,16 +679,13 @@ impl Repo {
         file_set: &BTreeSet<&str>,
     ) -> Result<Port, RepoError> {
         let request_path = format!("{dir}/request.toml");
-        let request = match self.read_toml(tree, &request_path)? {
-            Some(bytes) => self.load_file::<Request>(
-                &request_path,
-                &bytes,
-                SchemaKind::Request,
-                secret_keys,
-                file_set,
-            ),
-            None => None,
-        };
+        let request = self.read_and_load::<Request>(
+            tree,
+            &request_path,
+            SchemaKind::Request,
+            secret_keys,
+            file_set,
+        )?;
         let mut invalid = request.is_none();
         let mut events = Vec::new();
         let mut others = Vec::new();
@@ -689,16 +696,13 @@ impl Repo {
             }
             match file.strip_prefix(&events_prefix) {
                 Some(name) if !name.contains('/') && name.ends_with(".toml") => {
-                    let loaded = match self.read_toml(tree, &file)? {
-                        Some(bytes) => self.load_file::<Event>(
-                            &file,
-                            &bytes,
-                            SchemaKind::Event,
-                            secret_keys,
-                            file_set,
-                        ),
-                        None => None,
-                    };
+                    let loaded = self.read_and_load::<Event>(
+                        tree,
+                        &file,
+                        SchemaKind::Event,
+                        secret_keys,
+                        file_set,
+                    )?;
                     invalid |= loaded.is_none();
                     let (number, name_kind) = parse_event_name(name);
                     events.push(EventFile {
@@ -746,9 +750,31 @@ impl Repo {
         })
     }
 
-    /// The bytes of a request or event file; `None` (with a finding) when it is refused.
-    fn read_toml(&mut self, tree: &dyn Tree, path: &str) -> Result<Option<Vec<u8>>, RepoError> {
-        match tree.read(path, self.toml_cap) {
+    /// Reads a request or event file under the policy's cap and loads it; `None` (with a
+    /// finding) when it is refused or does not load.
+    fn read_and_load<T: DeserializeOwned>(
+        &mut self,
+        tree: &dyn Tree,
+        path: &str,
+        kind: SchemaKind,
+        secret_keys: &[&str],
+        file_set: &BTreeSet<&str>,
+    ) -> Result<Option<Loaded<T>>, RepoError> {
+        Ok(match self.read_or_refuse(tree, path, self.toml_cap)? {
+            Some(bytes) => self.load_file::<T>(path, &bytes, kind, secret_keys, file_set),
+            None => None,
+        })
+    }
+
+    /// The bytes of a file; `None`, with a `repo::not-a-file` or `repo::too-large` finding,
+    /// when portflow refuses to read it. Other I/O failures stop the load.
+    fn read_or_refuse(
+        &mut self,
+        tree: &dyn Tree,
+        path: &str,
+        cap: u64,
+    ) -> Result<Option<Vec<u8>>, RepoError> {
+        match tree.read(path, cap) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(RepoError::Refused { path, refusal }) => {
                 self.findings.push(refused_finding(&path, &refusal));

@@ -397,6 +397,16 @@ pub fn decrypt(
     }
 }
 
+/// The bytes of an age identity file. One is a few hundred bytes: never more than 1 MiB of
+/// whatever the path names is read.
+pub fn read_identity_file(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(1 << 20)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Reads the identities (`AGE-SECRET-KEY-1…` lines) of the given files, relative to `cwd`.
 pub fn load_identities(
     paths: &[PathBuf],
@@ -409,11 +419,7 @@ pub fn load_identities(
             path: path.clone(),
             why,
         };
-        // An identity file is a few hundred bytes: never read more than 1 MiB.
-        let mut bytes = Vec::new();
-        std::fs::File::open(&full)
-            .and_then(|f| f.take(1 << 20).read_to_end(&mut bytes))
-            .map_err(|e| bad(e.to_string()))?;
+        let mut bytes = read_identity_file(&full).map_err(|e| bad(e.to_string()))?;
         // age's own messages name a line number, never the line.
         let parsed = age::IdentityFile::from_buffer(&bytes[..]);
         wipe(&mut bytes);
@@ -488,7 +494,6 @@ impl Target {
     }
 }
 
-/// Reads a request file as text.
 /// Whether the request already has a non-empty value in `slot`.
 fn holds_value(text: &str, slot: &Slot) -> bool {
     let Ok(table) = toml::from_str::<toml::Table>(text) else {
@@ -500,16 +505,11 @@ fn holds_value(text: &str, slot: &Slot) -> bool {
         .is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty()))
 }
 
+/// Reads a request file as text.
 fn read_text(path: &Path, rel: &str) -> Result<(Vec<u8>, String), SecretError> {
     // A regular file, never through a link, of a request's bounded size.
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let bytes = crate::repo::read_regular(
-        dir,
-        &name,
+    let bytes = crate::repo::read_regular_file(
+        path,
         crate::model::policy::DocumentPolicy::default_max_toml_bytes(),
     )
     .map_err(|e| SecretError::ReadFile {
@@ -1201,14 +1201,7 @@ pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> Result
     // The replacement keeps the file's permissions.
     let mode = permissions_of(path);
     let tmp = crate::atomic::write_temp(path, contents, mode).map_err(write_err)?;
-    match crate::repo::read_regular(
-        path.parent().unwrap_or(Path::new(".")),
-        &path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        original.len() as u64,
-    ) {
+    match crate::repo::read_regular_file(path, original.len() as u64) {
         Ok(now) if now == original => {}
         _ => {
             let _ = std::fs::remove_file(&tmp);

@@ -50,16 +50,6 @@ impl LineIndex {
         LineIndex { starts, ascii }
     }
 
-    /// How many lines (a text without a final newline still has its last line).
-    pub fn len(&self) -> usize {
-        self.starts.len()
-    }
-
-    /// Whether the index is of an empty text (it still has one empty line).
-    pub fn is_empty(&self) -> bool {
-        self.starts.len() <= 1 && self.ascii.first().is_none_or(|a| *a)
-    }
-
     /// The 0-based line holding byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
         self.starts
@@ -196,19 +186,6 @@ impl SourceFile {
             .iter()
             .any(|s| s.start < span.end.max(span.start + 1) && span.start < s.end)
     }
-}
-
-/// 1-based line and column (Unicode scalar values) of a byte offset in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = text[line_start..offset].chars().count() + 1;
-    (line, col)
 }
 
 fn mask(text: &str, spans: &[Range<usize>]) -> String {
@@ -707,7 +684,8 @@ mod tests {
 
     #[test]
     fn columns_count_scalar_values() {
-        assert_eq!(line_col("é = 1\nñé = 2", 11), (2, 3));
+        let text = "é = 1\nñé = 2";
+        assert_eq!(LineIndex::new(text).line_col(text, 11), (2, 3));
     }
 
     #[test]

@@ -35,6 +35,23 @@ fn link(target: &str, at: &Path) {
     symlink(target, at).expect("symlink");
 }
 
+/// `render --today TODAY --out <out> [extra]` in `repo`, through the capped binary.
+fn render_to(repo: &TempRepo, out: &Path, extra: &[&str]) -> BinRun {
+    let out = out.to_string_lossy();
+    let mut args = vec!["render", "--today", TODAY, "--out", &out];
+    args.extend_from_slice(extra);
+    bin(repo.path(), &args, None)
+}
+
+/// Makes `path` a FIFO (`"fifo"`) or a link to `/dev/zero` (`"zero"`).
+fn special_file(kind: &str, path: &Path) {
+    match kind {
+        "fifo" => mkfifo(path),
+        "zero" => link("/dev/zero", path),
+        other => panic!("no special file `{other}`"),
+    }
+}
+
 /// `check` in every format, through the capped binary.
 fn check_all_formats(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Vec<BinRun> {
     FORMATS
@@ -376,17 +393,7 @@ fn runaway_templates_stop_with_an_error_naming_the_template() {
         repo.copy_port("ports/2026-11-pinecrest-plumbing");
         repo.write("templates/loa/default.j2", template);
         let out = tempfile::tempdir().expect("tempdir");
-        let run = bin(
-            repo.path(),
-            &[
-                "render",
-                "--today",
-                TODAY,
-                "--out",
-                &out.path().to_string_lossy(),
-            ],
-            None,
-        );
+        let run = render_to(&repo, out.path(), &[]);
         assert_eq!(run.code, 2, "{what}: {}", run.all());
         assert!(
             run.stderr.contains("templates/loa/default.j2"),
@@ -398,23 +405,9 @@ fn runaway_templates_stop_with_an_error_naming_the_template() {
         let repo = TempRepo::new();
         repo.copy_port("ports/2026-11-pinecrest-plumbing");
         let path = repo.path().join("templates/loa/default.j2");
-        if special == "fifo" {
-            mkfifo(&path);
-        } else {
-            link("/dev/zero", &path);
-        }
+        special_file(special, &path);
         let out = tempfile::tempdir().expect("tempdir");
-        let run = bin(
-            repo.path(),
-            &[
-                "render",
-                "--today",
-                TODAY,
-                "--out",
-                &out.path().to_string_lossy(),
-            ],
-            None,
-        );
+        let run = render_to(&repo, out.path(), &[]);
         assert_eq!(run.code, 2, "{special}: {}", run.all());
         assert!(
             run.stderr.contains("templates/loa/default.j2"),
@@ -433,23 +426,8 @@ fn render_refuses_special_files_at_its_output_paths() {
         repo.copy_port("ports/2026-11-pinecrest-plumbing");
         let out = tempfile::tempdir().expect("tempdir");
         let target = out.path().join("2026-11-pinecrest-plumbing/loa.pdf");
-        if special == "fifo" {
-            mkfifo(&target);
-        } else {
-            link("/dev/zero", &target);
-        }
-        let run = bin(
-            repo.path(),
-            &[
-                "render",
-                "--today",
-                TODAY,
-                "--out",
-                &out.path().to_string_lossy(),
-                "--force",
-            ],
-            None,
-        );
+        special_file(special, &target);
+        let run = render_to(&repo, out.path(), &["--force"]);
         assert_ne!(run.code, 0, "{special}: {}", run.all());
         assert!(
             run.stderr.contains("not a regular file"),
@@ -473,17 +451,7 @@ fn temp_files_of_a_killed_write_are_swept_and_ignored() {
     // A pid no process has (above the kernel's pid_max).
     let leftover = folder.join(".portflow-tmp.99999999.0.loa.pdf");
     std::fs::write(&leftover, b"half a pdf").expect("write");
-    let run = bin(
-        repo.path(),
-        &[
-            "render",
-            "--today",
-            TODAY,
-            "--out",
-            &out.path().to_string_lossy(),
-        ],
-        None,
-    );
+    let run = render_to(&repo, out.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(!leftover.exists(), "the next write removes the leftover");
 
@@ -525,19 +493,14 @@ fn carrier_copies_are_owner_only() {
     repo.copy_port("ports/2026-11-okafor-prepaid");
     let out = tempfile::tempdir().expect("tempdir");
     let identity = common::project_root().join("keys/demo-identity.txt");
-    let run = bin(
-        repo.path(),
+    let run = render_to(
+        &repo,
+        out.path(),
         &[
-            "render",
             "2026-11-okafor-prepaid",
-            "--today",
-            TODAY,
-            "--out",
-            &out.path().to_string_lossy(),
             "--identity",
             &identity.to_string_lossy(),
         ],
-        None,
     );
     assert_eq!(run.code, 0, "{}", run.all());
     let copy = out

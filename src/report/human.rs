@@ -41,11 +41,11 @@ impl SourceCode for Snippet {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text: &'a str = &self.text;
-        let start = span.offset().min(text.len());
-        let end = (span.offset() + span.len()).min(text.len());
         if span.offset() > text.len() {
             return Err(MietteError::OutOfBounds);
         }
+        let start = span.offset();
+        let end = (span.offset() + span.len()).min(text.len());
         let first_line = self
             .lines
             .line_of(start)
