@@ -161,7 +161,7 @@ pub enum Command {
     /// not rendered. Exit status: 0 all rendered, 1 some ports have errors, 2 failure.
     ///
     /// Example: `portflow render 2026-11-lakeside-dental --out /tmp/loas`
-    Render(crate::render::RenderArgs),
+    Render(RenderArgs),
 }
 
 /// Options of `portflow check`.
@@ -427,15 +427,6 @@ pub struct FindArgs {
     pub format: StatusFormat,
 }
 
-/// The completion script of `shell` for portflow's whole command line.
-pub fn completions(shell: clap_complete::Shell) -> String {
-    use clap::CommandFactory;
-    let mut command = Cli::command();
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut command, "portflow", &mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// `portflow secret` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum SecretCommand {
@@ -500,4 +491,38 @@ pub struct SecretRewrapArgs {
     /// to); may be repeated.
     #[arg(short, long, value_name = "FILE")]
     pub identity: Vec<PathBuf>,
+}
+
+/// Options of `portflow render`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RenderArgs {
+    /// Ports to render, by id or folder (all ports when none).
+    #[arg(value_name = "PORT")]
+    pub ports: Vec<String>,
+
+    /// Folder to write into [default: target/portflow/render in the repo].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Paper size [default: letter for US and CA ports, a4 elsewhere].
+    #[arg(long, value_enum)]
+    pub paper: Option<PaperArg>,
+
+    /// An age identity file: render the carrier copy, with the decrypted PIN and secret
+    /// country values. `--out` must then name a folder outside the repo.
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+
+    /// Replace output files that differ from what is rendered now.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Paper size of the LOA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaperArg {
+    /// US Letter, 8.5 × 11 in (the default for US and CA ports).
+    Letter,
+    /// ISO A4, 210 × 297 mm (the default elsewhere).
+    A4,
 }

@@ -2,17 +2,14 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod atomic;
-pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod diag;
-pub mod find;
-pub mod history;
-pub mod init;
+pub mod engine;
+pub mod git;
 pub mod loa;
 pub mod model;
 pub mod notice;
-pub mod record;
-pub mod render;
 pub mod repo;
 pub mod report;
 pub mod rules;
@@ -27,8 +24,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use cli::{Cli, ColorChoice, Command, SchemaName};
-use schema::SchemaKind;
+use cli::{Cli, ColorChoice, Command};
 
 /// How a run ended; the process exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,49 +132,30 @@ where
     if let Some(dir) = &cli.directory {
         env.cwd = env.cwd.join(dir);
     }
-    let result: Result<Output, miette::Report> = match &cli.command {
-        Command::Check(args) => check::run(args, &env).map_err(|e| miette::miette!("{e}")),
-        Command::Status { format } => {
-            check::status(*format, &env).map_err(|e| miette::miette!("{e}"))
-        }
-        Command::Digest { ports } => check::digest(ports, &env).map_err(|e| miette::miette!("{e}")),
-        Command::Schema { name } => {
-            let kind = match name {
-                SchemaName::Request => SchemaKind::Request,
-                SchemaName::Event => SchemaKind::Event,
-                SchemaName::Porting => SchemaKind::Porting,
-            };
-            Ok(Output {
-                stdout: kind.text().to_owned(),
-                stderr: String::new(),
-                exit: Exit::Clean,
-            })
-        }
+    // Each command's error becomes the one line `main` prints, with exit status 2.
+    fn fail(err: impl std::fmt::Display) -> String {
+        err.to_string()
+    }
+    let result: Result<Output, String> = match &cli.command {
+        Command::Check(args) => commands::check::run(args, &env).map_err(fail),
+        Command::Status { format } => commands::status::run(*format, &env).map_err(fail),
+        Command::Digest { ports } => commands::digest::run(ports, &env).map_err(fail),
+        Command::Schema { name } => Ok(commands::schema::run(*name)),
         Command::Init {
             dir,
             update_schemas,
-        } => init::run(dir.as_deref(), *update_schemas, &env).map_err(|e| miette::miette!("{e}")),
-        Command::New(args) => scaffold::run(args, &env).map_err(|e| miette::miette!("{e}")),
-        Command::Record(args) => record::run(args, &env).map_err(|e| miette::miette!("{e}")),
-        Command::Find(args) => find::run(args, &env).map_err(|e| miette::miette!("{e}")),
-        Command::Secret { command } => {
-            secret::run(command, &env).map_err(|e| miette::miette!("{e}"))
-        }
-        Command::Completions { shell } => Ok(Output {
-            stdout: cli::completions(*shell),
-            stderr: String::new(),
-            exit: Exit::Clean,
-        }),
+        } => commands::init::run(dir.as_deref(), *update_schemas, &env).map_err(fail),
+        Command::New(args) => commands::new::run(args, &env).map_err(fail),
+        Command::Record(args) => commands::record::run(args, &env).map_err(fail),
+        Command::Find(args) => commands::find::run(args, &env).map_err(fail),
+        Command::Secret { command } => commands::secret::run(command, &env).map_err(fail),
+        Command::Completions { shell } => Ok(commands::completions::run(*shell)),
         Command::History { port, format } => {
-            history::run_history(port, *format, &env).map_err(|e| miette::miette!("{e}"))
+            commands::history::run(port, *format, &env).map_err(fail)
         }
-        Command::Report { format } => {
-            history::run_report(*format, &env).map_err(|e| miette::miette!("{e}"))
-        }
-        Command::Summary { base } => {
-            history::run_summary(base, &env).map_err(|e| miette::miette!("{e}"))
-        }
-        Command::Render(args) => render::run(args, &env).map_err(|e| miette::miette!("{e}")),
+        Command::Report { format } => commands::report::run(*format, &env).map_err(fail),
+        Command::Summary { base } => commands::summary::run(base, &env).map_err(fail),
+        Command::Render(args) => commands::render::run(args, &env).map_err(fail),
     };
     result.unwrap_or_else(|err| Output {
         stdout: String::new(),

@@ -40,8 +40,8 @@ pub enum NoticeError {
     Build(String),
 }
 
-/// One event a notice is written for.
-#[derive(Debug, Clone, Copy)]
+/// One event a notice is written for. Its `Debug` gives the file's size, not its bytes.
+#[derive(Clone, Copy)]
 pub struct NoticeEvent<'a> {
     /// The event's number (NNN).
     pub number: u32,
@@ -49,6 +49,16 @@ pub struct NoticeEvent<'a> {
     pub event: &'a Event,
     /// The event file's bytes (hashed into the Message-ID and boundary).
     pub bytes: &'a [u8],
+}
+
+impl std::fmt::Debug for NoticeEvent<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NoticeEvent")
+            .field("number", &self.number)
+            .field("event", &self.event)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// A rendered notice.

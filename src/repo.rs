@@ -531,7 +531,8 @@ pub fn is_port_id(name: &str) -> bool {
             .all(|(i, b)| b.is_ascii_lowercase() || b.is_ascii_digit() || (i > 0 && b == b'-'))
 }
 
-fn is_year(name: &str) -> bool {
+/// Whether a folder name under `ports/` is a year (`ports/2026/<id>`), not a port id.
+pub fn is_year(name: &str) -> bool {
     name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -555,9 +556,6 @@ impl Repo {
             &[],
             &file_set,
         );
-        if let Some(policy) = &repo.policy {
-            repo.findings.extend(crate::rules::policy::check(policy));
-        }
         repo.toml_cap = repo.policy.as_ref().map_or_else(
             crate::model::policy::DocumentPolicy::default_max_toml_bytes,
             |p| p.value.documents.max_toml_bytes,

@@ -8,8 +8,9 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diag::{Code, Finding};
 
-/// A file as read from disk (or from git), with its repo-relative path.
-#[derive(Debug, Clone)]
+/// A file as read from disk (or from git), with its repo-relative path. Its `Debug` shows
+/// the path and size, never the text (which may hold a PIN).
+#[derive(Clone)]
 pub struct SourceFile {
     /// Repo-relative path, `/`-separated; what every report shows.
     pub path: PathBuf,
@@ -119,13 +120,32 @@ pub struct Entry {
     pub value: Node,
 }
 
-/// A parsed TOML document: the file, its tree and its JSON form.
-#[derive(Debug, Clone)]
+/// A parsed TOML document: the file, its tree and its JSON form. Its `Debug` names the
+/// file, never its values.
+#[derive(Clone)]
 pub struct Document {
     /// The file.
     pub file: SourceFile,
     /// The span-preserving tree; the root is a table.
     pub root: Node,
+}
+
+impl std::fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("path", &self.path)
+            .field("bytes", &self.text.len())
+            .field("secret_keys", &self.secret_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Key names whose values are always secret, in any file.
@@ -641,6 +661,11 @@ fn to_json(node: &Node) -> Value {
     }
 }
 
+/// A TOML basic string holding `text`, escaped as needed.
+pub fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -755,5 +780,15 @@ mod tests {
             Value::Array(items) => items.iter().for_each(|v| collect_properties(v, out)),
             _ => {}
         }
+    }
+
+    #[test]
+    fn debug_output_never_prints_a_file_text() {
+        let file = doc("pin = \"4821\"\n");
+        let shown = format!("{file:?} {:?}", file.file);
+        assert!(
+            shown.contains("t.toml") && !shown.contains("4821"),
+            "{shown}"
+        );
     }
 }

@@ -749,7 +749,7 @@ fn drafts_invalid_ports_and_unknown_ports_are_refused() {
 
 #[test]
 fn recorder_defaults_to_the_repos_git_user_email() {
-    if std::env::var_os(portflow::record::USER_VAR).is_some() {
+    if std::env::var_os(portflow::commands::record::USER_VAR).is_some() {
         return; // the variable would win over git's configuration
     }
     let repo = ready_port();

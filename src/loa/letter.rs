@@ -14,7 +14,7 @@ use super::pdf::{self, Pdf, PdfError};
 use super::template::{TemplateError, Templates};
 
 /// Paper size of the LOA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paper {
     /// US Letter, 8.5 × 11 in (the default for US and CA ports).
     Letter,
@@ -56,7 +56,8 @@ impl Paper {
 
 /// Values that change how the LOA looks, never what it authorizes: they are not in the
 /// digest. Templates see them under `doc`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Its `Debug` never shows the PIN or a secret value (a carrier copy holds them decrypted).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Presentation {
     /// `letter` or `a4`.
     pub paper: &'static str,
@@ -72,6 +73,19 @@ pub struct Presentation {
     pub pin: Option<String>,
     /// Secret country requirements (e.g. `pac_code`), masked or decrypted like the PIN.
     pub secrets: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Presentation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Presentation")
+            .field("paper", &self.paper)
+            .field("digest", &self.digest)
+            .field("date_format", &self.date_format)
+            .field("carrier_copy", &self.carrier_copy)
+            .field("pin", &self.pin.as_ref().map(|_| "(set)"))
+            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// What a masked secret prints as: fixed, so it reveals nothing, not even the length.

@@ -5,6 +5,7 @@
 //! `letter` runs the whole chain for one port.
 
 pub mod afm;
+pub mod diff;
 pub mod digest;
 pub mod font;
 pub mod layout;

@@ -33,8 +33,8 @@ pub enum PdfError {
     Reread(#[from] lopdf::Error),
 }
 
-/// A written PDF.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A written PDF. Its `Debug` gives the size, not the bytes (a carrier copy prints the PIN).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Pdf {
     /// The file's bytes.
     pub bytes: Vec<u8>,
@@ -278,4 +278,13 @@ fn reproducible(bytes: &[u8], title: &str) -> Result<Vec<u8>, PdfError> {
     doc.save_to(&mut out)
         .map_err(|e| PdfError::Writer(e.to_string()))?;
     Ok(out)
+}
+impl std::fmt::Debug for Pdf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pdf")
+            .field("bytes", &self.bytes.len())
+            .field("pages", &self.pages)
+            .field("embedded", &self.embedded)
+            .finish()
+    }
 }

@@ -3,6 +3,8 @@
 //! The validator converts each TOML file to JSON (TOML dates become `YYYY-MM-DD` strings)
 //! and checks it against its JSON Schema before deserializing into these types, so the
 //! types mirror the schemas in `schemas/` field for field and reject unknown keys too.
+//! `timeline` and `analytics` hold what git history adds: when things happened, and the
+//! desk's figures computed from that.
 
 /// `Display` for enums that have an `as_str()` giving their name in files.
 macro_rules! display_as_str {
@@ -15,9 +17,11 @@ macro_rules! display_as_str {
     )*};
 }
 
+pub mod analytics;
 pub mod event;
 pub mod policy;
 pub mod request;
+pub mod timeline;
 
 use std::fmt;
 use std::str::FromStr;

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::Date;
 
 /// One port request: account, end user, numbers and documents.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+///
+/// Its `Debug` lists the `[requirements]` keys, never their values (a PAC is one).
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// Our customer account, `account` or `agency/sub-account`.
@@ -57,7 +59,9 @@ pub struct Partial {
 }
 
 /// The end user as the losing carrier has them on record (`[end_user]`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+///
+/// Its `Debug` says whether a PIN is set, never the PIN.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndUser {
     /// Business or residential account (`type` in the file).
@@ -322,6 +326,47 @@ display_as_str!(
     DocumentKind
 );
 
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("account", &self.account)
+            .field("requested_by", &self.requested_by)
+            .field("country", &self.country)
+            .field("losing_carrier", &self.losing_carrier)
+            .field("port_type", &self.port_type)
+            .field("desired_foc", &self.desired_foc)
+            .field("split_from", &self.split_from)
+            .field("partial", &self.partial)
+            .field("end_user", &self.end_user)
+            .field("csr", &self.csr)
+            .field("fee", &self.fee)
+            .field(
+                "requirements",
+                &self.requirements.keys().collect::<Vec<_>>(),
+            )
+            .field("numbers", &self.numbers)
+            .field("documents", &self.documents)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for EndUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndUser")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("authorized_person", &self.authorized_person)
+            .field("authorized_title", &self.authorized_title)
+            .field("signer_email", &self.signer_email)
+            .field("billing_number", &self.billing_number)
+            .field("account_number", &self.account_number)
+            .field("pin", &self.pin.as_ref().map(|_| "(set)"))
+            .field("pin_obtained_on", &self.pin_obtained_on)
+            .field("service_address", &self.service_address)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};
@@ -562,5 +607,22 @@ mod tests {
         check(&NumberType::ALL, NumberType::as_str);
         check(&DocumentKind::ALL, DocumentKind::as_str);
         assert_eq!(NumberType::TollFree.to_string(), "toll-free");
+    }
+
+    #[test]
+    fn debug_output_never_prints_a_pin_or_a_requirement_value() {
+        let mut value = spec_example();
+        value["end_user"]["pin"] = json!("4821");
+        value["requirements"] = json!({ "pac_code": "PAC 123456" });
+        let request: Request = serde_json::from_value(value).unwrap();
+        let shown = format!("{request:?}");
+        assert!(
+            shown.contains("pac_code") && shown.contains("(set)"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("4821") && !shown.contains("123456"),
+            "{shown}"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! LOA changes since signing, a checklist per submission, and the findings.
 
 use crate::diag::Severity;
-use crate::history::FieldChange;
+use crate::loa::diff::FieldChange;
 use crate::model::Date;
 use crate::model::event::EventKind;
 use crate::stage::Stage;

@@ -1,6 +1,7 @@
 //! Rendering findings for people and machines; the only place (with main.rs) that writes output.
 
 pub mod analytics;
+pub mod find;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -8,6 +9,7 @@ pub mod markdown;
 pub mod sarif;
 pub mod status;
 pub mod terminal;
+pub mod text;
 pub mod timeline;
 
 use std::collections::BTreeMap;

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::history::{DAY, PortTimeline, fmt_utc};
+use super::text::{align, fmt_utc};
+use crate::model::timeline::{DAY, PortTimeline};
 use crate::stage::Stage;
 
 /// One port's line in the status report.
@@ -143,32 +144,6 @@ pub fn table(rows: &[Row]) -> String {
         .collect();
     let header: Vec<String> = header.into_iter().map(str::to_owned).collect();
     align(&header, &cells)
-}
-
-/// Columns padded to their widest cell, two spaces apart; the last column is not padded.
-pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cols: &[String]| {
-        let mut s = String::new();
-        for (i, (c, w)) in cols.iter().zip(&widths).enumerate() {
-            if i + 1 == cols.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(&format!("{c:<w$}  "));
-            }
-        }
-        s.trim_end().to_owned() + "\n"
-    };
-    let mut out = line(header);
-    for row in rows {
-        out.push_str(&line(row));
-    }
-    out
 }
 
 /// One JSON document: `{ "ports": [...] }`.

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::status::align;
-use crate::history::{CommitInfo, DAY, PortTimeline, fmt_duration, fmt_utc};
+use super::text::{align, fmt_duration, fmt_utc};
+use crate::model::timeline::{CommitInfo, DAY, PortTimeline};
 
 /// `2026-11-20 14:03` (UTC): the table's time format.
 fn short_time(secs: i64) -> String {

@@ -8,6 +8,7 @@
 pub mod country;
 pub mod documents;
 pub mod events;
+pub mod history;
 pub mod loa;
 pub mod numbers;
 pub mod policy;
@@ -149,10 +150,21 @@ pub fn blocks_loa(code: Code) -> bool {
         || matches!(code, Code::CountryIneligible | Code::SecretPlaintext)
 }
 
+/// The stage of the port in `dir` (`invalid` when no report has it).
+pub fn stage_of(reports: &[PortReport], dir: &str) -> Stage {
+    reports
+        .iter()
+        .find(|r| r.dir == dir)
+        .map_or(Stage::Invalid, |r| r.stage)
+}
+
 /// Runs every rule on every port. Returns the findings and one report per port.
 pub fn check(repo: &Repo, today: Date) -> (Vec<Finding>, Vec<PortReport>) {
     let mut findings = Vec::new();
     let mut reports = Vec::new();
+    if let Some(policy) = &repo.policy {
+        findings.extend(policy::check(policy));
+    }
     let Some(policy) = repo.policy.as_ref().map(|p| &p.value) else {
         // Without a valid policy no semantic rule can run; the policy's findings say why.
         reports.extend(repo.ports.iter().map(PortReport::invalid));

@@ -2,18 +2,7 @@
 
 use crate::diag::{Code, Finding};
 use crate::rules::{Ctx, PortView};
-
-/// Whether a value is an ASCII-armored age file with a well-formed header (not decrypted).
-pub fn is_age_armored(value: &str) -> bool {
-    let trimmed = value.trim();
-    if !trimmed.starts_with("-----BEGIN AGE ENCRYPTED FILE-----")
-        || !trimmed.ends_with("-----END AGE ENCRYPTED FILE-----")
-    {
-        return false;
-    }
-    let reader = age::armor::ArmoredReader::new(trimmed.as_bytes());
-    age::Decryptor::new(reader).is_ok()
-}
+use crate::secret::is_age_armored;
 
 /// `secret::plaintext`.
 pub fn check(ctx: &Ctx<'_>, view: &PortView<'_>, out: &mut Vec<Finding>) {

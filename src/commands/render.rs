@@ -7,70 +7,47 @@
 //! `<port-id>/NNN-<kind>-notice.eml` plus `NNN-<kind>-notice.txt`.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
+use age::secrecy::ExposeSecret;
+
 use crate::atomic;
-use crate::check::{CheckError, check_tree};
+use crate::cli::{PaperArg, RenderArgs};
 use crate::diag::{Finding, Severity};
+use crate::engine::{Checked, Scope, check_tree};
+use crate::git;
 use crate::loa::digest::{self, LoaData};
 use crate::loa::letter::{self, MASK, Paper, Presentation};
 use crate::loa::template::{Kind, Templates};
 use crate::model::policy::{Policy, RequirementType};
 use crate::model::request::Request;
 use crate::notice::{self, NoticeEvent};
-use crate::repo::{Port, Tree, WorkTree};
+use crate::repo::{Port, RepoError, Tree, WorkTree};
 use crate::report::terminal::Progress;
 use crate::rules::events::resolve_voids;
+use crate::secret::{SecretError, decrypt, load_identities};
 use crate::{Environment, Exit, Output};
 
 /// The default output folder, relative to the repo root (git-ignored with `target/`).
 pub const DEFAULT_OUT: &str = "target/portflow/render";
 
-/// Options of `portflow render`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct RenderArgs {
-    /// Ports to render, by id or folder (all ports when none).
-    #[arg(value_name = "PORT")]
-    pub ports: Vec<String>,
-
-    /// Folder to write into [default: target/portflow/render in the repo].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-
-    /// Paper size [default: letter for US and CA ports, a4 elsewhere].
-    #[arg(long, value_enum)]
-    pub paper: Option<Paper>,
-
-    /// An age identity file: render the carrier copy, with the decrypted PIN and secret
-    /// country values. `--out` must then name a folder outside the repo.
-    #[arg(long, value_name = "FILE")]
-    pub identity: Option<PathBuf>,
-
-    /// Replace output files that differ from what is rendered now.
-    #[arg(long)]
-    pub force: bool,
-}
-
 /// Failures that stop `render` as a whole.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    /// The repo could not be read or checked.
+    /// The repo could not be read.
     #[error(transparent)]
-    Check(#[from] CheckError),
+    Repo(#[from] RepoError),
+    /// A port id that no folder has.
+    #[error("no port `{0}` in this repo (see `portflow status`)")]
+    UnknownPort(String),
     /// porting.toml is invalid, so no LOA can be built.
     #[error(
         "`porting.toml` has errors, so no LOA can be rendered: run `portflow check porting.toml`"
     )]
     Policy,
     /// The identity file cannot be used.
-    #[error("cannot use the identity `{path}`: {reason}")]
-    Identity {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
+    #[error(transparent)]
+    Identity(#[from] SecretError),
     /// A carrier copy would be written inside the repo.
     #[error(
         "with `--identity` the carrier copy holds the decrypted PIN, so it must not be written inside the repo (`{0}`): pass `--out DIR` with a folder outside it"
@@ -201,49 +178,18 @@ fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     out
 }
 
-type Identities = Vec<Box<dyn age::Identity + Send + Sync>>;
-
-fn load_identities(path: &Path) -> Result<Identities, RenderError> {
-    let fail = |reason: String| RenderError::Identity {
-        path: path.to_owned(),
-        reason,
-    };
-    let text = crate::secret::read_identity_file(path).map_err(|e| fail(e.to_string()))?;
-    let file = age::IdentityFile::from_buffer(text.as_slice())
-        .map_err(|e| fail(format!("not an age identity file ({e})")))?;
-    let identities = file
-        .into_identities()
-        .map_err(|e| fail(format!("not an age identity file ({e})")))?;
-    if identities.is_empty() {
-        return Err(fail("it holds no identity".to_owned()));
-    }
-    Ok(identities)
-}
-
-fn decrypt(armored: &str, identities: &Identities) -> Result<String, String> {
-    let reader = age::armor::ArmoredReader::new(armored.trim().as_bytes());
-    let decryptor = age::Decryptor::new_buffered(reader).map_err(|e| e.to_string())?;
-    let mut plain = Vec::new();
-    decryptor
-        .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
-        .map_err(|e| e.to_string())?
-        .read_to_end(&mut plain)
-        .map_err(|e| e.to_string())?;
-    String::from_utf8(plain)
-        .map(|s| s.trim().to_owned())
-        .map_err(|_| "the decrypted value is not text".to_owned())
-}
-
 /// The PIN and secret country values: masked, or decrypted with the identities.
 fn secrets(
     policy: &Policy,
     request: &Request,
     presentation: &mut Presentation,
-    identities: Option<&Identities>,
+    identities: Option<&[Box<dyn age::Identity + Send + Sync>]>,
 ) -> Result<(), String> {
     let reveal = |name: &str, armored: &str| -> Result<String, String> {
         match identities {
-            Some(ids) => decrypt(armored, ids).map_err(|e| format!("cannot decrypt {name}: {e}")),
+            Some(ids) => decrypt(armored, ids)
+                .map(|value| value.expose_secret().trim().to_owned())
+                .map_err(|e| format!("cannot decrypt {name}: {e}")),
             None => Ok(MASK.to_owned()),
         }
     };
@@ -280,7 +226,7 @@ fn kib(bytes: usize) -> String {
     format!("{:.1} KB", bytes as f64 / 1024.0)
 }
 
-fn select<'a>(ports: &'a [Port], wanted: &[String]) -> Result<Vec<&'a Port>, CheckError> {
+fn select<'a>(ports: &'a [Port], wanted: &[String]) -> Result<Vec<&'a Port>, RenderError> {
     if wanted.is_empty() {
         return Ok(ports.iter().collect());
     }
@@ -291,16 +237,16 @@ fn select<'a>(ports: &'a [Port], wanted: &[String]) -> Result<Vec<&'a Port>, Che
             ports
                 .iter()
                 .find(|p| p.id == w || p.dir == w)
-                .ok_or_else(|| CheckError::UnknownPort(w.to_owned()))
+                .ok_or_else(|| RenderError::UnknownPort(w.to_owned()))
         })
         .collect()
 }
 
 /// Runs `portflow render`.
 pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> {
-    let tree = WorkTree::discover(&env.cwd).map_err(CheckError::from)?;
+    let tree = WorkTree::discover(&env.cwd)?;
     let root = tree.root.clone();
-    let checked = check_tree(&tree, &[], env.today)?;
+    let checked = check_tree(&tree, &Scope::all(), env.today)?;
     let repo = &checked.repo;
     let policy = repo
         .policy
@@ -320,13 +266,11 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
         Some(path) => {
             // A carrier copy holds the decrypted PIN: never inside the ports repo, nor inside
             // the git work tree around it (a ports repo may sit in a subfolder).
-            let work_tree = git2::Repository::discover(&root)
-                .ok()
-                .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()));
+            let work_tree = git::work_tree_of(&root);
             if out_dir.starts_with(&root) || work_tree.is_some_and(|w| out_dir.starts_with(w)) {
                 return Err(RenderError::OutInsideRepo(out_dir));
             }
-            Some(load_identities(&cwd.join(path))?)
+            Some(load_identities(std::slice::from_ref(path), &cwd)?)
         }
         None => None,
     };
@@ -368,9 +312,13 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
         let data = LoaData::new(policy, &port.id, request);
         let paper = args
             .paper
+            .map(|p| match p {
+                PaperArg::Letter => Paper::Letter,
+                PaperArg::A4 => Paper::A4,
+            })
             .unwrap_or_else(|| Paper::for_country(&request.country));
         let mut presentation = Presentation::new(&request.country, paper, digest::digest(&data));
-        match secrets(policy, request, &mut presentation, identities.as_ref()) {
+        match secrets(policy, request, &mut presentation, identities.as_deref()) {
             Err(reason) => problems.push(reason),
             Ok(()) => match letter::render(&loa_templates, &data, &presentation, paper) {
                 Err(e) => problems.push(e.to_string()),
@@ -490,7 +438,7 @@ fn verb(written: Written) -> &'static str {
 }
 
 /// Why a port is not rendered, with its error findings.
-fn refusal(port: &Port, errors: &[&Finding], checked: &crate::check::Checked) -> String {
+fn refusal(port: &Port, errors: &[&Finding], checked: &Checked) -> String {
     let mut out = format!(
         "`{}` not rendered: its files have {} error{} (see `portflow check {}`)\n",
         port.id,

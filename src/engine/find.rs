@@ -1,28 +1,19 @@
-//! `portflow find`: which ports hold a telephone number, typed in any format, and their stage.
+//! Which ports hold a telephone number, typed in any format, and their stage.
 //!
-//! A port *holds* a number when it is in its `[[numbers]]`; that decides the exit status.
-//! Other places a number shows up are listed too, each by what it is there: the billing
-//! number, the new billing number of a partial port, a number on the losing carrier's CSR.
-//! Ports whose request fails its schema are still searched (leniently) and show as `invalid`.
+//! A port *holds* a number when it is in its `[[numbers]]`. Other places a number shows up
+//! are listed too, each by what it is there: the billing number, the new billing number of
+//! a partial port, a number on the losing carrier's CSR. Ports whose request fails its
+//! schema are still searched (leniently) and show as `invalid`.
 
 use phonenumber::Mode;
 use serde::Serialize;
 
-use crate::check::{self, CheckError};
-use crate::cli::{FindArgs, StatusFormat};
-use crate::repo::{RepoError, WorkTree};
+use super::Checked;
 use crate::stage::Stage;
-use crate::{Environment, Exit, Output};
 
-/// Failures of `portflow find`.
+/// A number that cannot be read.
 #[derive(Debug, thiserror::Error)]
-pub enum FindError {
-    /// The repo could not be read.
-    #[error(transparent)]
-    Repo(#[from] RepoError),
-    /// Loading and checking the repo failed.
-    #[error(transparent)]
-    Check(#[from] CheckError),
+pub enum NumberError {
     /// The text is no telephone number.
     #[error(
         "`{0}` is not a valid telephone number: type it in full, with `+` and the country code or with `--country` for a national number"
@@ -37,12 +28,12 @@ pub enum FindError {
 
 /// The E.164 form of a number as a person types it; `region` is the country assumed when
 /// the text has no country code (`+…`).
-pub fn normalize(text: &str, region: &str) -> Result<String, FindError> {
+pub fn normalize(text: &str, region: &str) -> Result<String, NumberError> {
     let id = region
         .trim()
         .to_ascii_uppercase()
         .parse::<phonenumber::country::Id>()
-        .map_err(|_| FindError::UnknownCountry(region.to_owned()))?;
+        .map_err(|_| NumberError::UnknownCountry(region.to_owned()))?;
     // What people write around a number: a national trunk `(0)` after the country code
     // (`+44 (0)20 …`), and `00` as the international prefix (`00 44 20 …`).
     let mut cleaned = text.trim().replace("(0)", "");
@@ -50,10 +41,10 @@ pub fn normalize(text: &str, region: &str) -> Result<String, FindError> {
         cleaned = format!("+{rest}");
     }
     let number = phonenumber::parse(Some(id), cleaned.trim())
-        .map_err(|_| FindError::NotANumber(text.to_owned()))?;
+        .map_err(|_| NumberError::NotANumber(text.to_owned()))?;
     // A wrong answer ("no port holds it") is worse than a refusal: only valid numbers.
     if !phonenumber::is_valid(&number) {
-        return Err(FindError::NotANumber(text.to_owned()));
+        return Err(NumberError::NotANumber(text.to_owned()));
     }
     Ok(number.format().mode(Mode::E164).to_string())
 }
@@ -74,7 +65,7 @@ pub enum Role {
 
 impl Role {
     /// How the table shows it.
-    fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             Role::Number => "[[numbers]]",
             Role::BillingNumber => "billing number",
@@ -161,20 +152,11 @@ fn places(text: &str, e164: &str) -> Vec<(Role, Option<String>)> {
     out
 }
 
-/// Every place in the repo at `root` that holds `e164`, with the ports' stages.
-pub fn find_in(
-    tree: &WorkTree,
-    e164: &str,
-    today: crate::model::Date,
-) -> Result<Vec<Match>, FindError> {
-    let checked = check::check_tree(tree, &[], today)?;
+/// Every place in a checked repo that holds `e164`, with the ports' stages.
+pub fn find_in(checked: &Checked, e164: &str) -> Vec<Match> {
     let mut matches = Vec::new();
     for port in &checked.repo.ports {
-        let stage = checked
-            .reports
-            .iter()
-            .find(|r| r.dir == port.dir)
-            .map_or(Stage::Invalid, |r| r.stage);
+        let stage = checked.stage_of(&port.dir);
         let Some(source) = checked.repo.sources.get(&port.request_path()) else {
             continue;
         };
@@ -188,78 +170,7 @@ pub fn find_in(
             });
         }
     }
-    Ok(matches)
-}
-
-/// Runs `portflow find`.
-pub fn run(args: &FindArgs, env: &Environment) -> Result<Output, FindError> {
-    let tree = WorkTree::discover(&env.cwd)?;
-    let region = args.country.as_deref().unwrap_or("US");
-    let e164 = normalize(&args.number, region)?;
-    let matches = find_in(&tree, &e164, env.today)?;
-    let held = matches.iter().any(|m| m.role == Role::Number);
-    let stdout = match args.format {
-        StatusFormat::Table => table(&e164, &matches),
-        StatusFormat::Json => json(&e164, held, &matches),
-    };
-    let stderr = if held || args.format == StatusFormat::Json {
-        String::new()
-    } else if matches.is_empty() {
-        format!("no port holds `{e164}`\n")
-    } else {
-        format!("no port holds `{e164}` in its `[[numbers]]`\n")
-    };
-    Ok(Output {
-        stdout,
-        stderr,
-        exit: if held { Exit::Clean } else { Exit::Findings },
-    })
-}
-
-/// One line per port: its stage and every place the number is in it.
-fn table(e164: &str, matches: &[Match]) -> String {
-    if matches.is_empty() {
-        return String::new();
-    }
-    let mut rows: Vec<[String; 3]> = vec![["PORT".into(), "STAGE".into(), "WHERE".into()]];
-    let mut dirs: Vec<&str> = matches.iter().map(|m| m.dir.as_str()).collect();
-    dirs.dedup();
-    for dir in dirs {
-        let here: Vec<&Match> = matches.iter().filter(|m| m.dir == dir).collect();
-        let mut places: Vec<String> = here
-            .iter()
-            .map(|m| match &m.number_type {
-                Some(kind) => format!("{} ({kind})", m.role.describe()),
-                None => m.role.describe().to_owned(),
-            })
-            .collect();
-        if !here.iter().any(|m| m.role == Role::Number) {
-            places.push("not ported".to_owned());
-        }
-        rows.push([
-            here[0].port.clone(),
-            here[0].stage.to_string(),
-            places.join(", "),
-        ]);
-    }
-    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
-    let (w0, w1) = (width(0), width(1));
-    let mut out = format!("{e164}\n");
-    for row in &rows {
-        out.push_str(&format!("{:w0$}  {:w1$}  {}\n", row[0], row[1], row[2]));
-    }
-    out
-}
-
-fn json(e164: &str, held: bool, matches: &[Match]) -> String {
-    let doc = serde_json::json!({
-        "number": e164,
-        "held": held,
-        "matches": matches,
-    });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
-    text
+    matches
 }
 
 #[cfg(test)]
@@ -290,19 +201,19 @@ mod tests {
         );
         assert!(matches!(
             normalize("555-0144", "US"),
-            Err(FindError::NotANumber(_))
+            Err(NumberError::NotANumber(_))
         ));
         assert!(matches!(
             normalize("999", "US"),
-            Err(FindError::NotANumber(_))
+            Err(NumberError::NotANumber(_))
         ));
         assert!(matches!(
             normalize("call me", "US"),
-            Err(FindError::NotANumber(_))
+            Err(NumberError::NotANumber(_))
         ));
         assert!(matches!(
             normalize("2065550143", "ZZ"),
-            Err(FindError::UnknownCountry(_))
+            Err(NumberError::UnknownCountry(_))
         ));
     }
 

@@ -11,13 +11,13 @@ use crate::{Environment, Exit, Output};
 /// The git URL a team's pipeline installs portflow from.
 pub const PORTFLOW_GIT: &str = "https://github.com/portflow/portflow";
 
-const PORTING_TOML: &str = include_str!("../assets/init/porting.toml");
-const README: &str = include_str!("../assets/init/README.md");
-const GITIGNORE: &str = include_str!("../assets/init/gitignore");
-const GITATTRIBUTES: &str = include_str!("../assets/init/gitattributes");
-const PORTS_WORKFLOW: &str = include_str!("../.github/workflows/ports.yml");
-const CODEOWNERS: &str = include_str!("../.github/CODEOWNERS");
-const PRE_COMMIT_CONFIG: &str = include_str!("../assets/init/pre-commit-config.yaml");
+const PORTING_TOML: &str = include_str!("../../assets/init/porting.toml");
+const README: &str = include_str!("../../assets/init/README.md");
+const GITIGNORE: &str = include_str!("../../assets/init/gitignore");
+const GITATTRIBUTES: &str = include_str!("../../assets/init/gitattributes");
+const PORTS_WORKFLOW: &str = include_str!("../../.github/workflows/ports.yml");
+const CODEOWNERS: &str = include_str!("../../.github/CODEOWNERS");
+const PRE_COMMIT_CONFIG: &str = include_str!("../../assets/init/pre-commit-config.yaml");
 
 /// Failures of `init`.
 #[derive(Debug, thiserror::Error)]

@@ -9,17 +9,17 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::check::{self, CheckError, Checked};
 use crate::cli::{RecordArgs, RecordEvent};
 use crate::diag::{Code, Finding, Severity};
-use crate::find::{self, FindError};
+use crate::engine::find::{NumberError, normalize};
+use crate::engine::{Checked, Scope, check_tree};
 use crate::model::Date;
 use crate::model::policy::CarrierKind;
 use crate::model::request::Request;
 use crate::repo::{OverlayTree, Port, RepoError, WorkTree};
 use crate::report::{self, Context};
 use crate::rules::{self, Ctx};
-use crate::scaffold::toml_string;
+use crate::source::toml_string;
 use crate::stage::Stage;
 use crate::{Environment, Exit, Output};
 
@@ -32,9 +32,6 @@ pub enum RecordError {
     /// The repo could not be read.
     #[error(transparent)]
     Repo(#[from] RepoError),
-    /// Loading and checking the repo failed.
-    #[error(transparent)]
-    Check(#[from] CheckError),
     /// No port has the id.
     #[error("no port `{0}` in this repo (see `portflow status`)")]
     UnknownPort(String),
@@ -62,8 +59,8 @@ pub enum RecordError {
     },
 }
 
-impl From<FindError> for RecordError {
-    fn from(err: FindError) -> RecordError {
+impl From<NumberError> for RecordError {
+    fn from(err: NumberError) -> RecordError {
         RecordError::BadValue(err.to_string())
     }
 }
@@ -71,7 +68,7 @@ impl From<FindError> for RecordError {
 /// Runs `portflow record`.
 pub fn run(args: &RecordArgs, env: &Environment) -> Result<Output, RecordError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    let before = check::check_tree(&tree, &[], env.today)?;
+    let before = check_tree(&tree, &Scope::all(), env.today)?;
     let port = before
         .repo
         .ports
@@ -84,14 +81,15 @@ pub fn run(args: &RecordArgs, env: &Environment) -> Result<Output, RecordError> 
         .as_ref()
         .ok_or(RecordError::PolicyInvalid)?
         .value;
-    let stage = stage_of(&before, &port.dir);
+    let stage = before.stage_of(&port.dir);
     let request = match (&port.request, port.invalid) {
         (Some(request), false) => &request.value,
         _ => {
             return Ok(refuse(
                 &before,
                 env,
-                in_port(&before.findings, &port.dir)
+                before
+                    .in_port(&port.dir)
                     .filter(|f| f.severity == Severity::Error)
                     .cloned()
                     .collect(),
@@ -155,7 +153,7 @@ pub fn run(args: &RecordArgs, env: &Environment) -> Result<Output, RecordError> 
     let text = event_text(&path, kind, on, &by, args.note.as_deref(), &fields);
 
     let overlay = OverlayTree::new(&tree).with(path.clone(), text.clone());
-    let after = check::check_tree(&overlay, &[], env.today)?;
+    let after = check_tree(&overlay, &Scope::all(), env.today)?;
     let new = new_findings(&before, &after, &port.dir);
     let new_errors = new.iter().filter(|f| f.severity == Severity::Error).count();
     if new_errors > 0 {
@@ -192,9 +190,10 @@ pub fn run(args: &RecordArgs, env: &Environment) -> Result<Output, RecordError> 
     }
     stdout.push_str(&format!(
         "recorded `{path}`: the port is now {}\n",
-        stage_of(&after, &port.dir)
+        after.stage_of(&port.dir)
     ));
-    let had = in_port(&before.findings, &port.dir)
+    let had = before
+        .in_port(&port.dir)
         .filter(|f| f.severity == Severity::Error)
         .count();
     let stderr = if had > 0 {
@@ -225,14 +224,6 @@ fn kind_name(event: &RecordEvent) -> &'static str {
         RecordEvent::Cancelled { .. } => "cancelled",
         RecordEvent::Void { .. } => "void",
     }
-}
-
-fn stage_of(checked: &Checked, dir: &str) -> Stage {
-    checked
-        .reports
-        .iter()
-        .find(|r| r.dir == dir)
-        .map_or(Stage::Invalid, |r| r.stage)
 }
 
 /// Who records the event: `PORTFLOW_USER`, else git's `user.email` for the repo.
@@ -432,8 +423,7 @@ fn parse_reason(text: &str) -> Result<(String, String, Vec<String>), RecordError
 fn port_numbers(request: &Request, typed: &[String]) -> Result<Vec<String>, RecordError> {
     let mut out = Vec::new();
     for text in typed.iter().filter(|t| !t.trim().is_empty()) {
-        let e164 =
-            find::normalize(text, &request.country).or_else(|_| find::normalize(text, "US"))?;
+        let e164 = normalize(text, &request.country).or_else(|_| normalize(text, "US"))?;
         if !request.numbers.iter().any(|n| n.number == e164) {
             return Err(RecordError::BadValue(format!(
                 "`{e164}` is not one of this port's numbers"
@@ -511,22 +501,15 @@ fn list(items: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-/// The findings on files of the port folder `dir`.
-fn in_port<'a>(findings: &'a [Finding], dir: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-    findings.iter().filter(move |f| {
-        let file = f.file.to_string_lossy();
-        file == dir || file.starts_with(&format!("{dir}/"))
-    })
-}
-
 /// Findings on the port after the event that it did not have before (compared by code,
 /// file and message, counting repeats).
 fn new_findings(before: &Checked, after: &Checked, dir: &str) -> Vec<Finding> {
     let mut seen: BTreeMap<(Code, String, String), usize> = BTreeMap::new();
-    for f in in_port(&before.findings, dir) {
+    for f in before.in_port(dir) {
         *seen.entry(key(f)).or_insert(0) += 1;
     }
-    in_port(&after.findings, dir)
+    after
+        .in_port(dir)
         .filter(|f| match seen.get_mut(&key(f)) {
             Some(n) if *n > 0 => {
                 *n -= 1;

@@ -1,0 +1,78 @@
+//! Plain-text building blocks the reports share: aligned columns, UTC times and durations.
+
+use crate::model::Date;
+use crate::model::timeline::DAY;
+
+/// Columns padded to their widest cell, two spaces apart; the last column is not padded.
+pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cols: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cols.iter().zip(&widths).enumerate() {
+            if i + 1 == cols.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(header);
+    for row in rows {
+        out.push_str(&line(row));
+    }
+    out
+}
+
+/// `2026-11-20T14:03:00Z`.
+pub fn fmt_utc(secs: i64) -> String {
+    let date = Date::from_days(secs.div_euclid(DAY)).unwrap_or_default();
+    let s = secs.rem_euclid(DAY);
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        (s % 3600) / 60,
+        s % 60
+    )
+}
+
+/// A duration for people: `3d 4h`, `5h 12m`, `40m`.
+pub fn fmt_duration(secs: i64) -> String {
+    let secs = secs.max(0);
+    let (d, h, m) = (secs / DAY, (secs % DAY) / 3600, (secs % 3600) / 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else {
+        format!("{m}m")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_durations_print_for_people() {
+        assert_eq!(
+            fmt_utc(1_795_132_800 + 14 * 3600 + 3 * 60),
+            "2026-11-20T14:03:00Z"
+        );
+        assert_eq!(fmt_duration(3 * DAY + 4 * 3600 + 59), "3d 4h");
+        assert_eq!(fmt_duration(5 * 3600 + 12 * 60), "5h 12m");
+        assert_eq!(fmt_duration(-5), "0m");
+    }
+
+    #[test]
+    fn columns_align_and_the_last_is_not_padded() {
+        let header = vec!["PORT".to_owned(), "STAGE".to_owned()];
+        let rows = vec![vec!["p-1".to_owned(), "draft".to_owned()]];
+        assert_eq!(align(&header, &rows), "PORT  STAGE\np-1   draft\n");
+    }
+}
