@@ -218,3 +218,27 @@ pub enum HeadKind {
     /// What `git commit` would record now.
     Index,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_without_git_is_not_a_repository_but_a_broken_one_keeps_its_cause() {
+        let plain = tempfile::tempdir().unwrap();
+        assert!(matches!(Git::open(plain.path()), Err(GitError::NotGit(_))));
+
+        let broken = tempfile::tempdir().unwrap();
+        std::fs::create_dir(broken.path().join(".git")).unwrap();
+        std::fs::write(broken.path().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+        std::fs::write(broken.path().join(".git/config"), "[core\nbroken").unwrap();
+        std::fs::create_dir(broken.path().join(".git/objects")).unwrap();
+        std::fs::create_dir(broken.path().join(".git/refs")).unwrap();
+        let err = Git::open(broken.path())
+            .err()
+            .expect("a broken repository does not open");
+        let text = err.to_string();
+        assert!(matches!(err, GitError::Open { .. }), "{text}");
+        assert!(text.contains("cannot open the git repository"), "{text}");
+    }
+}
