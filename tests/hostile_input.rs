@@ -211,6 +211,25 @@ fn dev_zero_and_fifos_are_findings_not_hangs() {
     assert_eq!(status.code, 0, "{}", status.all());
 }
 
+/// `check --base` reports the request as `repo::not-a-file` and `summary` still runs.
+fn assert_pr_refuses_the_request(git: &GitRepo) {
+    let check = bin(
+        git.path(),
+        &[
+            "check", "--base", "main", "--today", TODAY, "--format", "json",
+        ],
+        None,
+    );
+    assert_eq!(check.code, 1, "{}", check.all());
+    assert!(has(&check, "repo::not-a-file", REQUEST), "{}", check.stdout);
+    let summary = bin(
+        git.path(),
+        &["summary", "--base", "main", "--today", TODAY],
+        None,
+    );
+    assert!(summary.code <= 1, "{}", summary.all());
+}
+
 #[test]
 fn dev_zero_committed_in_a_pull_request_is_a_finding_for_check_and_summary() {
     let git = pr_repo();
@@ -221,40 +240,12 @@ fn dev_zero_committed_in_a_pull_request_is_a_finding_for_check_and_summary() {
         &git.path().join("ports/2026-11-acme/events/001-signed.toml"),
     );
     git.commit("Zero", BEN, nov(3, 9));
-    let check = bin(
-        git.path(),
-        &[
-            "check", "--base", "main", "--today", TODAY, "--format", "json",
-        ],
-        None,
-    );
-    assert_eq!(check.code, 1, "{}", check.all());
-    assert!(has(&check, "repo::not-a-file", REQUEST), "{}", check.stdout);
-    let summary = bin(
-        git.path(),
-        &["summary", "--base", "main", "--today", TODAY],
-        None,
-    );
-    assert!(summary.code <= 1, "{}", summary.all());
+    assert_pr_refuses_the_request(&git);
 
     // A FIFO cannot be committed, but it can sit in the work tree a PR check reads.
     std::fs::remove_file(git.path().join(REQUEST)).expect("rm");
     mkfifo(&git.path().join(REQUEST));
-    let check = bin(
-        git.path(),
-        &[
-            "check", "--base", "main", "--today", TODAY, "--format", "json",
-        ],
-        None,
-    );
-    assert_eq!(check.code, 1, "{}", check.all());
-    assert!(has(&check, "repo::not-a-file", REQUEST), "{}", check.stdout);
-    let summary = bin(
-        git.path(),
-        &["summary", "--base", "main", "--today", TODAY],
-        None,
-    );
-    assert!(summary.code <= 1, "{}", summary.all());
+    assert_pr_refuses_the_request(&git);
 }
 
 #[test]

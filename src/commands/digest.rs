@@ -1,35 +1,20 @@
 //! `portflow digest`: each port's LOA digest, the value a `signed` event records.
 
+use super::RunError;
 use crate::engine::{Scope, check_tree};
-use crate::repo::{RepoError, WorkTree};
+use crate::repo::WorkTree;
 use crate::{Environment, Exit, Output};
 
-/// Failures of `digest` (not findings).
-#[derive(Debug, thiserror::Error)]
-pub enum DigestError {
-    /// The repo could not be read.
-    #[error(transparent)]
-    Repo(#[from] RepoError),
-    /// A port id that no folder has.
-    #[error("no port `{0}` in this repo (see `portflow status`)")]
-    UnknownPort(String),
-    /// porting.toml does not parse or fails its schema, so no port can be judged.
-    #[error(
-        "porting.toml does not pass its checks, so no port's stage can be judged: run `portflow check porting.toml` and fix it first"
-    )]
-    PolicyInvalid,
-}
-
 /// Runs `portflow digest`.
-pub fn run(ports: &[String], env: &Environment) -> Result<Output, DigestError> {
+pub fn run(ports: &[String], env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let checked = check_tree(&tree, &Scope::all(), env.today)?;
     if checked.repo.policy.is_none() {
-        return Err(DigestError::PolicyInvalid);
+        return Err(RunError::PolicyInvalid);
     }
     for id in ports {
         if !checked.reports.iter().any(|r| &r.id == id) {
-            return Err(DigestError::UnknownPort(id.clone()));
+            return Err(RunError::UnknownPort(id.clone()));
         }
     }
     let mut stdout = String::new();

@@ -1,30 +1,17 @@
 //! `portflow history <port>`: a port's events with when they landed in git and who
 //! recorded them, and its stages over time.
 
+use super::RunError;
 use crate::cli::HistoryFormat;
 use crate::engine::{Scope, check_tree};
+use crate::git::Git;
 use crate::git::scan::Scan;
-use crate::git::{Git, GitError};
-use crate::repo::{RepoError, WorkTree};
+use crate::repo::WorkTree;
 use crate::report::timeline;
 use crate::{Environment, Exit, Output};
 
-/// Failures of `history` (not findings).
-#[derive(Debug, thiserror::Error)]
-pub enum HistoryError {
-    /// The repo could not be read.
-    #[error(transparent)]
-    Repo(#[from] RepoError),
-    /// Git could not be read.
-    #[error(transparent)]
-    Git(#[from] GitError),
-    /// A port id or folder that the repo does not have.
-    #[error("no port `{0}` in this repo (see `portflow status`)")]
-    UnknownPort(String),
-}
-
 /// Runs `portflow history <port>`.
-pub fn run(port: &str, format: HistoryFormat, env: &Environment) -> Result<Output, HistoryError> {
+pub fn run(port: &str, format: HistoryFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let checked = check_tree(&tree, &Scope::all(), env.today)?;
     let wanted = port.trim_end_matches('/');
@@ -32,7 +19,7 @@ pub fn run(port: &str, format: HistoryFormat, env: &Environment) -> Result<Outpu
         .reports
         .iter()
         .find(|r| r.id == wanted || r.dir == wanted)
-        .ok_or_else(|| HistoryError::UnknownPort(port.to_owned()))?;
+        .ok_or_else(|| RunError::UnknownPort(port.to_owned()))?;
     let git = Git::open(&tree.root)?;
     let mut scan = Scan::new(&git)?;
     let line = scan.timeline(&tree, &checked.repo, report, env.today)?;

@@ -17,3 +17,26 @@ pub mod schema;
 pub mod secret;
 pub mod status;
 pub mod summary;
+
+use crate::git::GitError;
+use crate::repo::RepoError;
+
+/// Failures of the commands that read the repo (and git) to report on it: `status`,
+/// `digest`, `history`, `report` and `summary`. Findings are their output, not failures.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The repo could not be read.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// Git could not be read.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// A port id or folder that the repo does not have.
+    #[error("no port `{0}` in this repo (see `portflow status`)")]
+    UnknownPort(String),
+    /// porting.toml does not parse or fails its schema, so no port can be judged.
+    #[error(
+        "porting.toml does not pass its checks, so no port's stage can be judged: run `portflow check porting.toml` and fix it first"
+    )]
+    PolicyInvalid,
+}

@@ -1,30 +1,20 @@
 //! `portflow report`: the desk analytics (SLA breaches, stuck ports, time per stage,
 //! rejection reasons) as Markdown, JSON or CSV.
 
+use super::RunError;
 use crate::cli::ReportFormat;
 use crate::engine::{Scope, check_tree};
+use crate::git::Git;
 use crate::git::scan::timelines;
-use crate::git::{Git, GitError};
 use crate::model::analytics::{Analytics, PortFacts};
 use crate::model::event::EventBody;
-use crate::repo::{RepoError, WorkTree};
+use crate::repo::WorkTree;
 use crate::report::analytics;
 use crate::rules::events::resolve_voids;
 use crate::{Environment, Exit, Output};
 
-/// Failures of `report` (not findings).
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// The repo could not be read.
-    #[error(transparent)]
-    Repo(#[from] RepoError),
-    /// Git could not be read.
-    #[error(transparent)]
-    Git(#[from] GitError),
-}
-
 /// Runs `portflow report`.
-pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, ReportError> {
+pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let checked = check_tree(&tree, &Scope::all(), env.today)?;
     let git = Git::open(&tree.root)?;

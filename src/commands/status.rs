@@ -3,34 +3,22 @@
 
 use std::collections::BTreeMap;
 
+use super::RunError;
 use crate::cli::StatusFormat;
 use crate::engine::{Checked, Scope, check_tree};
 use crate::git::scan::timelines;
 use crate::git::{Git, GitError};
 use crate::model::Date;
-use crate::repo::{Repo, RepoError, WorkTree};
+use crate::repo::{Repo, WorkTree};
 use crate::report::{self, Counts};
 use crate::{Environment, Exit, Output};
 
-/// Failures of `status` (not findings).
-#[derive(Debug, thiserror::Error)]
-pub enum StatusError {
-    /// The repo could not be read.
-    #[error(transparent)]
-    Repo(#[from] RepoError),
-    /// porting.toml does not parse or fails its schema, so no port can be judged.
-    #[error(
-        "porting.toml does not pass its checks, so no port's stage can be judged: run `portflow check porting.toml` and fix it first"
-    )]
-    PolicyInvalid,
-}
-
 /// Runs `portflow status`.
-pub fn run(format: StatusFormat, env: &Environment) -> Result<Output, StatusError> {
+pub fn run(format: StatusFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let checked = check_tree(&tree, &Scope::all(), env.today)?;
     if checked.repo.policy.is_none() {
-        return Err(StatusError::PolicyInvalid);
+        return Err(RunError::PolicyInvalid);
     }
     let (times, note) = times(&tree, &checked, env.today);
     let rows: Vec<report::status::Row> = checked

@@ -1,25 +1,15 @@
 //! `portflow summary --base REF`: Markdown for a pull request's reviewers.
 
+use super::RunError;
 use crate::engine::Scope;
 use crate::git::pull::PullRequest;
-use crate::git::{Git, GitError, HeadKind};
-use crate::repo::{RepoError, WorkTree};
+use crate::git::{Git, HeadKind};
+use crate::repo::WorkTree;
 use crate::report::markdown;
 use crate::{Environment, Exit, Output};
 
-/// Failures of `summary` (not findings).
-#[derive(Debug, thiserror::Error)]
-pub enum SummaryError {
-    /// The repo could not be read.
-    #[error(transparent)]
-    Repo(#[from] RepoError),
-    /// Git could not be read.
-    #[error(transparent)]
-    Git(#[from] GitError),
-}
-
 /// Runs `portflow summary --base REF`: Markdown for the pull request.
-pub fn run(rev: &str, env: &Environment) -> Result<Output, SummaryError> {
+pub fn run(rev: &str, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let git = Git::open(&tree.root)?;
     let pr = PullRequest::open(

@@ -16,8 +16,8 @@ use crate::model::policy::{Channel, Policy};
 use crate::model::request::{DocumentKind, Request};
 use crate::repo::{EventFile, POLICY_FILE, Port};
 use crate::report::{Counts, markdown};
+use crate::rules::PortReport;
 use crate::rules::events::resolve_voids;
-use crate::rules::{PortReport, stage_of};
 use crate::source::SourceFile;
 
 /// How many commits back `summary` looks for the LOA data a signature covers.
@@ -47,7 +47,7 @@ impl PullRequest<'_> {
             let base = self.base.as_ref();
             let bport = base.and_then(|b| b.repo.ports.iter().find(|p| &p.id == id));
             let before = match (base, bport) {
-                (Some(b), Some(p)) => Some(stage_of(&b.reports, &p.dir)),
+                (Some(b), Some(p)) => Some(b.stage_of(&p.dir)),
                 _ => None,
             };
             let report = hport.and_then(|p| head.reports.iter().find(|r| r.dir == p.dir));
