@@ -536,6 +536,12 @@ pub fn is_year(name: &str) -> bool {
     name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Whether a folder directly under `ports/` holds ports by year (`ports/2026/<id>`): a
+/// year's name and no request.toml of its own (a folder that has one is a port).
+pub fn is_year_folder(name: &str, has_own_request: bool) -> bool {
+    is_year(name) && !has_own_request
+}
+
 impl Repo {
     /// Reads every file of the tree; findings are collected, only I/O failures are errors.
     pub fn load(tree: &dyn Tree) -> Result<Repo, RepoError> {
@@ -603,17 +609,20 @@ impl Repo {
                 continue; // a loose file directly under ports/ (a link is reported above)
             }
             let top = format!("ports/{}", parts[1]);
-            if file_set.contains(format!("{top}/request.toml").as_str()) {
-                port_dirs.entry(top).or_default().push(file.clone());
-            } else if is_year(parts[1]) && parts.len() >= 4 {
+            let has_request = file_set.contains(format!("{top}/request.toml").as_str());
+            if !is_year_folder(parts[1], has_request) {
+                if has_request {
+                    port_dirs.entry(top).or_default().push(file.clone());
+                } else {
+                    stray.insert(top);
+                }
+            } else if parts.len() >= 4 {
                 let dir = format!("{top}/{}", parts[2]);
                 if file_set.contains(format!("{dir}/request.toml").as_str()) {
                     port_dirs.entry(dir).or_default().push(file.clone());
                 } else {
                     stray.insert(dir);
                 }
-            } else if !is_year(parts[1]) {
-                stray.insert(top);
             }
         }
         for dir in stray {

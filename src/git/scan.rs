@@ -17,7 +17,7 @@ use crate::model::policy::Channel;
 use crate::model::timeline::{
     CommitInfo, EventLine, Period, PortTimeline, SlaKind, end_of, sla_clock,
 };
-use crate::repo::{POLICY_FILE, PORTS_DIR, Repo, Tree, WorkTree, is_year};
+use crate::repo::{POLICY_FILE, PORTS_DIR, Repo, Tree, WorkTree, is_year_folder};
 use crate::rules::PortReport;
 use crate::rules::events::resolve_voids;
 use crate::stage::Stage;
@@ -102,7 +102,7 @@ impl<'g> Scan<'g> {
                     continue;
                 }
                 let sub = repo.find_tree(e.id())?;
-                if is_year(name) && sub.get_name("request.toml").is_none() {
+                if is_year_folder(name, sub.get_name("request.toml").is_some()) {
                     for p in sub.iter() {
                         if let (Some(id), Some(ObjectType::Tree)) = (p.name().ok(), p.kind()) {
                             map.entry(id.to_owned())
