@@ -104,6 +104,8 @@ impl fmt::Display for Stage {
 pub struct Facts {
     /// A file failed to parse or its schema.
     pub invalid: bool,
+    /// An event file failed to parse or its schema: the log cannot be read whole.
+    pub events_invalid: bool,
     /// LOA data is complete (no `loa::*`, `number::*` or country field errors).
     pub loa_complete: bool,
     /// Proof of ownership and every country-required document are present.
@@ -126,7 +128,8 @@ pub struct Step<'a> {
     pub event: &'a Event,
 }
 
-/// Why an event is out of place.
+/// Whether an event's place in the log is allowed. Order is a fact of the log alone: it
+/// never depends on today's request or policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Fine.
@@ -135,8 +138,15 @@ pub enum Verdict {
     Unusual(String),
     /// Not allowed (an error).
     Illegal(String),
-    /// A submission whose latest signature does not cover the current LOA.
-    StaleSignature(String),
+}
+
+/// The submission the carrier has not answered yet, and the signature it submitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    /// Index (into the steps) of the `submitted` event.
+    pub submission: usize,
+    /// Index of the latest `signed` event before it: the LOA the carrier got.
+    pub signature: Option<usize>,
 }
 
 /// The result of folding a port's events.
@@ -144,6 +154,10 @@ pub enum Verdict {
 pub struct Fold {
     /// The stage now.
     pub stage: Stage,
+    /// What the next submission needs, judged on today's files: `draft` …
+    /// `ready` (`invalid` when a file fails its schema). Before the first submission this
+    /// is the stage; for a rejected port it is what the resubmission needs.
+    pub readiness: Stage,
     /// The stage each step was applied in (parallel to the steps).
     pub before: Vec<Stage>,
     /// What each step's order means (parallel to the steps).
@@ -152,6 +166,26 @@ pub struct Fold {
     pub signed_current: bool,
     /// Index (into the steps) of the latest `submitted` event.
     pub last_submission: Option<usize>,
+    /// The latest submission, while the carrier has not answered it.
+    pub pending: Option<Pending>,
+}
+
+impl Fold {
+    /// What staff should do next: for a rejected port, what the resubmission needs.
+    pub fn next_action(&self) -> String {
+        if self.stage != Stage::Rejected {
+            return self.stage.next_action().to_owned();
+        }
+        match self.readiness {
+            Stage::Ready => {
+                "resubmit: open a PR with a new `submitted` event for review".to_owned()
+            }
+            Stage::AwaitingSignature => {
+                "have the authorized person sign the corrected LOA, then resubmit".to_owned()
+            }
+            other => format!("{}, then resubmit", other.next_action()),
+        }
+    }
 }
 
 /// The stage a port would have with no lifecycle event.
@@ -170,35 +204,37 @@ fn pre_submission(facts: &Facts, signed_current: bool) -> Stage {
 }
 
 /// Folds the events (voided ones already removed, in NNN order) over the port's facts.
+///
+/// Before the first submission the stage comes from today's files (`draft` … `ready`);
+/// from the first `submitted` event on it is the last lifecycle event's, whatever the
+/// files say now. Whether a submission was backed by a current signature is judged by the
+/// rules, against the data of the submission's own time; the fold only judges order.
 pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
     let covers = |e: &Event| {
         matches!(&e.body, EventBody::Signed { loa_digest, document, .. }
             if *loa_digest == facts.digest && !facts.unusable_documents.contains(document))
     };
     let signed_current = steps.iter().any(|s| covers(s.event));
+    let readiness = pre_submission(facts, signed_current);
     let last_submission = steps
         .iter()
         .rposition(|s| s.event.kind() == EventKind::Submitted);
-    if facts.invalid {
+    if facts.events_invalid {
         return Fold {
             stage: Stage::Invalid,
+            readiness,
             before: vec![Stage::Invalid; steps.len()],
             verdicts: vec![Verdict::Legal; steps.len()],
             signed_current,
             last_submission,
+            pending: None,
         };
     }
 
-    // LOA edits are legitimate while rejected, so a submission followed by a rejection (or a
-    // cancellation) is not judged against today's LOA.
-    let last_submission_answered = last_submission.is_some_and(|last| {
-        steps[last + 1..]
-            .iter()
-            .any(|s| matches!(s.event.kind(), EventKind::Rejected | EventKind::Cancelled))
-    });
     let mut lifecycle: Option<Stage> = None;
-    let mut signed_any = false;
     let mut signed_now = false;
+    let mut last_signature: Option<usize> = None;
+    let mut pending: Option<Pending> = None;
     let mut completed: Vec<&str> = Vec::new();
     let mut since_submission_rejected = false;
     let mut since_submission_scheduled = false;
@@ -210,43 +246,43 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
         let current = lifecycle.unwrap_or_else(|| pre_submission(facts, signed_now));
         before.push(current);
         let terminal = current.is_terminal();
+        let kind = step.event.kind();
+        if matches!(
+            kind,
+            EventKind::Rejected
+                | EventKind::Scheduled
+                | EventKind::Completed
+                | EventKind::Cancelled
+        ) {
+            // The carrier's answer (or a cancellation) ends the pending submission.
+            pending = None;
+        }
         let verdict = match &step.event.body {
-            _ if terminal && step.event.kind() != EventKind::Void => Illegal(format!(
+            _ if terminal && kind != EventKind::Void => Illegal(format!(
                 "the port is {current}: nothing may follow a terminal event"
             )),
             EventBody::Void { .. } => Legal,
             EventBody::Signed { .. } => {
-                signed_any = true;
                 signed_now |= covers(step.event);
+                last_signature = Some(i);
                 Legal
             }
             EventBody::Submitted { .. } => {
-                let is_last = Some(i) == last_submission;
-                let verdict = match current {
-                    Stage::Ready => Legal,
-                    Stage::Rejected if signed_any => Legal,
-                    Stage::Rejected => Illegal("a resubmission needs a signed LOA".to_owned()),
-                    Stage::Submitted | Stage::Scheduled => Illegal(format!(
+                let verdict = match lifecycle {
+                    Some(Stage::Submitted | Stage::Scheduled) => Illegal(format!(
                         "the port is already {current}; record the carrier's answer first"
                     )),
-                    // A submission followed by a rejection or cancellation stood when it
-                    // was made: the LOA may change while rejected.
-                    _ if (!is_last || last_submission_answered) && signed_any => Legal,
-                    Stage::AwaitingSignature if signed_any => {
-                        StaleSignature("the LOA data changed after it was signed".to_owned())
+                    _ if last_signature.is_none() => {
+                        Illegal("a submission needs a signed LOA before it".to_owned())
                     }
-                    other => Illegal(format!(
-                        "a port is submitted only from `ready`, and this one is {other}"
-                    )),
+                    _ => Legal,
                 };
-                let verdict =
-                    if is_last && verdict == Legal && !signed_now && !last_submission_answered {
-                        StaleSignature("the LOA data changed after it was signed".to_owned())
-                    } else {
-                        verdict
-                    };
-                if matches!(verdict, Legal | StaleSignature(_)) {
+                if verdict == Legal {
                     lifecycle = Some(Stage::Submitted);
+                    pending = Some(Pending {
+                        submission: i,
+                        signature: last_signature,
+                    });
                     since_submission_rejected = false;
                     since_submission_scheduled = false;
                 }
@@ -326,17 +362,18 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
         };
         verdicts.push(verdict);
     }
-    let stage = lifecycle.unwrap_or_else(|| pre_submission(facts, signed_current));
     Fold {
-        stage,
+        stage: lifecycle.unwrap_or(readiness),
+        readiness,
         before,
         verdicts,
         signed_current,
         last_submission,
+        pending,
     }
 }
 
-use Verdict::{Illegal, Legal, StaleSignature, Unusual};
+use Verdict::{Illegal, Legal, Unusual};
 
 #[cfg(test)]
 mod tests {
@@ -349,6 +386,7 @@ mod tests {
     fn facts() -> Facts {
         Facts {
             invalid: false,
+            events_invalid: false,
             loa_complete: true,
             documents_complete: true,
             digest: DIGEST.to_owned(),
@@ -438,11 +476,23 @@ mod tests {
     fn invalid_when_a_file_fails_its_schema() {
         let f = Facts {
             invalid: true,
+            events_invalid: true,
             ..facts()
         };
         assert_eq!(
             run(&f, &[signed(DIGEST), submitted()]).stage,
             Stage::Invalid
+        );
+        // A request that fails its schema makes an unsubmitted port invalid, but once
+        // submitted the stage is the last lifecycle event's.
+        let request_only = Facts {
+            invalid: true,
+            ..facts()
+        };
+        assert_eq!(run(&request_only, &[signed(DIGEST)]).stage, Stage::Invalid);
+        assert_eq!(
+            run(&request_only, &[signed(DIGEST), submitted(), scheduled()]).stage,
+            Stage::Scheduled
         );
     }
 
@@ -540,49 +590,87 @@ mod tests {
     }
 
     #[test]
-    fn submission_with_a_stale_signature() {
+    fn a_submission_pins_the_signature_before_it_until_answered() {
         let fold = run(&facts(), &[signed("sha256:old"), submitted()]);
-        assert!(
-            matches!(fold.verdicts[1], Verdict::StaleSignature(_)),
-            "{:?}",
-            fold.verdicts
+        assert_eq!(
+            fold.pending,
+            Some(Pending {
+                submission: 1,
+                signature: Some(0)
+            })
         );
+        assert!(all_legal(&fold));
         assert_eq!(fold.stage, Stage::Submitted);
-        // Resubmitting after a rejection without signing the edited LOA again.
         let fold = run(
             &facts(),
-            &[signed("sha256:old"), submitted(), rejected(), submitted()],
+            &[
+                signed("sha256:old"),
+                submitted(),
+                rejected(),
+                signed(DIGEST),
+                submitted(),
+            ],
         );
+        assert_eq!(
+            fold.pending,
+            Some(Pending {
+                submission: 4,
+                signature: Some(3)
+            })
+        );
+        for answer in [rejected(), scheduled(), cancelled()] {
+            let fold = run(&facts(), &[signed(DIGEST), submitted(), answer]);
+            assert_eq!(fold.pending, None);
+        }
+    }
+
+    #[test]
+    fn after_the_first_submission_the_stage_ignores_todays_files() {
+        // A typo on a scheduled port makes the LOA incomplete today; the port stays scheduled
+        // and the rejection-free history stays legal.
+        let typo = Facts {
+            loa_complete: false,
+            ..facts()
+        };
+        let fold = run(&typo, &[signed(DIGEST), submitted(), scheduled()]);
+        assert_eq!(fold.stage, Stage::Scheduled);
+        assert!(all_legal(&fold), "{:?}", fold.verdicts);
+        assert_eq!(fold.readiness, Stage::Draft);
+        // A policy change made every signature stale: still scheduled.
+        let fold = run(&facts(), &[signed("sha256:old"), submitted(), scheduled()]);
+        assert_eq!(fold.stage, Stage::Scheduled);
+        assert!(all_legal(&fold));
+    }
+
+    #[test]
+    fn a_rejected_port_says_what_the_resubmission_needs() {
+        let fold = run(&facts(), &[signed("sha256:old"), submitted(), rejected()]);
+        assert_eq!(fold.stage, Stage::Rejected);
+        assert_eq!(fold.readiness, Stage::AwaitingSignature);
         assert!(
-            matches!(fold.verdicts[3], Verdict::StaleSignature(_)),
-            "{:?}",
-            fold.verdicts
+            fold.next_action().contains("sign the corrected LOA"),
+            "{}",
+            fold.next_action()
         );
-        assert_eq!(fold.stage, Stage::Submitted);
+        let fold = run(
+            &facts(),
+            &[
+                signed("sha256:old"),
+                submitted(),
+                rejected(),
+                signed(DIGEST),
+            ],
+        );
+        assert_eq!(fold.readiness, Stage::Ready);
+        assert!(fold.next_action().starts_with("resubmit"));
     }
 
     #[test]
     fn illegal_orders() {
         let f = facts();
-        // Submitted from draft, awaiting-signature, awaiting-documents.
-        let draft = Facts {
-            loa_complete: false,
-            ..facts()
-        };
-        assert!(matches!(
-            run(&draft, &[submitted()]).verdicts[0],
-            Verdict::Illegal(_)
-        ));
+        // Submitted with no signature before it.
         assert!(matches!(
             run(&f, &[submitted()]).verdicts[0],
-            Verdict::Illegal(_)
-        ));
-        let no_docs = Facts {
-            documents_complete: false,
-            ..facts()
-        };
-        assert!(matches!(
-            run(&no_docs, &[signed(DIGEST), submitted()]).verdicts[1],
             Verdict::Illegal(_)
         ));
         // Submitting twice without a carrier answer.

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{CheckArgs, Format};
 use crate::diag::{Code, Severity};
-use crate::engine::{Scope, check_tree};
+use crate::engine::Scope;
+use crate::git::past::check_work_tree;
 use crate::git::pull::{check_base, check_staged};
 use crate::git::{GitError, HeadKind};
 use crate::repo::{RepoError, WorkTree};
@@ -66,7 +67,7 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
             check_base(&tree, base, head, &scope, env.today)?
         }
         (None, true) => check_staged(&tree, &scope, env.today)?,
-        (None, false) => check_tree(&tree, &scope, env.today)?,
+        (None, false) => check_work_tree(&tree, &scope, env.today)?,
     };
     let mut checked = checked;
     if !args.only.is_empty() {

@@ -1,14 +1,15 @@
 //! `portflow digest`: each port's LOA digest, the value a `signed` event records.
 
 use super::RunError;
-use crate::engine::{Scope, check_tree};
+use crate::engine::Scope;
+use crate::git::past::check_work_tree;
 use crate::repo::WorkTree;
 use crate::{Environment, Exit, Output};
 
 /// Runs `portflow digest`.
 pub fn run(ports: &[String], env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    let checked = check_tree(&tree, &Scope::all(), env.today)?;
+    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid);
     }

@@ -2,8 +2,9 @@
 //! says whether any port holds it in its `[[numbers]]`.
 
 use crate::cli::{FindArgs, StatusFormat};
+use crate::engine::Scope;
 use crate::engine::find::{NumberError, Role, find_in, normalize};
-use crate::engine::{Scope, check_tree};
+use crate::git::past::check_work_tree;
 use crate::repo::{RepoError, WorkTree};
 use crate::report;
 use crate::{Environment, Exit, Output};
@@ -24,7 +25,7 @@ pub fn run(args: &FindArgs, env: &Environment) -> Result<Output, FindError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let region = args.country.as_deref().unwrap_or("US");
     let e164 = normalize(&args.number, region)?;
-    let checked = check_tree(&tree, &Scope::all(), env.today)?;
+    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     let matches = find_in(&checked, &e164);
     let held = matches.iter().any(|m| m.role == Role::Number);
     let stdout = match args.format {

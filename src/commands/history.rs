@@ -3,8 +3,9 @@
 
 use super::RunError;
 use crate::cli::HistoryFormat;
-use crate::engine::{Scope, check_tree};
+use crate::engine::Scope;
 use crate::git::Git;
+use crate::git::past::check_work_tree;
 use crate::git::scan::Scan;
 use crate::repo::WorkTree;
 use crate::report::timeline;
@@ -13,7 +14,7 @@ use crate::{Environment, Exit, Output};
 /// Runs `portflow history <port>`.
 pub fn run(port: &str, format: HistoryFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    let checked = check_tree(&tree, &Scope::all(), env.today)?;
+    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     let wanted = port.trim_end_matches('/');
     let report = checked
         .reports

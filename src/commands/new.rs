@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{NewArgs, PortTypeArg};
 use crate::diag::{Finding, Severity};
 use crate::engine::{Scope, check_tree};
+use crate::git::past::with_history;
 use crate::model::policy::Policy;
 use crate::repo::{self, OverlayTree, PORTS_DIR, Repo, RepoError, WorkTree, is_year};
 use crate::report::{self, Context};
@@ -139,7 +140,9 @@ pub fn run(args: &NewArgs, env: &Environment) -> Result<Output, ScaffoldError> {
 
     // The scaffold goes through the same loading and rules as `check` before it is written.
     let overlay = OverlayTree::new(&tree).with(request_path.clone(), text.clone());
-    let checked = check_tree(&overlay, &Scope::of(vec![dir.clone()]), env.today)?;
+    let checked = with_history(&tree.root, |past| {
+        check_tree(&overlay, &Scope::of(vec![dir.clone()]), env.today, past)
+    })?;
     let unexpected: Vec<&Finding> = checked
         .findings
         .iter()

@@ -13,12 +13,13 @@ use crate::cli::{RecordArgs, RecordEvent};
 use crate::diag::{Code, Finding, Severity};
 use crate::engine::find::{NumberError, normalize};
 use crate::engine::{Checked, Scope, check_tree};
+use crate::git::past::{check_work_tree, with_history};
 use crate::model::Date;
 use crate::model::policy::CarrierKind;
 use crate::model::request::Request;
 use crate::repo::{OverlayTree, Port, RepoError, WorkTree};
 use crate::report::{self, Context};
-use crate::rules::{self, Ctx};
+use crate::rules::{self, Ctx, NoHistory};
 use crate::source::toml_string;
 use crate::stage::Stage;
 use crate::{Environment, Exit, Output};
@@ -68,7 +69,7 @@ impl From<NumberError> for RecordError {
 /// Runs `portflow record`.
 pub fn run(args: &RecordArgs, env: &Environment) -> Result<Output, RecordError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    let before = check_tree(&tree, &Scope::all(), env.today)?;
+    let before = check_work_tree(&tree, &Scope::all(), env.today)?;
     let port = before
         .repo
         .ports
@@ -127,6 +128,7 @@ pub fn run(args: &RecordArgs, env: &Environment) -> Result<Output, RecordError> 
     let ctx = Ctx {
         policy,
         today: env.today,
+        past: &NoHistory,
     };
     let fields = fields(
         &args.event,
@@ -153,7 +155,9 @@ pub fn run(args: &RecordArgs, env: &Environment) -> Result<Output, RecordError> 
     let text = event_text(&path, kind, on, &by, args.note.as_deref(), &fields);
 
     let overlay = OverlayTree::new(&tree).with(path.clone(), text.clone());
-    let after = check_tree(&overlay, &Scope::all(), env.today)?;
+    let after = with_history(&tree.root, |past| {
+        check_tree(&overlay, &Scope::all(), env.today, past)
+    })?;
     let new = new_findings(&before, &after, &port.dir);
     let new_errors = new.iter().filter(|f| f.severity == Severity::Error).count();
     if new_errors > 0 {

@@ -14,8 +14,9 @@ use age::secrecy::ExposeSecret;
 use crate::atomic;
 use crate::cli::{PaperArg, RenderArgs};
 use crate::diag::{Finding, Severity};
-use crate::engine::{Checked, Scope, check_tree};
+use crate::engine::{Checked, Scope};
 use crate::git;
+use crate::git::past::check_work_tree;
 use crate::loa::digest::{self, LoaData};
 use crate::loa::letter::{self, MASK, Paper, Presentation};
 use crate::loa::template::{Kind, Templates};
@@ -246,7 +247,7 @@ fn select<'a>(ports: &'a [Port], wanted: &[String]) -> Result<Vec<&'a Port>, Ren
 pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let root = tree.root.clone();
-    let checked = check_tree(&tree, &Scope::all(), env.today)?;
+    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     let repo = &checked.repo;
     let policy = repo
         .policy

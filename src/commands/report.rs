@@ -3,8 +3,9 @@
 
 use super::RunError;
 use crate::cli::ReportFormat;
-use crate::engine::{Scope, check_tree};
+use crate::engine::Scope;
 use crate::git::Git;
+use crate::git::past::check_work_tree;
 use crate::git::scan::timelines;
 use crate::model::analytics::{Analytics, PortFacts};
 use crate::model::event::EventBody;
@@ -16,7 +17,7 @@ use crate::{Environment, Exit, Output};
 /// Runs `portflow report`.
 pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    let checked = check_tree(&tree, &Scope::all(), env.today)?;
+    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     let git = Git::open(&tree.root)?;
     let lines = timelines(&git, &tree, &checked, env.today)?;
     let facts: Vec<PortFacts<'_>> = lines

@@ -12,7 +12,8 @@ use age::secrecy::{ExposeSecret, SecretString};
 use regex::Regex;
 
 use crate::cli::{SecretCommand, SecretRewrapArgs, SecretSetArgs, SecretShowArgs};
-use crate::engine::{Checked, Scope, check_tree};
+use crate::engine::{Checked, Scope};
+use crate::git::past::check_work_tree;
 use crate::model::policy::{Policy, RequirementType};
 use crate::repo::{Port, WorkTree};
 use crate::report::terminal;
@@ -62,7 +63,7 @@ struct Target {
 impl Target {
     fn find(id: &str, env: &Environment) -> Result<Target, SecretError> {
         let tree = WorkTree::discover(&env.cwd)?;
-        let checked = check_tree(&tree, &Scope::all(), env.today)?;
+        let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
         let mut matches = checked
             .repo
             .ports
@@ -377,7 +378,7 @@ struct Rewrite {
 /// change, and their old ciphertext stays readable in git history whatever is done now.
 pub fn rewrap(args: &SecretRewrapArgs, env: &Environment) -> Result<Output, SecretError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    let checked = check_tree(&tree, &Scope::all(), env.today)?;
+    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     let policy = checked
         .repo
         .policy

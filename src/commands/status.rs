@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::RunError;
 use crate::cli::StatusFormat;
-use crate::engine::{Checked, Scope, check_tree};
+use crate::engine::{Checked, Scope};
+use crate::git::past::check_work_tree;
 use crate::git::scan::timelines;
 use crate::git::{Git, GitError};
 use crate::model::Date;
@@ -16,7 +17,7 @@ use crate::{Environment, Exit, Output};
 /// Runs `portflow status`.
 pub fn run(format: StatusFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    let checked = check_tree(&tree, &Scope::all(), env.today)?;
+    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid);
     }
@@ -38,7 +39,10 @@ pub fn run(format: StatusFormat, env: &Environment) -> Result<Output, RunError> 
                     .map(|q| q.numbers.len())
                     .unwrap_or_else(|| lenient(&checked.repo, &r.dir).1),
                 stage: r.stage,
-                next_action: r.stage.next_action().to_owned(),
+                next_action: r
+                    .fold
+                    .as_ref()
+                    .map_or_else(|| r.stage.next_action().to_owned(), |f| f.next_action()),
                 errors: counts.errors,
                 warnings: counts.warnings,
                 times: times.get(&r.dir).cloned(),

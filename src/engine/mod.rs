@@ -7,7 +7,7 @@ pub mod find;
 use crate::diag::{self, Finding};
 use crate::model::Date;
 use crate::repo::{Repo, RepoError, Tree};
-use crate::rules::{self, PortReport};
+use crate::rules::{self, Past, PortReport};
 use crate::stage::Stage;
 
 /// Repo-relative paths a run is narrowed to; empty means the whole repo.
@@ -68,11 +68,17 @@ impl Checked {
     }
 }
 
-/// Loads the repo in `tree` and runs every rule; findings are narrowed to `scope`.
-pub fn check_tree(tree: &dyn Tree, scope: &Scope, today: Date) -> Result<Checked, RepoError> {
+/// Loads the repo in `tree` and runs every rule, judging recorded events by the data of
+/// their time (`past`); findings are narrowed to `scope`.
+pub fn check_tree(
+    tree: &dyn Tree,
+    scope: &Scope,
+    today: Date,
+    past: &dyn Past,
+) -> Result<Checked, RepoError> {
     let mut repo = Repo::load(tree)?;
     let mut findings = std::mem::take(&mut repo.findings);
-    let (rule_findings, reports) = rules::check(&repo, today);
+    let (rule_findings, reports) = rules::check(&repo, today, past);
     findings.extend(rule_findings);
     findings.retain(|f| scope.contains(&f.file.to_string_lossy()));
     redact(&mut findings, &repo);

@@ -6,6 +6,7 @@
 //! commit on HEAD's first-parent line that contains it (on a merge-based workflow, the merge
 //! of its pull request), and a port's stage at any commit is the stage its files had there.
 
+pub mod past;
 pub mod pull;
 pub mod scan;
 pub mod summary;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use git2::{ObjectType, Oid};
 
+use super::past::GitPast;
 use super::tree::{GitTree, IndexTree};
 use super::{Git, GitError, HeadKind};
 use crate::diag::{self, Code, Finding, Severity};
@@ -14,6 +15,7 @@ use crate::engine::{Checked, Scope, check_tree};
 use crate::model::Date;
 use crate::repo::{POLICY_FILE, Tree, WorkTree};
 use crate::rules::history::{self, Contents, Side};
+use crate::rules::{NoHistory, Past};
 
 /// The most bytes read of one file to compare its base and head versions.
 pub(crate) const COMPARE_MAX_BYTES: u64 = 1 << 30;
@@ -22,7 +24,18 @@ pub(crate) const COMPARE_MAX_BYTES: u64 = 1 << 30;
 pub fn check_staged(work: &WorkTree, scope: &Scope, today: Date) -> Result<Checked, GitError> {
     let git = Git::open(&work.root)?;
     let index = IndexTree::of_index(&git)?;
-    Ok(check_tree(&index, scope, today)?)
+    // What is staged is the change: everything in HEAD is recorded.
+    let head = git.head().ok().map(|c| c.id());
+    let past = if git.is_shallow() {
+        None
+    } else {
+        Some(GitPast::before(&git, head))
+    };
+    let past: &dyn Past = match &past {
+        Some(p) => p,
+        None => &NoHistory,
+    };
+    Ok(check_tree(&index, scope, today, past)?)
 }
 
 /// `check --base REF` (with `--staged`, the index instead of the working tree).
@@ -156,15 +169,17 @@ impl<'g> PullRequest<'g> {
         git.require_history()?;
         let base_commit = git.base_of(rev)?;
         let base_tree = GitTree::of_commit(git, &base_commit)?;
+        // The change is what the base lacks: events in the base are recorded facts.
+        let past = GitPast::before(git, Some(base_commit.id()));
         let base = if base_tree.has(POLICY_FILE) {
-            Some(check_tree(&base_tree, &Scope::all(), today)?)
+            Some(check_tree(&base_tree, &Scope::all(), today, &past)?)
         } else {
             None
         };
         let changed_files = git.changed_paths(&base_commit, head_kind)?;
         let (mut head, files) = match head_kind {
             HeadKind::WorkTree => (
-                check_tree(work, scope, today)?,
+                check_tree(work, scope, today, &past)?,
                 HeadFiles::Work {
                     root: work.root.clone(),
                     autocrlf: git.autocrlf(),
@@ -174,7 +189,10 @@ impl<'g> PullRequest<'g> {
             ),
             HeadKind::Index => {
                 let index = IndexTree::of_index(git)?;
-                (check_tree(&index, scope, today)?, HeadFiles::Index(index))
+                (
+                    check_tree(&index, scope, today, &past)?,
+                    HeadFiles::Index(index),
+                )
             }
         };
 
@@ -224,6 +242,15 @@ impl<'g> PullRequest<'g> {
             };
             f.blocking = policy_changed || touched || !on_base.contains(&key_of(f));
         }
+        // The history rule says it with the base at hand; the event rule's word on the
+        // same request (LOA data changed since the submission) would repeat it.
+        let compared: HashSet<PathBuf> = history
+            .iter()
+            .filter(|f| f.code == Code::HistoryLoaChanged)
+            .map(|f| f.file.clone())
+            .collect();
+        head.findings
+            .retain(|f| !(f.code == Code::HistoryLoaChanged && compared.contains(&f.file)));
         head.findings.extend(history);
         diag::sort(&mut head.findings);
         Ok(PullRequest {

@@ -18,8 +18,8 @@ use crate::model::timeline::{
     CommitInfo, EventLine, Period, PortTimeline, SlaKind, end_of, sla_clock,
 };
 use crate::repo::{POLICY_FILE, PORTS_DIR, Repo, Tree, WorkTree, is_year_folder};
-use crate::rules::PortReport;
 use crate::rules::events::resolve_voids;
+use crate::rules::{NoHistory, PortReport};
 use crate::stage::Stage;
 
 type PortsMap = Rc<BTreeMap<String, (String, Oid)>>;
@@ -268,7 +268,7 @@ impl<'g> Scan<'g> {
         if !tree.has(POLICY_FILE) {
             return None;
         }
-        let checked = check_tree(&tree, &Scope::all(), today).ok()?;
+        let checked = check_tree(&tree, &Scope::all(), today, &NoHistory).ok()?;
         checked
             .reports
             .iter()

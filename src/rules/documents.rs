@@ -744,6 +744,7 @@ pub(crate) mod testing {
         Ctx {
             policy,
             today: date("2026-11-25"),
+            past: &crate::rules::NoHistory,
         }
     }
 
@@ -751,6 +752,7 @@ pub(crate) mod testing {
         Progress {
             stage,
             submitted_on: submitted_on.map(date),
+            settled: false,
         }
     }
 

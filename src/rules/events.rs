@@ -2,13 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diag::{Code, Finding};
+use crate::diag::{Code, Finding, Severity};
+use crate::loa::diff::loa_changes;
+use crate::loa::digest::{LoaData, digest as loa_digest};
 use crate::model::Date;
 use crate::model::event::{EventBody, EventKind};
 use crate::model::policy::CarrierKind;
 use crate::repo::{EventFile, Port};
-use crate::rules::{Ctx, EventRef, PortView};
-use crate::stage::{Fold, Verdict};
+use crate::rules::{Ctx, EventRef, PortView, Recorded};
+use crate::stage::{Fold, Stage, Verdict};
 
 /// Whether a name is an IANA time zone (a zone or link of the tz database).
 pub fn is_time_zone(name: &str) -> bool {
@@ -281,6 +283,21 @@ pub fn earliest_foc(ctx: &Ctx<'_>, country: &str, from: Date, lead: u32) -> Date
     date
 }
 
+/// Whether event `i` is judged on today's files and policy: it is being added now, or,
+/// with no history at hand, it is the pending submission or an event of an open port
+/// that is not an answered submission.
+fn judged_now(ctx: &Ctx<'_>, view: &PortView<'_>, fold: &Fold, i: usize) -> bool {
+    match ctx.past.recorded(view.events[i].path()) {
+        Recorded::Now => true,
+        Recorded::Before => false,
+        Recorded::Unknown => {
+            let pending = fold.pending.is_some_and(|p| p.submission == i);
+            let submission = view.events[i].event.kind() == EventKind::Submitted;
+            pending || (!submission && !fold.stage.is_terminal())
+        }
+    }
+}
+
 /// The rules on events of a port with a valid request.
 pub fn check(
     ctx: &Ctx<'_>,
@@ -290,9 +307,11 @@ pub fn check(
     out: &mut Vec<Finding>,
 ) {
     let country = view.request.country.as_str();
+    pending_submission(ctx, view, fold, digest, out);
     let mut previous: Option<(Date, &EventRef<'_>)> = None;
     for (i, ev) in view.events.iter().enumerate() {
         let path = ev.path();
+        let now = judged_now(ctx, view, fold, i);
         // Order in the lifecycle.
         match fold.verdicts.get(i) {
             Some(Verdict::Illegal(why)) => out.push(
@@ -314,18 +333,6 @@ pub fn check(
                 )
                 .label("carrier event out of the usual order")
                 .help("carrier events are facts, so this is allowed; check the dates and whether an event is missing"),
-            ),
-            Some(Verdict::StaleSignature(why)) => out.push(
-                Finding::new(
-                    Code::EventStaleSignature,
-                    path,
-                    ev.doc.span("/kind"),
-                    format!("this submission is not covered by a current signature: {why}"),
-                )
-                .label("stale signature")
-                .help(format!(
-                    "the carrier would get an LOA nobody signed: restore the LOA data that was signed, or, while this submission is not merged, have the customer sign the current LOA and record that `signed` event (`loa_digest = \"{digest}\"`) before the `submitted` one"
-                )),
             ),
             _ => {}
         }
@@ -396,7 +403,12 @@ pub fn check(
         }
         // Kind-specific fields.
         match &ev.event.body {
-            EventBody::Signed { signer, .. } => {
+            // A signature is judged against the LOA data whose digest it records: when that
+            // is today's data, against today's request; an older signature is simply not
+            // current, whoever the request names now.
+            EventBody::Signed {
+                signer, loa_digest, ..
+            } if loa_digest == digest => {
                 let expected = view
                     .request
                     .end_user
@@ -418,11 +430,13 @@ pub fn check(
                     }
                 }
             }
+            // Policy questions (partner carriers, lead times, holidays) are asked of a
+            // submission in its own time; a recorded one is not re-judged by today's policy.
             EventBody::Submitted {
                 carrier,
                 requested_foc,
                 ..
-            } => {
+            } if now => {
                 let partner = ctx.policy.carriers.get(carrier);
                 if partner.is_none_or(|c| c.kind != CarrierKind::Partner) {
                     let partners: Vec<String> = ctx
@@ -451,7 +465,15 @@ pub fn check(
                         )),
                     );
                 }
-                foc_day(ctx, country, ev, "/requested_foc", *requested_foc, out);
+                foc_day(
+                    ctx,
+                    country,
+                    ev,
+                    "/requested_foc",
+                    *requested_foc,
+                    Severity::Error,
+                    out,
+                );
                 let lead = ctx
                     .policy
                     .country(country)
@@ -490,10 +512,11 @@ pub fn check(
                     }
                 }
             }
+            // The carrier's FOC is a fact: an odd date is worth a look, never an error.
             EventBody::Scheduled {
                 foc, foc_timezone, ..
-            } => {
-                foc_day(ctx, country, ev, "/foc", *foc, out);
+            } if now => {
+                foc_day(ctx, country, ev, "/foc", *foc, Severity::Warning, out);
                 if let Some(zone) = foc_timezone.as_deref().filter(|z| !is_time_zone(z)) {
                     out.push(
                         Finding::new(
@@ -512,20 +535,165 @@ pub fn check(
     }
 }
 
+/// `event::foc-date` on a date that is no business day (an error on our own
+/// `requested_foc`, a warning on the carrier's FOC), and a warning when porting.toml lists
+/// no holidays for the country in that year, so a holiday would go unnoticed.
 fn foc_day(
     ctx: &Ctx<'_>,
     country: &str,
     ev: &EventRef<'_>,
     pointer: &str,
     date: Date,
+    severity: Severity,
     out: &mut Vec<Finding>,
 ) {
+    let span = ev.doc.span(pointer);
     if let Some(what) = is_non_business(ctx, country, date) {
+        let finding = Finding::new(
+            Code::EventFocDate,
+            ev.path(),
+            span.clone(),
+            format!("`{date}` is {what}"),
+        )
+        .label("not a business day");
+        out.push(if severity == Severity::Error {
+            finding.help("ports happen on business days: request a weekday that is not a holiday (porting.toml `[holidays]`)")
+        } else {
+            finding
+                .severity(Severity::Warning)
+                .help("the carrier gave this date, so it is recorded as given: confirm it with the carrier, and plan the cut-over for that day")
+        });
+    }
+    let year = date.year();
+    let listed = ctx
+        .policy
+        .holidays_of(country)
+        .iter()
+        .any(|h| h.year() == year);
+    if !listed {
         out.push(
-            Finding::new(Code::EventFocDate, ev.path(), ev.doc.span(pointer), format!("`{date}` is {what}"))
-                .label("not a business day")
-                .help("ports happen on business days: use a weekday that is not a holiday (porting.toml `[holidays]`)"),
+            Finding::new(
+                Code::EventFocDate,
+                ev.path(),
+                span,
+                format!("porting.toml lists no {country} holidays for {year}, so `{date}` cannot be checked against them"),
+            )
+            .severity(Severity::Warning)
+            .label("holidays unknown for this year")
+            .help(format!("add {country}'s {year} holidays to porting.toml: `[holidays] {country} = [{year}-01-01, …]`")),
         );
+    }
+}
+
+/// The pending submission against the data of its own time: added now, it needs a current
+/// signature and a `ready` port; recorded before, its signature had to cover the LOA data
+/// of that commit, and since then the request's LOA data may not have changed (a policy
+/// change is no edit of the port).
+fn pending_submission(
+    ctx: &Ctx<'_>,
+    view: &PortView<'_>,
+    fold: &Fold,
+    digest: &str,
+    out: &mut Vec<Finding>,
+) {
+    let Some(pending) = fold.pending else {
+        return;
+    };
+    let ev = &view.events[pending.submission];
+    let Some(sig) = pending.signature.map(|g| &view.events[g]) else {
+        return;
+    };
+    let EventBody::Signed {
+        loa_digest: signed, ..
+    } = &sig.event.body
+    else {
+        return;
+    };
+    let stale = |why: String, help: String| {
+        Finding::new(
+            Code::EventStaleSignature,
+            ev.path(),
+            ev.doc.span("/kind"),
+            format!("this submission is not covered by a current signature: {why}"),
+        )
+        .label("stale signature")
+        .related(
+            sig.path().to_owned(),
+            sig.doc.span("/loa_digest"),
+            "the signature it submits",
+        )
+        .help(help)
+    };
+    match ctx.past.recorded(ev.path()) {
+        Recorded::Now | Recorded::Unknown => {
+            let now = ctx.past.recorded(ev.path()) == Recorded::Now;
+            if signed != digest || !fold.signed_current {
+                let how = if now {
+                    "while this submission is not merged, "
+                } else {
+                    ""
+                };
+                out.push(stale(
+                    "the LOA data changed after it was signed".to_owned(),
+                    format!("the carrier would get an LOA nobody signed: restore the LOA data that was signed, or, {how}have the customer sign the current LOA and record that `signed` event (`loa_digest = \"{digest}\"`) before the `submitted` one"),
+                ));
+                return;
+            }
+            let before = fold.before[pending.submission];
+            if !before.is_after_submission() && before != Stage::Ready {
+                out.push(
+                    Finding::new(
+                        Code::EventIllegal,
+                        ev.path(),
+                        ev.doc.span("/kind"),
+                        format!("a `submitted` event is not allowed here: a port is submitted only from `ready`, and this one is {before}"),
+                    )
+                    .label(format!("the port is {before}"))
+                    .help(format!("first {}; if this event was typed in error, add a `void` event for it", before.next_action())),
+                );
+            }
+        }
+        Recorded::Before => {
+            let Some((policy, request)) = ctx.past.data_when_added(ev.path()) else {
+                return;
+            };
+            let then = LoaData::new(&policy, &view.port.id, &request);
+            let then_digest = loa_digest(&then);
+            if *signed != then_digest {
+                out.push(stale(
+                    format!("when it was recorded the LOA data had digest {then_digest}, and the signature covers {signed}"),
+                    "the carrier got an LOA nobody signed: if it was never sent, add a `void` event for it; otherwise ask the carrier to reject it, record the rejection, have the current LOA signed and resubmit".to_owned(),
+                ));
+                return;
+            }
+            // Today's request under the policy of that time: a difference is an edit of
+            // the port, not of porting.toml.
+            let now = LoaData::new(&policy, &view.port.id, view.request);
+            let changes = loa_changes(&then, &now);
+            if let Some(first) = changes.first() {
+                let fields: Vec<String> = changes
+                    .iter()
+                    .map(|c| format!("`{}`", c.field))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                out.push(
+                    Finding::new(
+                        Code::HistoryLoaChanged,
+                        view.path(),
+                        view.doc.span(&first.pointer()),
+                        format!(
+                            "LOA data changed after the port was submitted ({}): {}",
+                            ev.file.name,
+                            fields.join(", ")
+                        ),
+                    )
+                    .label("changed after submission")
+                    .related(ev.path().to_owned(), ev.doc.span("/kind"), "the submission the carrier is processing")
+                    .help("the carrier is processing the submitted LOA: revert the change. To correct the data, record the carrier's rejection first (or ask the carrier to reject), then edit, have the LOA signed again and resubmit"),
+                );
+            }
+        }
     }
 }
 

@@ -27,13 +27,60 @@ use crate::repo::{EventFile, Port, Repo};
 use crate::source::Document;
 use crate::stage::{self, Facts, Fold, Stage, Step};
 
-/// What every rule may consult besides the port: the policy and today's date.
-#[derive(Debug, Clone, Copy)]
+/// What every rule may consult besides the port: the policy, today's date and the history.
+#[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     /// The validated porting.toml.
     pub policy: &'a Policy,
     /// Today (from `--today`, else the system date); only rules that say so use it.
     pub today: Date,
+    /// When each event was recorded, and the data of that time.
+    pub past: &'a dyn Past,
+}
+
+impl std::fmt::Debug for Ctx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("policy", &self.policy)
+            .field("today", &self.today)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether an event is part of the recorded history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Added by the change being checked (or not committed): judged on today's files.
+    Now,
+    /// Recorded before the change being checked: a fact, judged when it was added.
+    Before,
+    /// No history at hand (no git, or a shallow clone).
+    Unknown,
+}
+
+/// What the repository's history knows about an event's own time. Events are facts: each
+/// is judged by the data of the time it was recorded, never re-judged by today's files.
+pub trait Past {
+    /// Whether the event file at this repo-relative path was recorded before the change
+    /// being checked.
+    fn recorded(&self, event_path: &str) -> Recorded;
+    /// porting.toml and the port's request as they were in the commit that added the
+    /// event file (`None` when that cannot be read).
+    fn data_when_added(&self, event_path: &str) -> Option<(Policy, Request)>;
+}
+
+/// No history: every event's time is unknown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoHistory;
+
+impl Past for NoHistory {
+    fn recorded(&self, _: &str) -> Recorded {
+        Recorded::Unknown
+    }
+
+    fn data_when_added(&self, _: &str) -> Option<(Policy, Request)> {
+        None
+    }
 }
 
 /// A valid event of a port, not voided.
@@ -93,6 +140,9 @@ pub struct Progress {
     pub stage: Stage,
     /// The `on` date of the latest `submitted` event, if any.
     pub submitted_on: Option<Date>,
+    /// The pending submission was recorded before the change being checked: its papers
+    /// were judged then, under the policy of its time.
+    pub settled: bool,
 }
 
 impl Progress {
@@ -102,11 +152,13 @@ impl Progress {
     }
 
     /// When and how document ages are judged: at the pending submission's date as errors
-    /// (the reviewer approves that submission); today as warnings before submission and
+    /// (the reviewer approves that submission), unless it was recorded before this change
+    /// (it was judged then); today as warnings before submission and
     /// while rejected (a resubmission will need fresh papers); not at all once the carrier
     /// has scheduled the port or it is terminal (the papers served).
     pub fn as_of(&self, today: Date) -> Option<(Date, Severity)> {
         match (self.stage, self.submitted_on) {
+            (Stage::Submitted, _) if self.settled => None,
             (Stage::Submitted, Some(on)) => Some((on, Severity::Error)),
             (Stage::Scheduled | Stage::Completed | Stage::Cancelled, _) => None,
             _ => Some((today, Severity::Warning)),
@@ -159,7 +211,7 @@ pub fn stage_of(reports: &[PortReport], dir: &str) -> Stage {
 }
 
 /// Runs every rule on every port. Returns the findings and one report per port.
-pub fn check(repo: &Repo, today: Date) -> (Vec<Finding>, Vec<PortReport>) {
+pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> (Vec<Finding>, Vec<PortReport>) {
     let mut findings = Vec::new();
     let mut reports = Vec::new();
     if let Some(policy) = &repo.policy {
@@ -170,7 +222,11 @@ pub fn check(repo: &Repo, today: Date) -> (Vec<Finding>, Vec<PortReport>) {
         reports.extend(repo.ports.iter().map(PortReport::invalid));
         return (findings, reports);
     };
-    let ctx = Ctx { policy, today };
+    let ctx = Ctx {
+        policy,
+        today,
+        past,
+    };
     let mut open_views = Vec::new();
     for port in &repo.ports {
         findings.extend(events::check_names(port));
@@ -215,8 +271,10 @@ pub fn check_port(ctx: &Ctx<'_>, view: &PortView<'_>) -> (PortReport, Vec<Findin
     let data = LoaData::new(ctx.policy, &view.port.id, view.request);
     let digest = digest::digest(&data);
     let invalid = view.port.invalid;
+    let events_invalid = view.port.events.iter().any(|e| e.loaded.is_none());
     let facts = Facts {
         invalid,
+        events_invalid,
         loa_complete,
         documents_complete: documents::complete(ctx, view),
         digest: digest.clone(),
@@ -248,8 +306,11 @@ pub fn check_port(ctx: &Ctx<'_>, view: &PortView<'_>) -> (PortReport, Vec<Findin
     let progress = Progress {
         stage: fold.stage,
         submitted_on: fold.last_submission.map(|i| steps[i].event.on),
+        settled: fold.pending.is_some_and(|p| {
+            ctx.past.recorded(view.events[p.submission].path()) == Recorded::Before
+        }),
     };
-    if !invalid {
+    if !events_invalid {
         events::check(ctx, view, &fold, &digest, &mut out);
         documents::check_progress(ctx, view, &progress, &mut out);
         country::check_progress(ctx, view, &progress, &mut out);

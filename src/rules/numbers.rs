@@ -504,6 +504,7 @@ mod tests {
         Ctx {
             policy,
             today: "2026-11-25".parse().expect("date"),
+            past: &crate::rules::NoHistory,
         }
     }
 
