@@ -16,6 +16,7 @@ pub mod rules;
 pub mod scaffold;
 pub mod schema;
 pub mod secret;
+pub mod signed;
 pub mod source;
 pub mod stage;
 

@@ -12,6 +12,7 @@ use crate::model::event::{Event, EventBody, EventKind};
 use crate::model::policy::Policy;
 use crate::model::request::Request;
 use crate::schema::{self, SchemaKind};
+use crate::signed::SignedFile;
 use crate::source::{ALWAYS_SECRET_KEYS, Document, SourceFile};
 
 /// The policy file at the repo root.
@@ -497,6 +498,10 @@ pub struct Port {
     /// What is at every document path the request and its `signed` events name, keyed by
     /// the path as written (relative to the port folder).
     pub probes: BTreeMap<String, Probe>,
+    /// The signed LOA files its `signed` events name (regular files within the size cap),
+    /// keyed by the path as written; not read for a port with a `completed` or `cancelled`
+    /// event, whose files never change.
+    pub signed_files: BTreeMap<String, SignedFile>,
 }
 
 impl Port {
@@ -728,6 +733,7 @@ impl Repo {
         if let Some(req) = &request {
             paths.extend(req.value.documents.iter().map(|d| d.path.as_str()));
         }
+        let signed_from = paths.len();
         for ev in &events {
             if let Some(Loaded {
                 value:
@@ -741,10 +747,35 @@ impl Repo {
                 paths.push(document.as_str());
             }
         }
+        let signed_paths: Vec<&str> = paths[signed_from..].to_vec();
         for path in paths {
             probes
                 .entry(path.to_owned())
                 .or_insert_with(|| tree.probe(dir, path));
+        }
+        let finished = events.iter().any(|e| {
+            matches!(
+                e.name_kind,
+                Some(EventKind::Completed | EventKind::Cancelled)
+            )
+        });
+        let mut signed_files = BTreeMap::new();
+        if !finished {
+            let cap = self.policy.as_ref().map_or_else(
+                crate::model::policy::DocumentPolicy::default_max_document_bytes,
+                |p| p.value.documents.max_document_bytes,
+            );
+            for path in signed_paths {
+                if signed_files.contains_key(path)
+                    || !matches!(probes.get(path), Some(Probe::File { .. }))
+                {
+                    continue;
+                }
+                // The probe saw a regular file inside the port; the read refuses anything else.
+                if let Ok(bytes) = tree.read(&format!("{dir}/{path}"), cap) {
+                    signed_files.insert(path.to_owned(), SignedFile::of(&bytes));
+                }
+            }
         }
         Ok(Port {
             id: id.to_owned(),
@@ -754,6 +785,7 @@ impl Repo {
             files: others,
             invalid,
             probes,
+            signed_files,
         })
     }
 

@@ -351,10 +351,10 @@ fn is_anagram(a: &str, b: &str) -> bool {
 }
 
 /// Whether a key name could itself be a credential typed in the wrong place (a PIN or a
-/// PAC code written as a key, `1234 = ""`): keys of the formats never hold digits, so such a
-/// key is never echoed in a message and is masked in snippets.
+/// PAC code written as a key, `1234 = ""`): keys of the formats hold no run of digits but
+/// `document_sha256`, so such a key is never echoed in a message and is masked in snippets.
 pub fn key_is_credential_like(key: &str) -> bool {
-    key.chars().filter(char::is_ascii_digit).count() >= 3
+    key != "document_sha256" && key.chars().filter(char::is_ascii_digit).count() >= 3
 }
 
 /// Finds the values of `key = value` assignments whose key is secret (see

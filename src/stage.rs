@@ -272,9 +272,12 @@ pub fn fold(facts: &Facts, steps: &[Step<'_>]) -> Fold {
                     Some(Stage::Submitted | Stage::Scheduled) => Illegal(format!(
                         "the port is already {current}; record the carrier's answer first"
                     )),
-                    _ if last_signature.is_none() => {
-                        Illegal("a submission needs a signed LOA before it".to_owned())
+                    Some(Stage::Rejected) if last_signature.is_none() => {
+                        Illegal("a resubmission needs a signed LOA".to_owned())
                     }
+                    _ if last_signature.is_none() => Illegal(format!(
+                        "a port is submitted only from `ready`, and this one is {current}"
+                    )),
                     _ => Legal,
                 };
                 if verdict == Legal {
@@ -410,6 +413,7 @@ mod tests {
             method: SignMethod::ESign,
             document: "documents/loa.pdf".to_owned(),
             loa_digest: digest.to_owned(),
+            document_sha256: None,
         })
     }
 

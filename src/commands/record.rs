@@ -17,9 +17,10 @@ use crate::git::past::{check_work_tree, with_history};
 use crate::model::Date;
 use crate::model::policy::CarrierKind;
 use crate::model::request::Request;
-use crate::repo::{OverlayTree, Port, RepoError, WorkTree};
+use crate::repo::{OverlayTree, Port, RepoError, WorkTree, read_regular};
 use crate::report::{self, Context};
 use crate::rules::{self, Ctx, NoHistory};
+use crate::signed::SignedFile;
 use crate::source::toml_string;
 use crate::stage::Stage;
 use crate::{Environment, Exit, Output};
@@ -299,10 +300,20 @@ fn fields(
                     "pass `--signer`: the request names no `end_user.authorized_person`".to_owned(),
                 )
             })?;
+            let document = document_path(document, env, root, &port.dir);
             f.text("signer", signer);
             f.text("method", method);
-            f.text("document", &document_path(document, env, root, &port.dir));
+            f.text("document", &document);
             f.text("loa_digest", digest);
+            // A file that prints no digest (a scan) is bound by its hash instead; a missing
+            // or unreadable file is left to the check that follows.
+            let cap = ctx.policy.documents.max_document_bytes;
+            if let Ok(bytes) = read_regular(root, &format!("{}/{document}", port.dir), cap) {
+                let file = SignedFile::of(&bytes);
+                if file.printed_digest.is_none() {
+                    f.text("document_sha256", &file.sha256);
+                }
+            }
         }
         RecordEvent::Submitted {
             carrier,

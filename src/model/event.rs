@@ -46,6 +46,10 @@ pub enum EventBody {
         document: String,
         /// Digest of the LOA that was signed, `sha256:<hex>`.
         loa_digest: String,
+        /// sha256 (hex) of the signed file, recorded when it prints no readable digest
+        /// (a scan of a wet-ink signature), so a replaced file is noticed.
+        #[serde(default)]
+        document_sha256: Option<String>,
     },
     /// We submitted the port to a partner carrier.
     Submitted {

@@ -132,7 +132,8 @@ impl DocumentPolicy {
         7
     }
 
-    fn default_max_document_bytes() -> u64 {
+    /// The default cap on one document's size, in bytes.
+    pub fn default_max_document_bytes() -> u64 {
         20_000_000
     }
 

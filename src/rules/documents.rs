@@ -714,6 +714,7 @@ pub(crate) mod testing {
                 .iter()
                 .map(|(p, probe)| ((*p).to_owned(), probe.clone()))
                 .collect::<BTreeMap<_, _>>(),
+            signed_files: BTreeMap::new(),
         }
     }
 

@@ -308,10 +308,12 @@ pub fn check(
 ) {
     let country = view.request.country.as_str();
     pending_submission(ctx, view, fold, digest, out);
+    let mut backing: BTreeMap<&str, (&str, &EventRef<'_>)> = BTreeMap::new();
     let mut previous: Option<(Date, &EventRef<'_>)> = None;
     for (i, ev) in view.events.iter().enumerate() {
         let path = ev.path();
         let now = judged_now(ctx, view, fold, i);
+        signed_document(view, ev, &mut backing, out);
         // Order in the lifecycle.
         match fold.verdicts.get(i) {
             Some(Verdict::Illegal(why)) => out.push(
@@ -582,6 +584,63 @@ fn foc_day(
             .label("holidays unknown for this year")
             .help(format!("add {country}'s {year} holidays to porting.toml: `[holidays] {country} = [{year}-01-01, …]`")),
         );
+    }
+}
+
+/// `document::loa-mismatch`: a `signed` event's file is the LOA it records. A file that
+/// prints a digest must print the event's `loa_digest`; a file that prints none (a scan)
+/// must still have the `document_sha256` recorded with it; and one file backs one digest.
+fn signed_document<'a>(
+    view: &PortView<'a>,
+    ev: &'a EventRef<'a>,
+    backing: &mut BTreeMap<&'a str, (&'a str, &'a EventRef<'a>)>,
+    out: &mut Vec<Finding>,
+) {
+    let EventBody::Signed {
+        document,
+        loa_digest,
+        document_sha256,
+        ..
+    } = &ev.event.body
+    else {
+        return;
+    };
+    let mismatch = |message: String, help: String| {
+        Finding::new(
+            Code::DocumentLoaMismatch,
+            ev.path(),
+            ev.doc.span("/document"),
+            message,
+        )
+        .label("not the LOA this signature records")
+        .help(help)
+    };
+    if let Some((first_digest, first)) = backing.get(document.as_str()) {
+        if *first_digest != loa_digest.as_str() {
+            out.push(
+                mismatch(
+                    format!("`{document}` already backs the signature of {first_digest}; one signed file backs one LOA"),
+                    format!("a new signature is a new file: save the LOA signed for {loa_digest} under its own name in documents/ and point `document` at it"),
+                )
+                .related(first.path().to_owned(), first.doc.span("/document"), "the signature this file backs"),
+            );
+        }
+    } else {
+        backing.insert(document, (loa_digest, ev));
+    }
+    let Some(file) = view.port.signed_files.get(document) else {
+        return;
+    };
+    if let Some(printed) = file.printed_digest.as_deref().filter(|p| p != loa_digest) {
+        out.push(mismatch(
+            format!("`{document}` prints LOA digest {printed}, but this signature records {loa_digest}"),
+            format!("the file is another LOA (one signed before a fix?): render the current LOA (`portflow render {}`), have the authorized person sign it, and record that signature", view.port.id),
+        ));
+    } else if let Some(recorded) = document_sha256.as_deref().filter(|h| *h != file.sha256) {
+        out.push(mismatch(
+            format!("`{document}` has changed since it was signed: it was sha256 {recorded}, it is {}", file.sha256),
+            "a signed file is never replaced: restore the signed file from git history; a new signature goes in a new file with its own `signed` event".to_owned(),
+        ));
     }
 }
 

@@ -476,6 +476,7 @@ mod tests {
             files: Vec::new(),
             invalid: false,
             probes: BTreeMap::new(),
+            signed_files: BTreeMap::new(),
         }
     }
 
