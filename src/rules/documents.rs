@@ -25,8 +25,8 @@
 use crate::diag::{Code, Finding, Severity};
 use crate::model::Date;
 use crate::model::event::EventBody;
-use crate::model::policy::{CarrierKind, Requirement, RequirementType};
-use crate::model::request::{DocumentKind, NumberType};
+use crate::model::policy::{CarrierKind, Credential, Requirement, RequirementType};
+use crate::model::request::{DocumentKind, NumberType, OBTAINED_ON};
 use crate::repo::Probe;
 use crate::rules::{Ctx, EventRef, PortView, Progress, country};
 
@@ -407,6 +407,7 @@ pub fn check_progress(
     stale_bills(ctx, view, as_of, severity, out);
     stale_signature(ctx, view, as_of, severity, out);
     stale_pin(ctx, view, as_of, severity, out);
+    stale_requirements(ctx, view, as_of, severity, out);
 }
 
 /// Where a finding about the documents as a whole goes: the first `[[documents]]`, else the
@@ -615,7 +616,12 @@ fn stale_pin(
     let Some(user) = view.request.end_user.as_ref() else {
         return;
     };
-    if !mobile {
+    // A country whose mobile ports need no PIN (a GB PAC instead) has no PIN to age.
+    let needs_pin = ctx
+        .policy
+        .country(&view.request.country)
+        .is_none_or(|c| c.needs(Credential::Pin));
+    if !mobile || !needs_pin {
         return;
     }
     let max = ctx.policy.documents.pin_max_age_days;
@@ -651,6 +657,73 @@ fn stale_pin(
         None => return,
     };
     out.push(finding.severity(severity));
+}
+
+/// Country field requirements with `max_age_days` (a GB PAC) age like a PIN, from the
+/// request's `<key>_obtained_on`.
+fn stale_requirements(
+    ctx: &Ctx<'_>,
+    view: &PortView<'_>,
+    as_of: Date,
+    severity: Severity,
+    out: &mut Vec<Finding>,
+) {
+    let request = view.request;
+    let country = &request.country;
+    for req in country::applicable(ctx, request, RequirementType::Field) {
+        let Some(max) = req.max_age_days else {
+            continue;
+        };
+        // A missing value is `country::requirement-missing`'s business.
+        if !request.requirements.contains_key(&req.key) {
+            continue;
+        }
+        let key = &req.key;
+        let dated = format!("{key}{OBTAINED_ON}");
+        let store = if req.secret {
+            format!(
+                "store it with `portflow secret set {} {key}`, ",
+                view.port.id
+            )
+        } else {
+            String::new()
+        };
+        let renew = if severity == Severity::Error {
+            format!("ask the customer for a new one, {store}update `{dated}` and resubmit")
+        } else {
+            format!(
+                "ask the customer for a new one shortly before submitting, {store}and update `{dated}`"
+            )
+        };
+        let finding = match request.obtained_on(key) {
+            Some(obtained) if too_old(obtained, as_of, max) => view
+                .at(
+                    Code::DocumentStale,
+                    &format!("/requirements/{dated}"),
+                    format!(
+                        "`{key}` obtained on `{obtained}` is {} days old {}; `{country}` accepts it for at most {max} days",
+                        age(obtained, as_of),
+                        when(severity, as_of)
+                    ),
+                )
+                .label(format!("more than {max} days before {as_of}"))
+                .help(format!(
+                    "`{key}` expires after {max} days (porting.toml `max_age_days`): {renew}"
+                )),
+            Some(_) => continue,
+            None => view
+                .at_table(
+                    Code::DocumentStale,
+                    "/requirements",
+                    format!("`{key}` has no `{dated}`, so its age cannot be checked"),
+                )
+                .label(format!("`{key}` without a date"))
+                .help(format!(
+                    "add `{dated} = YYYY-MM-DD` under `[requirements]`, the day the customer got it; an undated `{key}` counts as stale because `{country}` accepts it for at most {max} days at submission"
+                )),
+        };
+        out.push(finding.severity(severity));
+    }
 }
 
 #[cfg(test)]
@@ -1347,6 +1420,16 @@ loa_digest = "sha256:00000000000000000000000000000000000000000000000000000000000
         let landline = mobile("pin_obtained_on = 2026-01-10\n")
             .replace("type = \"mobile\"", "type = \"landline\"");
         assert!(stale_findings(&landline, &[], &progress(Stage::Ready, None)).is_empty());
+    }
+
+    #[test]
+    fn a_pin_ages_only_where_the_country_asks_for_one() {
+        // GB mobile ports need a PAC (`mobile_credentials = []`): a PIN kept anyway never ages.
+        let gb = format!(
+            "account = \"a\"\nrequested_by = \"ops@example.com\"\ncountry = \"GB\"\n\n[end_user]\nname = \"A Ltd\"\npin = \"-----BEGIN AGE ENCRYPTED FILE-----\"\npin_obtained_on = 2026-01-10\n\n[[numbers]]\nnumber = \"+447400123456\"\ntype = \"mobile\"\n{}",
+            bill("2026-11-10")
+        );
+        assert!(stale_findings(&gb, &[], &progress(Stage::Ready, None)).is_empty());
     }
 
     #[test]
