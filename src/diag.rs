@@ -100,6 +100,7 @@ codes! {
     DocumentLfsPointer = "document::lfs-pointer", Error, "a document is a Git LFS pointer, not its content";
     DocumentNoProof = "document::no-proof", Error, "no proof of ownership (bill, receipt or tracking screenshot)";
     DocumentStale = "document::stale", Error, "a bill, signature, PIN or expiring country code (a PAC) is too old at submission";
+    DocumentFutureDate = "document::future-date", Error, "a document is dated after today, or after the pending submission that used it";
     DocumentScreenshotNotAllowed = "document::screenshot-not-allowed", Error, "a tracking screenshot is proof only when the numbers come from a call-tracking service";
     EventBadName = "event::bad-name", Error, "an event file name is not `NNN-<kind>.toml`";
     EventSequence = "event::sequence", Error, "event numbers have a gap or a repeat";
