@@ -738,18 +738,16 @@ fn stale_requirements(
         let dated = format!("{key}{OBTAINED_ON}");
         let store = if req.secret {
             format!(
-                "store it with `portflow secret set {} {key}`, ",
+                "store it with `portflow secret set {} {key}`, which also sets `{dated}`",
                 view.port.id
             )
         } else {
-            String::new()
+            format!("write it in `{key}` and the day it was obtained in `{dated}`")
         };
         let renew = if severity == Severity::Error {
-            format!("ask the customer for a new one, {store}update `{dated}` and resubmit")
+            format!("ask the customer for a new one, {store}, and resubmit")
         } else {
-            format!(
-                "ask the customer for a new one shortly before submitting, {store}and update `{dated}`"
-            )
+            format!("ask the customer for a new one shortly before submitting, and {store}")
         };
         let finding = match request.obtained_on(key) {
             Some(obtained) if too_old(obtained, as_of, max) => view
