@@ -435,7 +435,8 @@ pub enum SecretCommand {
     /// The value is read from the terminal without echo, or from standard input when that is
     /// piped (then nothing is prompted). KEY `pin` is `[end_user] pin` (4–10 letters or digits)
     /// and also sets `pin_obtained_on`; any other KEY is a secret country requirement under
-    /// `[requirements]`, checked against its `pattern` before it is encrypted.
+    /// `[requirements]`, checked against its `pattern` before it is encrypted (and dated in
+    /// `<KEY>_obtained_on` when it expires, like a GB PAC).
     ///
     /// Example: `portflow secret set 2026-11-pinecrest-plumbing pin`
     Set(SecretSetArgs),
@@ -460,7 +461,7 @@ pub struct SecretSetArgs {
     /// `pin`, or the key of a secret country requirement (e.g. `pac_code`).
     pub key: String,
 
-    /// The day the customer got the PIN (default: today).
+    /// The day the customer got the PIN, or a requirement that expires (default: today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub obtained_on: Option<Date>,
 

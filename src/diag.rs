@@ -81,7 +81,7 @@ codes! {
     NumberTooMany = "number::too-many", Error, "more than 1000 numbers in one request";
     NumberMixedTollFree = "number::mixed-toll-free", Error, "toll-free and geographic numbers in one request";
     LoaMissingField = "loa::missing-field", Error, "a field the LOA prints is missing";
-    LoaWirelessCredentials = "loa::wireless-credentials", Error, "mobile numbers need the losing carrier's account number and PIN";
+    LoaWirelessCredentials = "loa::wireless-credentials", Error, "mobile numbers lack the credentials their country asks for (by default the losing carrier's account number and PIN)";
     LoaPartialBtn = "loa::partial-btn", Error, "a partial port keeps the other numbers but ports the BTN without a new BTN";
     LoaBtnInvalid = "loa::btn-invalid", Error, "the billing telephone number is not a valid number of the country";
     LoaPostalCode = "loa::postal-code", Error, "the postal code does not have the country's format";
@@ -99,7 +99,8 @@ codes! {
     DocumentTooLarge = "document::too-large", Error, "a document is larger than porting.toml allows";
     DocumentLfsPointer = "document::lfs-pointer", Error, "a document is a Git LFS pointer, not its content";
     DocumentNoProof = "document::no-proof", Error, "no proof of ownership (bill, receipt or tracking screenshot)";
-    DocumentStale = "document::stale", Error, "a bill, signature or PIN is too old at submission";
+    DocumentStale = "document::stale", Error, "a bill, signature, PIN or expiring country code (a PAC) is too old at submission";
+    DocumentFutureDate = "document::future-date", Error, "a document is dated after today, or after the pending submission that used it";
     DocumentLoaMismatch = "document::loa-mismatch", Error, "the signed LOA file is not the LOA its signature records";
     DocumentScreenshotNotAllowed = "document::screenshot-not-allowed", Error, "a tracking screenshot is proof only when the numbers come from a call-tracking service";
     EventBadName = "event::bad-name", Error, "an event file name is not `NNN-<kind>.toml`";

@@ -4,7 +4,8 @@
 
 use crate::diag::Code;
 use crate::model::Date;
-use crate::model::policy::{Channel, Country, Policy, RequirementType};
+use crate::model::policy::{Channel, Country, Credential, Policy, RequirementType};
+use crate::model::request::OBTAINED_ON;
 use crate::source::toml_string;
 
 /// The values a scaffold is made from.
@@ -239,27 +240,34 @@ pub fn render(
             ),
             (
                 "# account_number = \"…\"".to_owned(),
-                "at the losing carrier; needed with mobile numbers",
+                if country.needs(Credential::AccountNumber) {
+                    "at the losing carrier; needed with mobile numbers"
+                } else {
+                    "at the losing carrier"
+                },
             ),
         ],
     );
-    comment(
-        &mut out,
-        &format!(
-            "pin: the transfer PIN, needed with mobile numbers. Never type it here: run \
-             `portflow secret set {id} pin`, which stores it age-encrypted."
-        ),
-    );
-    lines(
-        &mut out,
-        &[(
-            format!("# pin_obtained_on = {today}"),
+    // Countries whose mobile ports carry another credential (a GB PAC) ask for no PIN.
+    if country.needs(Credential::Pin) {
+        comment(
+            &mut out,
             &format!(
-                "when the customer got the PIN (stale after {} days)",
-                policy.documents.pin_max_age_days
+                "pin: the transfer PIN, needed with mobile numbers. Never type it here: run \
+                 `portflow secret set {id} pin`, which stores it age-encrypted."
             ),
-        )],
-    );
+        );
+        lines(
+            &mut out,
+            &[(
+                format!("# pin_obtained_on = {today}"),
+                &format!(
+                    "when the customer got the PIN (stale after {} days)",
+                    policy.documents.pin_max_age_days
+                ),
+            )],
+        );
+    }
     out.push('\n');
 
     // Addresses in fictional places for the countries staff see most; placeholders elsewhere.
@@ -379,6 +387,15 @@ pub fn render(
             comment(&mut out, &text);
             if !req.secret {
                 out.push_str(&format!("# {} = \"…\"\n", req.key));
+            }
+            if let Some(max) = req.max_age_days {
+                lines(
+                    &mut out,
+                    &[(
+                        format!("# {}{OBTAINED_ON} = {today}", req.key),
+                        &format!("when the customer got it (stale after {max} days)"),
+                    )],
+                );
             }
         }
         out.push('\n');

@@ -353,9 +353,10 @@ fn a_secret_requirement_is_encrypted_into_a_new_requirements_table() {
     assert_eq!(
         out.stdout,
         format!(
-            "encrypted `requirements.pac_code` of `{GB_PORT}` to 1 recipient in `{GB_REQUEST}`\n"
+            "encrypted `requirements.pac_code` of `{GB_PORT}` to 1 recipient in `{GB_REQUEST}`\n\
+             set `requirements.pac_code_obtained_on` to {TODAY}\n"
         ),
-        "no pin_obtained_on for a requirement"
+        "a PAC expires (porting.toml max_age_days), so it is dated like a PIN"
     );
     let after = read(&repo, GB_REQUEST);
     assert!(!after.contains("PAC123456"));
@@ -363,7 +364,7 @@ fn a_secret_requirement_is_encrypted_into_a_new_requirements_table() {
     let expected = GB_MOBILE_REQUEST.replace(
         "# The number to port.\n",
         &format!(
-            "[requirements]\npac_code = {}\n\n# The number to port.\n",
+            "[requirements]\npac_code = {}\npac_code_obtained_on = {TODAY}\n\n# The number to port.\n",
             &after[span]
         ),
     );
@@ -380,6 +381,40 @@ fn a_secret_requirement_is_encrypted_into_a_new_requirements_table() {
                 && f["message"].as_str().unwrap_or("").contains("pac_code"))),
         "{findings:?}"
     );
+}
+
+#[test]
+fn obtained_on_dates_a_requirement_only_when_it_expires() {
+    let repo = TempRepo::new();
+    repo.write(GB_REQUEST, GB_MOBILE_REQUEST);
+    let args = ["--obtained-on", "2026-11-20"];
+    let out = set(repo.path(), GB_PORT, "pac_code", "PAC123456\n", &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        read(&repo, GB_REQUEST).contains("\npac_code_obtained_on = 2026-11-20\n"),
+        "{}",
+        read(&repo, GB_REQUEST)
+    );
+
+    // Without `max_age_days` the PAC never expires, and has no date to set.
+    let repo = TempRepo::new();
+    repo.write(GB_REQUEST, GB_MOBILE_REQUEST);
+    let policy = read(&repo, "porting.toml");
+    let limit = "max_age_days = 30";
+    let line = policy
+        .lines()
+        .find(|l| l.starts_with(limit))
+        .expect("the PAC's limit");
+    repo.write("porting.toml", policy.replace(&format!("{line}\n"), ""));
+    let out = set(repo.path(), GB_PORT, "pac_code", "PAC123456\n", &args);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "error: `--obtained-on` applies to `pin` and to requirements that expire (`max_age_days` in porting.toml) only\n"
+        )
+    );
+    assert_eq!(read(&repo, GB_REQUEST), GB_MOBILE_REQUEST);
 }
 
 #[test]
@@ -432,7 +467,7 @@ fn unknown_ports_and_keys_are_refused_before_any_value_is_read() {
     let repo = TempRepo::new();
     repo.write(GB_REQUEST, GB_MOBILE_REQUEST);
     // Standard input is empty: a command that tried to read a value would fail differently.
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 4] = [
         (
             &["secret", "set", "2026-11-nowhere", "pin"],
             "error: no port `2026-11-nowhere` in this repo (see `portflow status`)\n",
@@ -444,17 +479,6 @@ fn unknown_ports_and_keys_are_refused_before_any_value_is_read() {
         (
             &["secret", "set", GB_PORT, "siret"],
             "error: `siret` is not a secret of port `2026-11-regent-florist`: use one of `pin`, `pac_code`\n",
-        ),
-        (
-            &[
-                "secret",
-                "set",
-                GB_PORT,
-                "pac_code",
-                "--obtained-on",
-                "2026-11-20",
-            ],
-            "error: `--obtained-on` applies to `pin` only\n",
         ),
         (
             &[

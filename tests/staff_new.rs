@@ -119,7 +119,8 @@ fn the_scaffold_guides_through_the_countrys_requirements() {
         "# pac_code (for mobile numbers): Porting Authorisation Code (PAC)",
         "Format: `^[A-Z]{3}[0-9]{6}$`",
         "`portflow secret set 2026-11-thames-cafe pac_code`",
-        "`portflow secret set 2026-11-thames-cafe pin`",
+        // A PAC expires: its date goes beside it.
+        "# pac_code_obtained_on = ",
         // The assisted channel and its fee.
         "# GB ports are assisted: handled by e-mail exchange with intl-porting@example.com.",
         "# GB ports cost 25 USD per number",
@@ -132,6 +133,9 @@ fn the_scaffold_guides_through_the_countrys_requirements() {
     }
     // A secret requirement never gets an example value to type in.
     assert!(!gb.contains("# pac_code = "), "{gb}");
+    // GB mobile ports need the PAC, not a transfer PIN.
+    assert!(!gb.contains("secret set 2026-11-thames-cafe pin`"), "{gb}");
+    assert!(!gb.contains("pin_obtained_on"), "{gb}");
 
     assert_eq!(
         new_full(&repo, "2026-11-berlin-bakery", "DE", &[]).exit,

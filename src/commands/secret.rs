@@ -137,14 +137,15 @@ fn read_text(path: &Path, rel: &str) -> Result<(Vec<u8>, String), SecretError> {
 }
 
 /// The slot a `set`/`show` key names for this port, checked against the requirements of
-/// the port's country in porting.toml, with the requirement's `pattern` when it has one.
+/// the port's country in porting.toml, with the requirement's `pattern` when it has one, and
+/// whether the value expires (a PIN; a requirement with `max_age_days`).
 fn resolve_slot(
     key: &str,
     target: &Target,
     text: &str,
-) -> Result<(Slot, Option<String>), SecretError> {
+) -> Result<(Slot, Option<String>, bool), SecretError> {
     if key == "pin" {
-        return Ok((Slot::Pin, None));
+        return Ok((Slot::Pin, None, true));
     }
     let port = target.port();
     let policy = target.policy()?;
@@ -162,7 +163,11 @@ fn resolve_slot(
             .filter(|r| r.kind == RequirementType::Field)
     };
     match fields().find(|r| r.key == key) {
-        Some(req) if req.secret => Ok((Slot::Requirement(key.to_owned()), req.pattern.clone())),
+        Some(req) if req.secret => Ok((
+            Slot::Requirement(key.to_owned()),
+            req.pattern.clone(),
+            req.max_age_days.is_some(),
+        )),
         Some(_) => Err(SecretError::NotSecret {
             key: key.to_owned(),
         }),
@@ -196,17 +201,18 @@ pub fn set(
     let rel = target.port().request_path();
     let path = target.request_file();
     let (bytes, text) = read_text(&path, &rel)?;
-    let (slot, pattern) = resolve_slot(&args.key, &target, &text)?;
-    let obtained_on = match (&slot, args.obtained_on) {
-        (Slot::Pin, Some(date)) if date > env.today => {
+    let (slot, pattern, expires) = resolve_slot(&args.key, &target, &text)?;
+    // A value that expires (a PIN, a PAC) is dated beside it; the date defaults to today.
+    let obtained_on = match (expires, args.obtained_on) {
+        (true, Some(date)) if date > env.today => {
             return Err(SecretError::ObtainedInFuture {
                 obtained: date,
                 today: env.today,
             });
         }
-        (Slot::Pin, date) => Some(date.unwrap_or(env.today)),
-        (_, Some(_)) => return Err(SecretError::ObtainedOnNotPin),
-        (_, None) => None,
+        (true, date) => Some(date.unwrap_or(env.today)),
+        (false, Some(_)) => return Err(SecretError::ObtainedOnNoAge),
+        (false, None) => None,
     };
     if let Some(stage) = target.stage().filter(|s| s.is_terminal()) {
         return Err(SecretError::Terminal {
@@ -257,7 +263,7 @@ pub fn set(
     let nl = newline_of(&text);
     let mut new_text = set_value(&text, &rel, &slot, &armored_literal(&armored, nl), nl)?;
     if let Some(date) = obtained_on {
-        new_text = set_obtained_on(&new_text, &rel, date, nl)?;
+        new_text = set_obtained_on(&new_text, &rel, &slot, date, nl)?;
     }
     verify_edit(&text, &new_text, &rel, &slot, obtained_on.is_some())?;
     write_atomically(&path, &bytes, new_text.as_bytes())?;
@@ -270,7 +276,11 @@ pub fn set(
         if count == 1 { "" } else { "s" }
     );
     if let Some(date) = obtained_on {
-        stdout.push_str(&format!("set `end_user.pin_obtained_on` to {date}\n"));
+        stdout.push_str(&format!(
+            "set `{}.{}` to {date}\n",
+            slot.table(),
+            slot.obtained_on_key()
+        ));
     }
     Ok(Output {
         stdout,

@@ -182,6 +182,8 @@ pub struct Country {
     pub regions: Option<Vec<String>>,
     /// The porting desk's e-mail for assisted countries.
     pub contact: Option<String>,
+    /// What a mobile port needs in `[end_user]`, as written; see [`Country::credentials`].
+    pub mobile_credentials: Option<Vec<Credential>>,
     /// Extra fields and documents the country needs.
     #[serde(default)]
     pub requirements: Vec<Requirement>,
@@ -193,6 +195,19 @@ impl Country {
         self.regions
             .as_deref()
             .unwrap_or(std::slice::from_ref(&self.code))
+    }
+
+    /// What a mobile port from this country needs in `[end_user]`: `mobile_credentials`, or
+    /// the account number and transfer PIN (how US and Canadian carriers port mobiles).
+    pub fn credentials(&self) -> &[Credential] {
+        self.mobile_credentials
+            .as_deref()
+            .unwrap_or(&Credential::ALL)
+    }
+
+    /// Whether a mobile port from this country needs this credential.
+    pub fn needs(&self, credential: Credential) -> bool {
+        self.credentials().contains(&credential)
     }
 
     /// Whether ports from this country charge a fee.
@@ -217,6 +232,9 @@ pub struct Requirement {
     /// Whether a field's value is stored age-encrypted.
     #[serde(default)]
     pub secret: bool,
+    /// How many days a field's value stays valid after `<key>_obtained_on`; `None` means
+    /// it never expires.
+    pub max_age_days: Option<u32>,
     /// What to collect, in words for staff and customers.
     pub description: String,
 }
@@ -227,6 +245,29 @@ impl Requirement {
         self.applies_to
             .as_ref()
             .is_none_or(|types| types.contains(&number_type))
+    }
+}
+
+/// A wireless credential a mobile port may need in `[end_user]` (`mobile_credentials`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    /// `end_user.account_number`: the account number at the losing carrier.
+    AccountNumber,
+    /// `end_user.pin` with `pin_obtained_on`: the transfer PIN and the day it was obtained.
+    Pin,
+}
+
+impl Credential {
+    /// Every variant, in schema order; also what a country needs when it says nothing.
+    pub const ALL: [Credential; 2] = [Credential::AccountNumber, Credential::Pin];
+
+    /// The name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credential::AccountNumber => "account_number",
+            Credential::Pin => "pin",
+        }
     }
 }
 
@@ -309,7 +350,7 @@ impl RequirementType {
     }
 }
 
-display_as_str!(Channel, CarrierKind, RequirementType);
+display_as_str!(Channel, CarrierKind, RequirementType, Credential);
 
 #[cfg(test)]
 mod tests {
@@ -340,12 +381,14 @@ mod tests {
                     "channel": "assisted",
                     "fee_per_number": 25.0,
                     "currency": "USD",
+                    "mobile_credentials": [],
                     "requirements": [{
                         "key": "pac_code",
                         "type": "field",
                         "applies_to": ["mobile"],
                         "pattern": "^[A-Z]{3}[0-9]{6}$",
                         "secret": true,
+                        "max_age_days": 30,
                         "description": "Porting Authorisation Code from the losing mobile network"
                     }]
                 }
@@ -377,7 +420,11 @@ mod tests {
         assert_eq!(gb.regions(), ["GB"]);
         assert!(gb.has_fee());
         assert_eq!(gb.currency.as_deref(), Some("USD"));
+        assert_eq!(us.credentials(), Credential::ALL);
+        assert_eq!(gb.credentials(), []);
+        assert!(!gb.needs(Credential::Pin));
         let pac = &gb.requirements[0];
+        assert_eq!(pac.max_age_days, Some(30));
         assert_eq!(pac.kind, RequirementType::Field);
         assert!(pac.secret);
         assert!(pac.applies(NumberType::Mobile));
@@ -462,13 +509,15 @@ mod tests {
         }
 
         // Structurally wrong: both the schema and the model refuse it.
-        let mutations: [fn(&mut Value); 6] = [
+        let mutations: [fn(&mut Value); 8] = [
             |p| p["extra"] = json!(1),
             |p| p["sla"]["domestic"] = json!([14]),
             |p| p["countries"]["US"]["channel"] = json!("email"),
             |p| p["holidays"]["US"][0] = json!("2026-11-31"),
             |p| p["carriers"]["CallRail"]["kind"] = json!("reseller"),
             |p| p["documents"]["pin_max_age_days"] = json!("7"),
+            |p| p["countries"]["GB"]["mobile_credentials"] = json!(["pac_code"]),
+            |p| p["countries"]["GB"]["requirements"][0]["max_age_days"] = json!("30"),
         ];
         for (i, mutate) in mutations.into_iter().enumerate() {
             let mut instance = spec_example();
@@ -500,6 +549,10 @@ mod tests {
                 names(&DocumentKind::ALL, DocumentKind::as_str),
             ),
             (
+                format!("{country}/properties/mobile_credentials/items/enum"),
+                names(&Credential::ALL, Credential::as_str),
+            ),
+            (
                 "/properties/carriers/additionalProperties/properties/kind/enum".to_owned(),
                 names(&CarrierKind::ALL, CarrierKind::as_str),
             ),
@@ -518,5 +571,6 @@ mod tests {
         check(&Channel::ALL, Channel::as_str);
         check(&CarrierKind::ALL, CarrierKind::as_str);
         check(&RequirementType::ALL, RequirementType::as_str);
+        check(&Credential::ALL, Credential::as_str);
     }
 }

@@ -37,8 +37,10 @@ pub struct Request {
     pub csr: Option<Csr>,
     /// The customer's acceptance of the porting fee.
     pub fee: Option<Fee>,
-    /// Country-specific values named by porting.toml, by key.
-    #[serde(default)]
+    /// Country-specific values named by porting.toml, by key, and the days values that
+    /// expire were obtained (`<key>_obtained_on`, checked to be dates; see
+    /// [`Request::obtained_on`]).
+    #[serde(default, deserialize_with = "requirements_with_dates")]
     pub requirements: BTreeMap<String, String>,
     /// The numbers to port, in file order.
     #[serde(default)]
@@ -46,6 +48,34 @@ pub struct Request {
     /// The documents kept in the port folder, in file order.
     #[serde(default)]
     pub documents: Vec<Document>,
+}
+
+/// The suffix of a `[requirements]` key that holds the day another key's value was obtained.
+pub const OBTAINED_ON: &str = "_obtained_on";
+
+impl Request {
+    /// The day the value of requirement `key` was obtained (`<key>_obtained_on`), if given.
+    pub fn obtained_on(&self, key: &str) -> Option<Date> {
+        self.requirements
+            .get(&format!("{key}{OBTAINED_ON}"))
+            .and_then(|text| text.parse().ok())
+    }
+}
+
+/// Deserializes `[requirements]`, refusing a `<key>_obtained_on` that is not a date (as the
+/// schema does), so [`Request::obtained_on`] never meets one.
+fn requirements_with_dates<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    let values = BTreeMap::<String, String>::deserialize(deserializer)?;
+    for (key, value) in &values {
+        if key.ends_with(OBTAINED_ON) {
+            value
+                .parse::<Date>()
+                .map_err(|err| serde::de::Error::custom(format!("requirements.{key}: {err}")))?;
+        }
+    }
+    Ok(values)
 }
 
 /// Settings of a partial port (`[partial]`).
@@ -526,7 +556,14 @@ mod tests {
 
         let mut full = spec_example();
         full["documents"][0]["description"] = json!("October statement");
-        full["requirements"] = json!({ "pac_code": "-----BEGIN AGE ENCRYPTED FILE-----" });
+        full["requirements"] = json!({
+            "pac_code": "-----BEGIN AGE ENCRYPTED FILE-----",
+            "pac_code_obtained_on": "2026-11-20"
+        });
+        assert_eq!(
+            parse(full.clone()).unwrap().obtained_on("pac_code"),
+            Some("2026-11-20".parse().unwrap())
+        );
         let minimal =
             json!({ "account": "acme", "requested_by": "ops@example.com", "country": "US" });
         for valid in [spec_example(), full, minimal] {
@@ -535,7 +572,7 @@ mod tests {
         }
 
         // Structurally wrong: both the schema and the model refuse it.
-        let invalid: [(&str, Value); 7] = [
+        let invalid: [(&str, Value); 8] = [
             ("/colour", json!("red")),
             ("/numbers/0/type", json!("cell")),
             ("/desired_foc", json!("2026-02-30")),
@@ -543,6 +580,7 @@ mod tests {
             ("/end_user/service_address/zip", json!("98101")),
             ("/documents/0/kind", json!("selfie")),
             ("/fee/accepted_on", Value::Null),
+            ("/requirements/pac_code_obtained_on", json!("2026-11-31")),
         ];
         for (pointer, value) in invalid {
             let mut instance = spec_example();

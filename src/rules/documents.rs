@@ -21,14 +21,18 @@
 //!   files may no longer change, so a finding there could never be fixed.
 //! - `document::no-proof` and missing country-required documents are errors once the port
 //!   has been submitted; before that the stage (`awaiting-documents`) already says so.
+//! - A `dated` after today is `document::future-date`, and so is one after the pending
+//!   submission (stage `submitted`): that submission cannot have carried it. Such a bill is
+//!   never the fresh one, and is not reported as stale with a negative age.
 
 use crate::diag::{Code, Finding, Severity};
 use crate::model::Date;
 use crate::model::event::EventBody;
-use crate::model::policy::{CarrierKind, Requirement, RequirementType};
-use crate::model::request::{DocumentKind, NumberType};
+use crate::model::policy::{CarrierKind, Credential, Requirement, RequirementType};
+use crate::model::request::{DocumentKind, NumberType, OBTAINED_ON};
 use crate::repo::Probe;
 use crate::rules::{Ctx, EventRef, PortView, Progress, country};
+use crate::stage::Stage;
 
 /// The first bytes of a Git LFS pointer file.
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
@@ -393,6 +397,7 @@ pub fn check_progress(
     if progress.stage.is_terminal() {
         return;
     }
+    future_dates(ctx, view, progress, out);
     if progress.submitted() {
         if !has_proof(ctx, view) {
             out.push(no_proof(ctx, view));
@@ -407,6 +412,54 @@ pub fn check_progress(
     stale_bills(ctx, view, as_of, severity, out);
     stale_signature(ctx, view, as_of, severity, out);
     stale_pin(ctx, view, as_of, severity, out);
+    stale_requirements(ctx, view, as_of, severity, out);
+}
+
+/// `document::future-date`: no document is dated after today, nor, while a submission is
+/// pending, after that submission (it cannot have carried a document that did not exist).
+fn future_dates(ctx: &Ctx<'_>, view: &PortView<'_>, progress: &Progress, out: &mut Vec<Finding>) {
+    let pending = match (progress.stage, progress.submitted_on) {
+        (Stage::Submitted, Some(on)) => Some(on),
+        _ => None,
+    };
+    for (i, doc) in view.request.documents.iter().enumerate() {
+        let Some(dated) = doc.dated else {
+            continue;
+        };
+        let path = &doc.path;
+        let pointer = format!("/documents/{i}/dated");
+        let finding = if dated > ctx.today {
+            view.at(
+                Code::DocumentFutureDate,
+                &pointer,
+                format!("`{path}` is dated `{dated}`, after today ({})", ctx.today),
+            )
+            .label("in the future")
+            .help(
+                "write in `dated` the date printed on the document (a bill's statement date, a \
+                 receipt's date), as YYYY-MM-DD; a document cannot be dated in the future",
+            )
+        } else if let Some(on) = pending.filter(|on| dated > *on) {
+            view.at(
+                Code::DocumentFutureDate,
+                &pointer,
+                format!(
+                    "`{path}` is dated `{dated}`, after the submission of `{on}` that is \
+                     pending with the carrier"
+                ),
+            )
+            .label(format!("after the submission of {on}"))
+            .help(
+                "the submission can only have carried documents that existed when it was \
+                 made: correct `dated` if it is wrong; a document that really is newer was not \
+                 part of it, so list it once the carrier has answered (after a `rejected` \
+                 event, for the resubmission)",
+            )
+        } else {
+            continue;
+        };
+        out.push(finding);
+    }
 }
 
 /// Where a finding about the documents as a whole goes: the first `[[documents]]`, else the
@@ -518,9 +571,10 @@ fn stale_bills(
         .filter(|(_, d)| d.kind == DocumentKind::Bill)
         .map(|(i, d)| (i, d.dated))
         .collect();
+    // A bill dated after `as_of` proves nothing at `as_of`: `document::future-date` says so.
     let fresh = bills
         .iter()
-        .any(|(_, dated)| dated.is_some_and(|d| !too_old(d, as_of, max)));
+        .any(|(_, dated)| dated.is_some_and(|d| d <= as_of && !too_old(d, as_of, max)));
     if fresh {
         return;
     }
@@ -530,6 +584,9 @@ fn stale_bills(
         "get the customer's most recent bill before submitting"
     };
     for (i, dated) in bills {
+        if dated.is_some_and(|d| d > as_of) {
+            continue;
+        }
         let path = &view.request.documents[i].path;
         let finding = match dated {
             Some(dated) => view
@@ -615,7 +672,12 @@ fn stale_pin(
     let Some(user) = view.request.end_user.as_ref() else {
         return;
     };
-    if !mobile {
+    // A country whose mobile ports need no PIN (a GB PAC instead) has no PIN to age.
+    let needs_pin = ctx
+        .policy
+        .country(&view.request.country)
+        .is_none_or(|c| c.needs(Credential::Pin));
+    if !mobile || !needs_pin {
         return;
     }
     let max = ctx.policy.documents.pin_max_age_days;
@@ -651,6 +713,71 @@ fn stale_pin(
         None => return,
     };
     out.push(finding.severity(severity));
+}
+
+/// Country field requirements with `max_age_days` (a GB PAC) age like a PIN, from the
+/// request's `<key>_obtained_on`.
+fn stale_requirements(
+    ctx: &Ctx<'_>,
+    view: &PortView<'_>,
+    as_of: Date,
+    severity: Severity,
+    out: &mut Vec<Finding>,
+) {
+    let request = view.request;
+    let country = &request.country;
+    for req in country::applicable(ctx, request, RequirementType::Field) {
+        let Some(max) = req.max_age_days else {
+            continue;
+        };
+        // A missing value is `country::requirement-missing`'s business.
+        if !request.requirements.contains_key(&req.key) {
+            continue;
+        }
+        let key = &req.key;
+        let dated = format!("{key}{OBTAINED_ON}");
+        let store = if req.secret {
+            format!(
+                "store it with `portflow secret set {} {key}`, which also sets `{dated}`",
+                view.port.id
+            )
+        } else {
+            format!("write it in `{key}` and the day it was obtained in `{dated}`")
+        };
+        let renew = if severity == Severity::Error {
+            format!("ask the customer for a new one, {store}, and resubmit")
+        } else {
+            format!("ask the customer for a new one shortly before submitting, and {store}")
+        };
+        let finding = match request.obtained_on(key) {
+            Some(obtained) if too_old(obtained, as_of, max) => view
+                .at(
+                    Code::DocumentStale,
+                    &format!("/requirements/{dated}"),
+                    format!(
+                        "`{key}` obtained on `{obtained}` is {} days old {}; `{country}` accepts it for at most {max} days",
+                        age(obtained, as_of),
+                        when(severity, as_of)
+                    ),
+                )
+                .label(format!("more than {max} days before {as_of}"))
+                .help(format!(
+                    "`{key}` expires after {max} days (porting.toml `max_age_days`): {renew}"
+                )),
+            Some(_) => continue,
+            None => view
+                .at_table(
+                    Code::DocumentStale,
+                    "/requirements",
+                    format!("`{key}` has no `{dated}`, so its age cannot be checked"),
+                )
+                .label(format!("`{key}` without a date"))
+                .help(format!(
+                    "add `{dated} = YYYY-MM-DD` under `[requirements]`, the day the customer got it; an undated `{key}` counts as stale because `{country}` accepts it for at most {max} days at submission"
+                )),
+        };
+        out.push(finding.severity(severity));
+    }
 }
 
 #[cfg(test)]
@@ -1252,6 +1379,40 @@ loa_digest = "sha256:00000000000000000000000000000000000000000000000000000000000
     }
 
     #[test]
+    fn a_bill_dated_after_the_day_of_judgement_is_not_the_fresh_one() {
+        // Pending submission of 2026-11-16: the bill of 2026-11-20 was not part of it, so
+        // the stale one of 2026-10-10 is still reported, and the newer one is misdated.
+        let request = with_docs(&format!("{}{}", bill("2026-10-10"), bill("2026-11-20")));
+        let out = stale_findings(
+            &request,
+            &[],
+            &progress(Stage::Submitted, Some("2026-11-16")),
+        );
+        assert_eq!(
+            out,
+            [
+                (
+                    "document::future-date".to_owned(),
+                    "2026-11-20".to_owned(),
+                    Severity::Error
+                ),
+                (
+                    "document::stale".to_owned(),
+                    "2026-10-10".to_owned(),
+                    Severity::Error
+                ),
+            ]
+        );
+        // Once the carrier has answered, a newer document is for the resubmission.
+        let out = stale_findings(
+            &request,
+            &[],
+            &progress(Stage::Rejected, Some("2026-11-16")),
+        );
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
     fn an_older_bill_beside_a_fresh_one_is_history() {
         let request = with_docs(&format!("{}{}", bill("2026-08-20"), bill("2026-11-10")));
         assert!(stale_findings(&request, &[], &progress(Stage::Ready, None)).is_empty());
@@ -1295,9 +1456,9 @@ loa_digest = "sha256:00000000000000000000000000000000000000000000000000000000000
                 Severity::Warning
             )]
         );
-        // Submitted 2026-10-30: 90 days exactly, fresh.
+        // Submitted 2026-10-30 (with the bill of that time): 90 days exactly, fresh.
         let out = stale_findings(
-            &request,
+            &with_docs(&bill("2026-10-20")),
             &[("001-signed.toml", SIGNED)],
             &progress(Stage::Submitted, Some("2026-10-30")),
         );
@@ -1350,6 +1511,16 @@ loa_digest = "sha256:00000000000000000000000000000000000000000000000000000000000
         let landline = mobile("pin_obtained_on = 2026-01-10\n")
             .replace("type = \"mobile\"", "type = \"landline\"");
         assert!(stale_findings(&landline, &[], &progress(Stage::Ready, None)).is_empty());
+    }
+
+    #[test]
+    fn a_pin_ages_only_where_the_country_asks_for_one() {
+        // GB mobile ports need a PAC (`mobile_credentials = []`): a PIN kept anyway never ages.
+        let gb = format!(
+            "account = \"a\"\nrequested_by = \"ops@example.com\"\ncountry = \"GB\"\n\n[end_user]\nname = \"A Ltd\"\npin = \"-----BEGIN AGE ENCRYPTED FILE-----\"\npin_obtained_on = 2026-01-10\n\n[[numbers]]\nnumber = \"+447400123456\"\ntype = \"mobile\"\n{}",
+            bill("2026-11-10")
+        );
+        assert!(stale_findings(&gb, &[], &progress(Stage::Ready, None)).is_empty());
     }
 
     #[test]

@@ -8,13 +8,14 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use crate::diag::{Code, Finding};
+use crate::model::policy::{Country, Credential};
 use crate::model::request::{NumberType, PortType, RemainingNumbers};
 use crate::rules::{Ctx, PortView, numbers};
 
 /// Rules on the LOA data of one request.
 pub fn check(ctx: &Ctx<'_>, view: &PortView<'_>, out: &mut Vec<Finding>) {
     missing_fields(view, out);
-    wireless_credentials(view, out);
+    wireless_credentials(ctx, view, out);
     partial_btn(view, out);
     btn_invalid(ctx, view, out);
     postal_code(view, out);
@@ -234,8 +235,10 @@ fn dotted(pointer: &str) -> String {
 
 // ── loa::wireless-credentials ────────────────────────────────────────────────
 
-/// Mobile numbers need the losing carrier's account number, the transfer PIN and its date.
-fn wireless_credentials(view: &PortView<'_>, out: &mut Vec<Finding>) {
+/// Mobile numbers need what the country's `mobile_credentials` name in `[end_user]`: by
+/// default the losing carrier's account number and the transfer PIN with its date. A
+/// country that is not configured gets the default (`country::ineligible` says the rest).
+fn wireless_credentials(ctx: &Ctx<'_>, view: &PortView<'_>, out: &mut Vec<Finding>) {
     let request = view.request;
     let Some(first) = request
         .numbers
@@ -244,10 +247,44 @@ fn wireless_credentials(view: &PortView<'_>, out: &mut Vec<Finding>) {
     else {
         return;
     };
-    let help = "ask the customer for the wireless account number and a transfer PIN from the \
-                losing carrier, store the PIN encrypted with `portflow secret set`, and record \
-                the day it was obtained in `pin_obtained_on`; wireless carriers reject ports \
-                without them (account-number-required, pin-invalid)";
+    let needed = ctx
+        .policy
+        .country(&request.country)
+        .map_or(&Credential::ALL[..], Country::credentials);
+    let account = needed.contains(&Credential::AccountNumber);
+    let pin = needed.contains(&Credential::Pin);
+    let (what, short, ask, rejections) = match (account, pin) {
+        (false, false) => return,
+        (true, true) => (
+            "the losing carrier's account number and transfer PIN",
+            "account number and PIN",
+            "the wireless account number and a transfer PIN from the losing carrier",
+            "account-number-required, pin-invalid",
+        ),
+        (true, false) => (
+            "the losing carrier's account number",
+            "account number",
+            "the wireless account number",
+            "account-number-required",
+        ),
+        (false, true) => (
+            "a transfer PIN from the losing carrier",
+            "PIN",
+            "a transfer PIN from the losing carrier",
+            "pin-invalid",
+        ),
+    };
+    let store = if pin {
+        ", store the PIN encrypted with `portflow secret set`, and record the day it was \
+         obtained in `pin_obtained_on`"
+    } else {
+        ""
+    };
+    let them = if account && pin { "them" } else { "it" };
+    let help = format!(
+        "ask the customer for {ask}{store}; wireless carriers reject ports without {them} \
+         ({rejections})"
+    );
     let Some(end_user) = &request.end_user else {
         let number = &request.numbers[first].number;
         out.push(
@@ -255,24 +292,23 @@ fn wireless_credentials(view: &PortView<'_>, out: &mut Vec<Finding>) {
                 Code::LoaWirelessCredentials,
                 &format!("/numbers/{first}/type"),
                 format!(
-                    "mobile number `{number}` needs the losing carrier's account number and \
-                     transfer PIN, and the request has no `[end_user]`"
+                    "mobile number `{number}` needs {what}, and the request has no `[end_user]`"
                 ),
             )
-            .label("mobile: needs account number and PIN")
+            .label(format!("mobile: needs {short}"))
             .help(help),
         );
         return;
     };
     let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
     let mut missing = Vec::new();
-    if blank(&end_user.account_number) {
+    if account && blank(&end_user.account_number) {
         missing.push("account_number");
     }
-    if blank(&end_user.pin) {
+    if pin && blank(&end_user.pin) {
         missing.push("pin");
     }
-    if end_user.pin_obtained_on.is_none() {
+    if pin && end_user.pin_obtained_on.is_none() {
         missing.push("pin_obtained_on");
     }
     if missing.is_empty() {
@@ -293,10 +329,7 @@ fn wireless_credentials(view: &PortView<'_>, out: &mut Vec<Finding>) {
         view.at_table(
             Code::LoaWirelessCredentials,
             "/end_user",
-            format!(
-                "{subject} the losing carrier's account number and transfer PIN; `end_user` \
-                 lacks {names}"
-            ),
+            format!("{subject} {what}; `end_user` lacks {names}"),
         )
         .label(format!("lacks {names}"))
         .related(

@@ -218,27 +218,27 @@ pub fn set_value(
     splice(text, rel, slot.table(), slot.key(), raw, after, nl)
 }
 
-/// Writes `pin_obtained_on`, keeping a quoted date quoted.
-pub fn set_obtained_on(text: &str, rel: &str, date: Date, nl: &str) -> Result<String, SecretError> {
+/// Writes the date beside a slot's value (`pin_obtained_on`, `pac_code_obtained_on`), keeping
+/// a quoted date quoted.
+pub fn set_obtained_on(
+    text: &str,
+    rel: &str,
+    slot: &Slot,
+    date: Date,
+    nl: &str,
+) -> Result<String, SecretError> {
     let doc = toml_edit::Document::parse(text).map_err(|_| SecretError::NotToml(rel.to_owned()))?;
+    let key = slot.obtained_on_key();
     let quoted = doc
-        .get("end_user")
-        .and_then(|u| u.get("pin_obtained_on"))
+        .get(slot.table())
+        .and_then(|t| t.get(&key))
         .is_some_and(|v| v.is_str());
     let raw = if quoted {
         format!("\"{date}\"")
     } else {
         date.to_string()
     };
-    splice(
-        text,
-        rel,
-        "end_user",
-        "pin_obtained_on",
-        &raw,
-        Some("pin"),
-        nl,
-    )
+    splice(text, rel, slot.table(), &key, &raw, Some(slot.key()), nl)
 }
 
 /// Removes `table.key` from a parsed file, and the table too when that leaves it empty and
@@ -275,7 +275,7 @@ fn verify(
     Ok(after)
 }
 
-/// `verify` for `set`: the slot now holds an age value (and `pin_obtained_on` a date).
+/// `verify` for `set`: the slot now holds an age value (and its `_obtained_on` key a date).
 pub fn verify_edit(
     old: &str,
     new: &str,
@@ -283,9 +283,10 @@ pub fn verify_edit(
     slot: &Slot,
     dated: bool,
 ) -> Result<(), SecretError> {
+    let dated_key = slot.obtained_on_key();
     let mut changed = vec![(slot.table(), slot.key())];
     if dated {
-        changed.push(("end_user", "pin_obtained_on"));
+        changed.push((slot.table(), &dated_key));
     }
     let after = verify(old, new, rel, &changed)?;
     if !holds_age(&after, slot) {

@@ -20,6 +20,7 @@ use age::secrecy::{ExposeSecret, SecretString};
 
 use crate::model::Date;
 use crate::model::policy::Policy;
+use crate::model::request::OBTAINED_ON;
 use crate::repo::RepoError;
 
 /// The first line of an armored age file.
@@ -90,9 +91,11 @@ pub enum SecretError {
         /// The requirement key.
         key: String,
     },
-    /// `--obtained-on` with something other than a PIN.
-    #[error("`--obtained-on` applies to `pin` only")]
-    ObtainedOnNotPin,
+    /// `--obtained-on` with a value that does not expire.
+    #[error(
+        "`--obtained-on` applies to `pin` and to requirements that expire (`max_age_days` in porting.toml) only"
+    )]
+    ObtainedOnNoAge,
     /// `--obtained-on` after today.
     #[error("`--obtained-on` {obtained} is after today ({today})")]
     ObtainedInFuture {
@@ -265,6 +268,11 @@ impl Slot {
             Slot::Pin => "pin",
             Slot::Requirement(key) => key,
         }
+    }
+
+    /// The key beside it that dates the value, e.g. `pin_obtained_on`.
+    pub fn obtained_on_key(&self) -> String {
+        format!("{}{OBTAINED_ON}", self.key())
     }
 
     /// The dotted name used in messages, e.g. `end_user.pin`.
