@@ -19,6 +19,7 @@ use crate::git;
 use crate::loa::digest::{self, LoaData};
 use crate::loa::letter::{self, MASK, Paper, Presentation};
 use crate::loa::template::{Kind, Templates};
+use crate::model::event::EventBody;
 use crate::model::policy::{Policy, RequirementType};
 use crate::model::request::Request;
 use crate::notice::{self, NoticeEvent};
@@ -354,7 +355,17 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
         }
 
         let (events, _) = resolve_voids(port);
+        // The numbers moved by earlier completions: a partial completion's notice names
+        // the ones still to come.
+        let mut moved: Vec<String> = Vec::new();
         for ev in events {
+            let moved_before = moved.clone();
+            if let EventBody::Completed { numbers } = &ev.event.body {
+                match numbers {
+                    Some(subset) => moved.extend(subset.iter().cloned()),
+                    None => moved.extend(request.numbers.iter().map(|n| n.number.clone())),
+                }
+            }
             if notice::stem(ev.number, ev.event.kind()).is_none() {
                 continue;
             }
@@ -369,6 +380,7 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                 number: ev.number,
                 event: ev.event,
                 bytes: &bytes,
+                moved_before: &moved_before,
             };
             match notice::render(&email_templates, &port.id, request, policy, &input) {
                 Err(e) => problems.push(format!("notice for `{}`: {e}", ev.file.name)),
