@@ -249,6 +249,31 @@ fn markup_and_template_syntax_in_values_print_as_text() {
     assert_eq!(text.matches("Letter of Authorization").count(), 1);
 }
 
+// A name ending in a period ends the template's sentence without a second one ("Inc..").
+#[test]
+fn a_name_ending_in_a_period_never_doubles_the_sentence_period() {
+    let repo = TempRepo::new();
+    repo.write(
+        "ports/2026-11-acme/request.toml",
+        request(
+            "Acme Inc.",
+            "Maria Lopez",
+            "1200 Lakeside Ave",
+            &[("+12065550143", "landline")],
+        ),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = render(&repo, dir.path(), &[]);
+    assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
+    let bytes = std::fs::read(dir.path().join("2026-11-acme/loa.pdf")).expect("loa.pdf");
+    let text = text(&bytes);
+    assert!(
+        text.contains("I am authorized to sign it for Acme Inc. Signature"),
+        "{text}"
+    );
+    assert!(!text.contains(".."), "{text}");
+}
+
 #[test]
 fn a_port_with_errors_is_not_rendered_and_the_findings_say_why() {
     let repo = TempRepo::new();
