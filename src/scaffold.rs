@@ -5,6 +5,7 @@
 use crate::diag::Code;
 use crate::model::Date;
 use crate::model::policy::{Channel, Country, Policy, RequirementType};
+use crate::plural::count;
 use crate::source::toml_string;
 
 /// The values a scaffold is made from.
@@ -255,8 +256,8 @@ pub fn render(
         &[(
             format!("# pin_obtained_on = {today}"),
             &format!(
-                "when the customer got the PIN (stale after {} days)",
-                policy.documents.pin_max_age_days
+                "when the customer got the PIN (stale after {})",
+                count(policy.documents.pin_max_age_days, "day", "days")
             ),
         )],
     );
@@ -417,9 +418,9 @@ pub fn render(
         &mut out,
         &format!(
             "One [[documents]] table per file you put in documents/. Proof of ownership is a bill \
-             (at most {} days old at submission) or a receipt; a tracking-screenshot only when \
+             (at most {} old at submission) or a receipt; a tracking-screenshot only when \
              the losing carrier is a call-tracking service.",
-            policy.documents.bill_max_age_days
+            count(policy.documents.bill_max_age_days, "day", "days")
         ),
     );
     for req in country

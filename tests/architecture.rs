@@ -9,6 +9,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("atomic", 0),
     ("diag", 0),
     ("model", 0),
+    ("plural", 0),
     ("source", 0),
     ("stage", 0),
     ("repo", 1),

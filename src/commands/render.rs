@@ -23,6 +23,7 @@ use crate::model::event::EventBody;
 use crate::model::policy::{Policy, RequirementType};
 use crate::model::request::Request;
 use crate::notice::{self, NoticeEvent};
+use crate::plural::count;
 use crate::repo::{Port, RepoError, Tree, WorkTree};
 use crate::report::terminal::Progress;
 use crate::rules::events::resolve_voids;
@@ -336,11 +337,10 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                         Ok(written) => {
                             letters += 1;
                             stdout.push_str(&format!(
-                                "{} {} ({} page{}, {}{})\n",
+                                "{} {} ({}, {}{})\n",
                                 verb(written),
                                 shown(&root, &path),
-                                letter.pdf.pages,
-                                if letter.pdf.pages == 1 { "" } else { "s" },
+                                count(letter.pdf.pages, "page", "pages"),
                                 kib(letter.pdf.bytes.len()),
                                 if letter.pdf.embedded {
                                     ", DejaVu Sans embedded"
@@ -419,15 +419,15 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
     }
     progress.finish();
     stdout.push_str(&format!(
-        "{letters} LOA{}, {notices} notice{} in {}",
-        if letters == 1 { "" } else { "s" },
-        if notices == 1 { "" } else { "s" },
+        "{}, {} in {}",
+        count(letters, "LOA", "LOAs"),
+        count(notices, "notice", "notices"),
         shown(&root, &out_dir)
     ));
     if refused > 0 {
         stdout.push_str(&format!(
-            "; {refused} port{} not rendered",
-            if refused == 1 { "" } else { "s" }
+            "; {} not rendered",
+            count(refused, "port", "ports")
         ));
     }
     if failed > 0 {
@@ -452,10 +452,9 @@ fn verb(written: Written) -> &'static str {
 /// Why a port is not rendered, with its error findings.
 fn refusal(port: &Port, errors: &[&Finding], checked: &Checked) -> String {
     let mut out = format!(
-        "`{}` not rendered: its files have {} error{} (see `portflow check {}`)\n",
+        "`{}` not rendered: its files have {} (see `portflow check {}`)\n",
         port.id,
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" },
+        count(errors.len(), "error", "errors"),
         port.dir
     );
     if errors.is_empty() {
