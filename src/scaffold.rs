@@ -167,7 +167,11 @@ pub fn render(
                 "full (the whole account moves) | partial (some numbers)",
             ),
             (
-                format!("# desired_foc = {}", today.add_days(21).unwrap_or(today)),
+                // Three weeks out, moved to a business day: an example the FOC rules accept.
+                format!(
+                    "# desired_foc = {}",
+                    policy.business_day_from(code, today.add_days(21).unwrap_or(today))
+                ),
                 "optional: the port date the customer would like",
             ),
             (
