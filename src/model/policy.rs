@@ -88,6 +88,13 @@ pub struct Organization {
     pub address: String,
 }
 
+impl Organization {
+    /// The name `portflow init` writes, for the desk to replace with its own.
+    pub const PLACEHOLDER_NAME: &'static str = "Your Company";
+    /// The address `portflow init` writes, for the desk to replace with its own.
+    pub const PLACEHOLDER_ADDRESS: &'static str = "1 Main Street, Springfield, ST 00000";
+}
+
 /// Expected days from first submission to completion, `[min, max]` (`[sla]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
