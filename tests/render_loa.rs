@@ -586,3 +586,92 @@ fn a_long_signature_label_wraps_instead_of_being_cut() {
     );
     assert!(signature.contains("and Administration"), "{words}");
 }
+
+// The default folder replaces portflow's own earlier output, never a file the user edited.
+#[test]
+fn rendering_into_the_default_folder_refuses_to_replace_an_edited_file_without_force() {
+    let repo = TempRepo::new();
+    let numbers = [("+12065550143", "landline")];
+    let request_path = "ports/2026-11-acme/request.toml";
+    repo.write(
+        request_path,
+        request(
+            "Acme Dental LLC",
+            "Maria Lopez",
+            "1200 Lakeside Ave",
+            &numbers,
+        ),
+    );
+    let render = |extra: &[&str]| {
+        let mut args = vec!["render", "--today", TODAY];
+        args.extend_from_slice(extra);
+        repo.run(&args)
+    };
+    let first = render(&[]);
+    assert_eq!(first.exit, Exit::Clean, "{}{}", first.stdout, first.stderr);
+    let pdf = repo
+        .path()
+        .join("target/portflow/render/2026-11-acme/loa.pdf");
+
+    // The request changes: the new LOA replaces portflow's own earlier one.
+    repo.write(
+        request_path,
+        request(
+            "Acme Dental PLLC",
+            "Maria Lopez",
+            "1200 Lakeside Ave",
+            &numbers,
+        ),
+    );
+    let second = render(&[]);
+    assert_eq!(
+        second.exit,
+        Exit::Clean,
+        "{}{}",
+        second.stdout,
+        second.stderr
+    );
+    assert!(
+        second
+            .stdout
+            .contains("replaced target/portflow/render/2026-11-acme/loa.pdf"),
+        "{}",
+        second.stdout
+    );
+    assert!(text(&std::fs::read(&pdf).expect("pdf")).contains("Acme Dental PLLC"));
+
+    // The user edits the rendered file: the next render leaves it and says why.
+    std::fs::write(&pdf, b"my annotated copy").expect("edit");
+    let refused = render(&[]);
+    assert_eq!(refused.exit, Exit::Failure, "{}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("target/portflow/render/2026-11-acme/loa.pdf")
+            && refused
+                .stderr
+                .contains("was changed since portflow rendered it")
+            && refused.stderr.contains("--force"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(std::fs::read(&pdf).expect("pdf"), b"my annotated copy");
+
+    // With --force it is replaced, and later renders are quiet again.
+    let forced = render(&["--force"]);
+    assert_eq!(
+        forced.exit,
+        Exit::Clean,
+        "{}{}",
+        forced.stdout,
+        forced.stderr
+    );
+    assert!(std::fs::read(&pdf).expect("pdf").starts_with(b"%PDF"));
+    let again = render(&[]);
+    assert_eq!(again.exit, Exit::Clean, "{}{}", again.stdout, again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("unchanged target/portflow/render/2026-11-acme/loa.pdf")
+    );
+}
