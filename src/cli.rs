@@ -514,7 +514,9 @@ pub struct RenderArgs {
     #[arg(long, value_name = "FILE")]
     pub identity: Option<PathBuf>,
 
-    /// Replace output files that differ from what is rendered now.
+    /// Replace output files that differ from what is rendered now. Without it a differing
+    /// file is refused, except, in the default folder, a file still exactly as portflow
+    /// last rendered it there.
     #[arg(long)]
     pub force: bool,
 }

@@ -73,6 +73,7 @@ codes! {
     RepoNotAFile = "repo::not-a-file", Error, "a symbolic link, FIFO, device or folder where portflow reads a regular file";
     RepoTooLarge = "repo::too-large", Error, "a request or event file larger than porting.toml allows";
     PolicyInvalid = "policy::invalid", Error, "a porting.toml value that cannot work: a window whose minimum exceeds its maximum, a pattern that is not a regex";
+    PolicyPlaceholder = "policy::placeholder", Warning, "porting.toml still names the placeholder organization `portflow init` wrote, which every LOA would print";
     NumberInvalid = "number::invalid", Error, "the number is not valid for its region";
     NumberCountryMismatch = "number::country-mismatch", Error, "the number's region is not one of the request country's regions";
     NumberDuplicate = "number::duplicate", Error, "the number is listed twice in one request";

@@ -17,7 +17,7 @@ use crate::loa::template::{TemplateError, Templates};
 use crate::model::Date;
 use crate::model::event::{Event, EventBody, EventKind};
 use crate::model::policy::Policy;
-use crate::model::request::Request;
+use crate::model::request::{PortType, Request};
 
 /// Why a notice could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,9 @@ pub struct NoticeEvent<'a> {
     pub event: &'a Event,
     /// The event file's bytes (hashed into the Message-ID and boundary).
     pub bytes: &'a [u8],
+    /// The numbers earlier `completed` events of the port (not voided) already moved: a
+    /// completion notice says which numbers are still to come.
+    pub moved_before: &'a [String],
 }
 
 impl std::fmt::Debug for NoticeEvent<'_> {
@@ -57,6 +60,7 @@ impl std::fmt::Debug for NoticeEvent<'_> {
             .field("number", &self.number)
             .field("event", &self.event)
             .field("bytes", &self.bytes.len())
+            .field("moved_before", &self.moved_before)
             .finish()
     }
 }
@@ -250,6 +254,14 @@ fn sorted_numbers(request: &Request) -> Vec<String> {
     numbers
 }
 
+/// Whether a completion notice may tell the customer to end the service with the losing
+/// carrier: only when the port is a full one (every number on the account moves) and every
+/// number of the request has moved. Ending it early disconnects numbers that are still to
+/// move, or that a partial port keeps with the losing carrier.
+fn may_end_service(request: &Request, pending: &[String]) -> bool {
+    request.port_type == Some(PortType::Full) && pending.is_empty()
+}
+
 /// The template context of a notice.
 fn context(port: &str, request: &Request, policy: &Policy, ev: &NoticeEvent<'_>) -> Value {
     let end_user = request.end_user.as_ref();
@@ -264,6 +276,12 @@ fn context(port: &str, request: &Request, policy: &Policy, ev: &NoticeEvent<'_>)
             "account": request.account,
             "country": request.country,
             "losing_carrier": request.losing_carrier.clone().unwrap_or_default(),
+            "port_type": request.port_type.map_or("", |t| t.as_str()),
+            "remaining_numbers": request
+                .partial
+                .as_ref()
+                .and_then(|p| p.remaining_numbers)
+                .map_or("", |r| r.as_str()),
         },
         "end_user": {
             "name": end_user.and_then(|u| u.name.clone()).unwrap_or_default(),
@@ -300,7 +318,16 @@ fn context(port: &str, request: &Request, policy: &Policy, ev: &NoticeEvent<'_>)
             EventBody::Completed { numbers } => {
                 let mut done = numbers.clone().unwrap_or_else(|| sorted_numbers(request));
                 done.sort();
+                let pending: Vec<String> = sorted_numbers(request)
+                    .into_iter()
+                    .filter(|n| !done.contains(n) && !ev.moved_before.contains(n))
+                    .collect();
+                map.insert(
+                    "may_end_service".to_owned(),
+                    json!(may_end_service(request, &pending)),
+                );
                 map.insert("completed_numbers".to_owned(), json!(done));
+                map.insert("pending_numbers".to_owned(), json!(pending));
             }
             _ => {}
         }

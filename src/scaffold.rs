@@ -6,6 +6,7 @@ use crate::diag::Code;
 use crate::model::Date;
 use crate::model::policy::{Channel, Country, Credential, Policy, RequirementType};
 use crate::model::request::OBTAINED_ON;
+use crate::plural::count;
 use crate::source::toml_string;
 
 /// The values a scaffold is made from.
@@ -167,7 +168,11 @@ pub fn render(
                 "full (the whole account moves) | partial (some numbers)",
             ),
             (
-                format!("# desired_foc = {}", today.add_days(21).unwrap_or(today)),
+                // Three weeks out, moved to a business day: an example the FOC rules accept.
+                format!(
+                    "# desired_foc = {}",
+                    policy.business_day_from(code, today.add_days(21).unwrap_or(today))
+                ),
                 "optional: the port date the customer would like",
             ),
             (
@@ -262,8 +267,8 @@ pub fn render(
             &[(
                 format!("# pin_obtained_on = {today}"),
                 &format!(
-                    "when the customer got the PIN (stale after {} days)",
-                    policy.documents.pin_max_age_days
+                    "when the customer got the PIN (stale after {})",
+                    count(policy.documents.pin_max_age_days, "day", "days")
                 ),
             )],
         );
@@ -393,7 +398,10 @@ pub fn render(
                     &mut out,
                     &[(
                         format!("# {}{OBTAINED_ON} = {today}", req.key),
-                        &format!("when the customer got it (stale after {max} days)"),
+                        &format!(
+                            "when the customer got it (stale after {})",
+                            count(max, "day", "days")
+                        ),
                     )],
                 );
             }
@@ -434,9 +442,9 @@ pub fn render(
         &mut out,
         &format!(
             "One [[documents]] table per file you put in documents/. Proof of ownership is a bill \
-             (at most {} days old at submission) or a receipt; a tracking-screenshot only when \
+             (at most {} old at submission) or a receipt; a tracking-screenshot only when \
              the losing carrier is a call-tracking service.",
-            policy.documents.bill_max_age_days
+            count(policy.documents.bill_max_age_days, "day", "days")
         ),
     );
     for req in country

@@ -8,6 +8,7 @@ use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
 use crate::diag::{Code, Finding};
+use crate::plural::count;
 use crate::source::{Document, NodeValue};
 
 /// The three file kinds that have a schema.
@@ -326,16 +327,16 @@ impl Ctx<'_> {
             ),
             ValidationErrorKind::MinItems { limit } => (
                 format!(
-                    "`{key}` needs at least {limit} {}",
-                    plural(*limit, "entry", "entries")
+                    "`{key}` needs at least {}",
+                    count(*limit, "entry", "entries")
                 ),
                 "too few entries".to_owned(),
                 self.with_description(format!("add entries to `{key}`")),
             ),
             ValidationErrorKind::MaxItems { limit } => (
                 format!(
-                    "`{key}` allows at most {limit} {}",
-                    plural(*limit, "entry", "entries")
+                    "`{key}` allows at most {}",
+                    count(*limit, "entry", "entries")
                 ),
                 "too many entries".to_owned(),
                 format!("remove entries from `{key}`"),
@@ -549,10 +550,6 @@ fn article(noun: &str) -> &'static str {
     } else {
         "a"
     }
-}
-
-fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 /// Lowercases the first letter unless the first word is an acronym (`ZIP`, `E.164`).

@@ -10,6 +10,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("diag", 0),
     ("model", 0),
     ("signed", 0),
+    ("plural", 0),
     ("source", 0),
     ("stage", 0),
     ("repo", 1),

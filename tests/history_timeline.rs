@@ -552,3 +552,73 @@ fn identical_events_land_separately() {
     assert_eq!(landed[2].1, third);
     assert_eq!(landed[3].1, fourth);
 }
+
+// ── counts ───────────────────────────────────────────────────────────────────
+
+// A count of one takes the singular: "1 day", "1 port", "1 number", never "1 days".
+#[test]
+fn counts_of_one_are_singular_in_history_report_and_summary() {
+    let story = story(false);
+    // Submitted Nov 20 12:00; by the end of Nov 21 one day counts.
+    let history = story
+        .repo
+        .run(&["history", "2026-11-bayview-bistro", "--today", "2026-11-21"]);
+    assert_eq!(history.exit, Exit::Clean, "{}", history.stderr);
+    assert!(
+        history
+            .stdout
+            .contains("; 1 day counted since 2026-11-20 12:00 UTC (0 days paused while rejected)"),
+        "{}",
+        history.stdout
+    );
+    let report = story.repo.run(&["report", "--today", "2026-11-21"]);
+    assert_eq!(report.exit, Exit::Clean, "{}", report.stderr);
+    assert!(
+        report
+            .stdout
+            .contains("\n\n1 port. Durations come from git"),
+        "{}",
+        report.stdout
+    );
+
+    // A pull request that submits, schedules and completes one of two numbers, with a bill
+    // dated the day before the submission.
+    let repo = GitRepo::new();
+    let request =
+        std::fs::read_to_string(common::project_root().join(format!("{BAYVIEW}/request.toml")))
+            .expect("request");
+    repo.write(
+        &format!("{BAYVIEW}/request.toml"),
+        request.replace("dated = 2026-11-06", "dated = 2026-11-19"),
+    )
+    .copy_file(&format!("{BAYVIEW}/documents/bill-2026-11.pdf"))
+    .copy_file(&format!("{BAYVIEW}/documents/loa-signed-2026-11-19.pdf"))
+    .copy_file(&format!("{BAYVIEW}/events/001-signed.toml"));
+    repo.commit("Bayview signed", BEN, nov(19, 15));
+    repo.branch("done");
+    repo.copy_file(&format!("{BAYVIEW}/events/002-submitted.toml"))
+        .write(
+            &format!("{BAYVIEW}/events/003-scheduled.toml"),
+            "kind = \"scheduled\"\non = 2026-11-24\nby = \"ana.souza@example.com\"\nfoc = 2026-12-03\n",
+        )
+        .write(
+            &format!("{BAYVIEW}/events/004-completed.toml"),
+            "kind = \"completed\"\non = 2026-12-03\nby = \"ana.souza@example.com\"\nnumbers = [\"+14155550131\"]\n",
+        );
+    repo.commit("Bayview: one number moved", ANA, nov(30, 10));
+    let out = repo.run(&["summary", "--base", "main", "--today", "2026-12-04"]);
+    assert_eq!(out.exit, Exit::Clean, "{}", out.stderr);
+    let md = &out.stdout;
+    assert!(
+        md.contains("- `004-completed.toml` on 2026-12-03 by ana.souza@example.com: 1 number"),
+        "{md}"
+    );
+    assert!(
+        md.contains("dated 2026-11-19, 1 day before the submission"),
+        "{md}"
+    );
+    assert!(
+        !md.contains(" 1 numbers") && !md.contains(" 1 days"),
+        "{md}"
+    );
+}

@@ -249,6 +249,31 @@ fn markup_and_template_syntax_in_values_print_as_text() {
     assert_eq!(text.matches("Letter of Authorization").count(), 1);
 }
 
+// A name ending in a period ends the template's sentence without a second one ("Inc..").
+#[test]
+fn a_name_ending_in_a_period_never_doubles_the_sentence_period() {
+    let repo = TempRepo::new();
+    repo.write(
+        "ports/2026-11-acme/request.toml",
+        request(
+            "Acme Inc.",
+            "Maria Lopez",
+            "1200 Lakeside Ave",
+            &[("+12065550143", "landline")],
+        ),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = render(&repo, dir.path(), &[]);
+    assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
+    let bytes = std::fs::read(dir.path().join("2026-11-acme/loa.pdf")).expect("loa.pdf");
+    let text = text(&bytes);
+    assert!(
+        text.contains("I am authorized to sign it for Acme Inc. Signature"),
+        "{text}"
+    );
+    assert!(!text.contains(".."), "{text}");
+}
+
 #[test]
 fn a_port_with_errors_is_not_rendered_and_the_findings_say_why() {
     let repo = TempRepo::new();
@@ -560,4 +585,93 @@ fn a_long_signature_label_wraps_instead_of_being_cut() {
         "{words}"
     );
     assert!(signature.contains("and Administration"), "{words}");
+}
+
+// The default folder replaces portflow's own earlier output, never a file the user edited.
+#[test]
+fn rendering_into_the_default_folder_refuses_to_replace_an_edited_file_without_force() {
+    let repo = TempRepo::new();
+    let numbers = [("+12065550143", "landline")];
+    let request_path = "ports/2026-11-acme/request.toml";
+    repo.write(
+        request_path,
+        request(
+            "Acme Dental LLC",
+            "Maria Lopez",
+            "1200 Lakeside Ave",
+            &numbers,
+        ),
+    );
+    let render = |extra: &[&str]| {
+        let mut args = vec!["render", "--today", TODAY];
+        args.extend_from_slice(extra);
+        repo.run(&args)
+    };
+    let first = render(&[]);
+    assert_eq!(first.exit, Exit::Clean, "{}{}", first.stdout, first.stderr);
+    let pdf = repo
+        .path()
+        .join("target/portflow/render/2026-11-acme/loa.pdf");
+
+    // The request changes: the new LOA replaces portflow's own earlier one.
+    repo.write(
+        request_path,
+        request(
+            "Acme Dental PLLC",
+            "Maria Lopez",
+            "1200 Lakeside Ave",
+            &numbers,
+        ),
+    );
+    let second = render(&[]);
+    assert_eq!(
+        second.exit,
+        Exit::Clean,
+        "{}{}",
+        second.stdout,
+        second.stderr
+    );
+    assert!(
+        second
+            .stdout
+            .contains("replaced target/portflow/render/2026-11-acme/loa.pdf"),
+        "{}",
+        second.stdout
+    );
+    assert!(text(&std::fs::read(&pdf).expect("pdf")).contains("Acme Dental PLLC"));
+
+    // The user edits the rendered file: the next render leaves it and says why.
+    std::fs::write(&pdf, b"my annotated copy").expect("edit");
+    let refused = render(&[]);
+    assert_eq!(refused.exit, Exit::Failure, "{}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("target/portflow/render/2026-11-acme/loa.pdf")
+            && refused
+                .stderr
+                .contains("was changed since portflow rendered it")
+            && refused.stderr.contains("--force"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(std::fs::read(&pdf).expect("pdf"), b"my annotated copy");
+
+    // With --force it is replaced, and later renders are quiet again.
+    let forced = render(&["--force"]);
+    assert_eq!(
+        forced.exit,
+        Exit::Clean,
+        "{}{}",
+        forced.stdout,
+        forced.stderr
+    );
+    assert!(std::fs::read(&pdf).expect("pdf").starts_with(b"%PDF"));
+    let again = render(&[]);
+    assert_eq!(again.exit, Exit::Clean, "{}{}", again.stdout, again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("unchanged target/portflow/render/2026-11-acme/loa.pdf")
+    );
 }

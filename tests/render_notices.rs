@@ -194,7 +194,9 @@ fn a_completion_notice_lists_the_numbers_that_moved() {
     assert_eq!(out.exit, Exit::Clean, "{}", out.stderr);
     let txt = std::fs::read_to_string(dir.path().join(format!("{PORT}/006-completed-notice.txt")))
         .expect("txt");
-    assert!(txt.contains(&format!("Subject: Your number port {PORT} is complete\n")));
+    assert!(txt.contains(&format!(
+        "Subject: Part of your number port {PORT} is complete\n"
+    )));
     assert!(
         txt.contains("Date: Wed, 25 Nov 2026 12:00:00 +0000\n"),
         "{txt}"
@@ -203,12 +205,18 @@ fn a_completion_notice_lists_the_numbers_that_moved() {
         txt.contains("your number moved from Lumen to Example Telecom:\n\n* +18005550142\n"),
         "{txt}"
     );
-    assert!(!txt.contains("+18665550175"));
-    let flowing = txt.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Only the number that moved is listed as moved; the others are named as still to come.
+    assert!(!txt.contains("* +18665550175"), "{txt}");
+    let flowing = flowing(&txt);
     assert!(flowing.contains(
         "now reach you through Example Telecom. The other numbers of this request are still on their way"
     ), "{txt}");
-    assert!(txt.contains("arrive.\n\nIf you still have"), "{txt}");
+    // Two numbers are still with Lumen: the customer must not end that service yet.
+    assert!(!flowing.contains("may now end"), "{txt}");
+    assert!(
+        flowing.contains("do not close your account with Lumen and do not end its service"),
+        "{txt}"
+    );
 }
 
 #[test]
@@ -279,4 +287,163 @@ fn bundled_examples_past_draft_render_with_their_notices() {
         .get("2026-11-copperleaf-law/006-completed-notice.txt")
         .expect("completion notice");
     assert!(String::from_utf8_lossy(completed).contains("is complete"));
+}
+
+/// The `.txt` preview of a port's notice `stem`, after `check` (clean) and `render`.
+fn notice_text(repo: &TempRepo, port: &str, stem: &str, today: &str) -> String {
+    let check = repo.run(&["check", "--today", today]);
+    assert_eq!(check.exit, Exit::Clean, "{}", check.stdout);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().to_string_lossy().into_owned();
+    let out = repo.run(&["render", port, "--today", today, "--out", &out_dir]);
+    assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
+    std::fs::read_to_string(dir.path().join(format!("{port}/{stem}.txt"))).expect("notice")
+}
+
+/// The text with line breaks folded into spaces, for phrases that may wrap.
+fn flowing(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+const BAYVIEW: &str = "2026-11-bayview-bistro";
+
+/// The bundled partial port (the rest disconnected), scheduled and then completed.
+fn bayview_completed() -> TempRepo {
+    let repo = TempRepo::new();
+    repo.copy_port(&format!("ports/{BAYVIEW}"));
+    let events = format!("ports/{BAYVIEW}/events");
+    repo.write(
+        &format!("{events}/003-scheduled.toml"),
+        "kind = \"scheduled\"\non = 2026-11-24\nby = \"ana.souza@example.com\"\nfoc = 2026-12-03\n",
+    );
+    repo.write(
+        &format!("{events}/004-completed.toml"),
+        "kind = \"completed\"\non = 2026-12-03\nby = \"ana.souza@example.com\"\n",
+    );
+    repo
+}
+
+// Only a full port whose every number moved may tell the customer to end the old service.
+#[test]
+fn completion_notice_of_a_full_port_lets_the_customer_end_the_old_service() {
+    let repo = TempRepo::new();
+    repo.copy_port("ports/2026-11-copperleaf-law");
+    let txt = notice_text(
+        &repo,
+        "2026-11-copperleaf-law",
+        "006-completed-notice",
+        "2026-12-07",
+    );
+    let text = flowing(&txt);
+    assert!(text.contains("you may now end it"), "{txt}");
+    assert!(!text.contains("do not close"), "{txt}");
+    insta::assert_snapshot!("completion_full_port", txt);
+}
+
+// A partial port keeps numbers with the losing carrier: closing the account would cut them.
+#[test]
+fn completion_notice_of_a_partial_port_keeping_numbers_says_keep_the_account() {
+    let repo = bayview_completed();
+    let request = format!("ports/{BAYVIEW}/request.toml");
+    let text = std::fs::read_to_string(repo.path().join(&request)).expect("request");
+    repo.write(
+        &request,
+        text.replace(
+            "remaining_numbers = \"disconnect\"",
+            "remaining_numbers = \"keep\"\nnew_billing_number = \"+14155550139\"",
+        ),
+    );
+    // The customer signed the LOA of this partial port: its signature records its digest.
+    let digest = repo.run(&["digest", BAYVIEW]);
+    let (_, digest) = digest
+        .stdout
+        .trim()
+        .split_once(' ')
+        .expect("port and digest");
+    let signed = format!("ports/{BAYVIEW}/events/001-signed.toml");
+    let text = std::fs::read_to_string(repo.path().join(&signed)).expect("signed");
+    repo.write(
+        &signed,
+        text.replace(
+            "sha256:0fb07c5842ce6e8c407d0eb32382d1a86bbf4868331f37a6d2cfc19974d9bab1",
+            digest,
+        ),
+    );
+    let txt = notice_text(&repo, BAYVIEW, "004-completed-notice", "2026-12-07");
+    let text = flowing(&txt);
+    assert!(!text.contains("may now end"), "{txt}");
+    assert!(
+        text.contains("the other numbers on your account stay in service with Verizon Business"),
+        "{txt}"
+    );
+    assert!(
+        text.contains("do not close your account with Verizon Business and do not end its service"),
+        "{txt}"
+    );
+    insta::assert_snapshot!("completion_partial_keep", txt);
+}
+
+// A partial port whose rest is disconnected: no claim that the old service may end.
+#[test]
+fn completion_notice_of_a_partial_port_disconnecting_the_rest_makes_no_claim_to_end_service() {
+    let txt = notice_text(
+        &bayview_completed(),
+        BAYVIEW,
+        "004-completed-notice",
+        "2026-12-07",
+    );
+    let text = flowing(&txt);
+    assert!(!text.contains("may now end"), "{txt}");
+    assert!(
+        text.contains("Verizon Business disconnects the other numbers on your account"),
+        "{txt}"
+    );
+    insta::assert_snapshot!("completion_partial_disconnect", txt);
+}
+
+// A completion of only some numbers of a full port: the rest are still on the old account.
+#[test]
+fn completion_notice_of_some_numbers_of_a_full_port_says_keep_the_account() {
+    let port = "2026-11-cafe-coqui";
+    let repo = TempRepo::new();
+    repo.copy_port(&format!("ports/2026/{port}"));
+    repo.write(
+        &format!("ports/2026/{port}/events/004-completed.toml"),
+        "kind = \"completed\"\non = 2026-12-11\nby = \"ana.souza@example.com\"\nnumbers = [\"+17875550141\"]\n",
+    );
+    let txt = notice_text(&repo, port, "004-completed-notice", "2026-12-14");
+    let text = flowing(&txt);
+    assert!(!text.contains("may now end"), "{txt}");
+    assert!(
+        text.contains("Subject: Part of your number port 2026-11-cafe-coqui is complete"),
+        "{txt}"
+    );
+    assert!(
+        text.contains("The other number of this request is still on its way: +17875550140."),
+        "{txt}"
+    );
+    assert!(text.contains("do not close your account with"), "{txt}");
+    insta::assert_snapshot!("completion_subset_of_full_port", txt);
+}
+
+// The completion that moves the last numbers of a full port names no pending numbers.
+#[test]
+fn the_last_completion_of_a_full_port_counts_the_earlier_ones() {
+    let port = "2026-11-cafe-coqui";
+    let repo = TempRepo::new();
+    repo.copy_port(&format!("ports/2026/{port}"));
+    let events = format!("ports/2026/{port}/events");
+    repo.write(
+        &format!("{events}/004-completed.toml"),
+        "kind = \"completed\"\non = 2026-12-11\nby = \"ana.souza@example.com\"\nnumbers = [\"+17875550141\"]\n",
+    );
+    repo.write(
+        &format!("{events}/005-completed.toml"),
+        "kind = \"completed\"\non = 2026-12-14\nby = \"ana.souza@example.com\"\nnumbers = [\"+17875550140\"]\n",
+    );
+    let txt = notice_text(&repo, port, "005-completed-notice", "2026-12-14");
+    let text = flowing(&txt);
+    assert!(text.contains("Subject: Your number port"), "{txt}");
+    assert!(!text.contains("still on"), "{txt}");
+    assert!(text.contains("you may now end it"), "{txt}");
 }

@@ -232,3 +232,56 @@ fn first_pdf(dir: &Path) -> std::path::PathBuf {
     pdfs.sort();
     pdfs.into_iter().next().expect("a bundled PDF")
 }
+
+// A new repo's placeholder organization would print on every LOA: check says so.
+#[test]
+fn a_fresh_repo_warns_until_the_organization_is_the_desks_own() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    assert_eq!(portflow(tmp.path(), &["init", "desk"], None).0, 0);
+    let root = tmp.path().join("desk");
+    let codes = |root: &Path| {
+        let (code, stdout, stderr) = portflow(root, &["check", "--format", "json"], None);
+        assert_eq!(code, 0, "warnings only: {stdout}{stderr}");
+        let doc: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["code"].as_str().expect("code").to_owned(),
+                    f["severity"].as_str().expect("severity").to_owned(),
+                    f["message"].as_str().expect("message").to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let found = codes(&root);
+    assert_eq!(found.len(), 2, "{found:?}");
+    for (code, severity, _) in &found {
+        assert_eq!(
+            (code.as_str(), severity.as_str()),
+            ("policy::placeholder", "warning")
+        );
+    }
+    assert!(found[0].2.contains("`[organization] name`"), "{found:?}");
+    let (_, human, _) = portflow(&root, &["check"], None);
+    assert!(
+        human.contains("put your organization's own legal name in porting.toml"),
+        "{human}"
+    );
+
+    let policy = std::fs::read_to_string(root.join("porting.toml")).expect("read");
+    let named = policy.replace("name = \"Your Company\"", "name = \"Northwind Voice LLC\"");
+    std::fs::write(root.join("porting.toml"), &named).expect("write");
+    let found = codes(&root);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].2.contains("`[organization] address`"), "{found:?}");
+
+    let addressed = named.replace(
+        "address = \"1 Main Street, Springfield, ST 00000\"",
+        "address = \"500 Pine St, Seattle, WA 98101\"",
+    );
+    std::fs::write(root.join("porting.toml"), addressed).expect("write");
+    assert_eq!(codes(&root), []);
+}

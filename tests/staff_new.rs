@@ -329,3 +329,64 @@ fn never_prompts_when_stdin_is_not_a_terminal() {
     );
     assert!(!repo.path().join("ports/2026-11-acme").exists());
 }
+
+// The example `desired_foc` is a business day: never a weekend or a porting.toml holiday.
+#[test]
+fn the_example_desired_foc_is_a_business_day_of_the_country() {
+    use portflow::model::Date;
+    let policy: toml::Table = toml::from_str(
+        &std::fs::read_to_string(common::project_root().join("porting.toml")).expect("policy"),
+    )
+    .expect("porting.toml parses");
+    let holidays: Vec<Date> = policy["holidays"]["US"]
+        .as_array()
+        .expect("US holidays")
+        .iter()
+        .map(|d| d.to_string().parse().expect("a date"))
+        .collect();
+    assert!(holidays.len() >= 5, "{holidays:?}");
+    let repo = TempRepo::new();
+    // Days whose three-weeks-out example falls on a holiday, or on a Saturday or Sunday.
+    let mut todays: Vec<Date> = holidays.iter().filter_map(|h| h.add_days(-21)).collect();
+    todays.extend(["2026-11-14", "2026-11-15"].map(|d| d.parse::<Date>().expect("date")));
+    for (i, today) in todays.iter().enumerate() {
+        let id = format!("2026-foc-{i}");
+        let today = today.to_string();
+        let out = repo.run(&[
+            "new",
+            &id,
+            "--country",
+            "US",
+            "--account",
+            "acme",
+            "--requested-by",
+            "maria.lopez@example.com",
+            "--losing-carrier",
+            "Example Cable Business",
+            "--type",
+            "full",
+            "--today",
+            &today,
+        ]);
+        assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
+        let text = read(&repo, &format!("ports/{id}/request.toml"));
+        let foc: Date = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# desired_foc = "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("an example desired_foc")
+            .parse()
+            .expect("a date");
+        assert!(!foc.is_weekend(), "today {today}: {foc} is a weekend");
+        assert!(
+            !holidays.contains(&foc),
+            "today {today}: {foc} is a holiday"
+        );
+        let three_weeks = today
+            .parse::<Date>()
+            .expect("date")
+            .add_days(21)
+            .expect("date");
+        assert!(foc >= three_weeks, "today {today}: {foc}");
+    }
+}

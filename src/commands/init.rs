@@ -245,6 +245,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_new_porting_toml_holds_the_placeholders_check_warns_about() {
+        use crate::model::policy::Organization;
+        let policy: toml::Table = toml::from_str(PORTING_TOML).expect("porting.toml");
+        let organization = &policy["organization"];
+        assert_eq!(
+            organization["name"].as_str(),
+            Some(Organization::PLACEHOLDER_NAME)
+        );
+        assert_eq!(
+            organization["address"].as_str(),
+            Some(Organization::PLACEHOLDER_ADDRESS)
+        );
+    }
+
+    #[test]
     fn team_workflow_installs_instead_of_building() {
         let out = team_workflow(PORTS_WORKFLOW).expect("build steps found");
         assert!(!out.contains("cargo build"), "{out}");

@@ -10,6 +10,7 @@ use crate::diag::{Finding, Severity};
 use crate::engine::{Scope, check_tree};
 use crate::git::past::with_history;
 use crate::model::policy::Policy;
+use crate::plural::count;
 use crate::repo::{self, OverlayTree, PORTS_DIR, Repo, RepoError, WorkTree, is_year};
 use crate::report::{self, Context};
 use crate::scaffold::{DRAFT_CODES, Values, render};
@@ -193,8 +194,8 @@ pub fn run(args: &NewArgs, env: &Environment) -> Result<Output, ScaffoldError> {
         .count();
     let mut stdout = format!("created `{request_path}`\n");
     stdout.push_str(&format!(
-        "the port is a draft with {to_fill} required {} still to fill in: edit the file, then run `portflow check {dir}`\n",
-        if to_fill == 1 { "value" } else { "values" },
+        "the port is a draft with {} still to fill in: edit the file, then run `portflow check {dir}`\n",
+        count(to_fill, "required value", "required values"),
     ));
     Ok(Output {
         stdout,

@@ -5,11 +5,17 @@
 //! Output layout (under `--out`, default `target/portflow/render/` in the repo):
 //! `<port-id>/loa.pdf` (`loa-carrier-copy.pdf` with `--identity`), and for each notice
 //! `<port-id>/NNN-<kind>-notice.eml` plus `NNN-<kind>-notice.txt`.
+//!
+//! No file that differs from what is rendered now is replaced without `--force`, with one
+//! exception in the default folder: a file still exactly as portflow last wrote it there
+//! (its SHA-256 is in the port folder's `.portflow-rendered` record) is portflow's own
+//! output and is replaced. A file the user changed since is refused.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use age::secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
 
 use crate::atomic;
 use crate::cli::{PaperArg, RenderArgs};
@@ -20,9 +26,11 @@ use crate::git::past::check_work_tree;
 use crate::loa::digest::{self, LoaData};
 use crate::loa::letter::{self, MASK, Paper, Presentation};
 use crate::loa::template::{Kind, Templates};
+use crate::model::event::EventBody;
 use crate::model::policy::{Policy, RequirementType};
 use crate::model::request::Request;
 use crate::notice::{self, NoticeEvent};
+use crate::plural::count;
 use crate::repo::{Port, RepoError, Tree, WorkTree};
 use crate::report::terminal::Progress;
 use crate::rules::events::resolve_voids;
@@ -56,6 +64,12 @@ pub enum RenderError {
     OutInsideRepo(PathBuf),
 }
 
+/// The record of what portflow wrote into a port's folder of the default output.
+pub const RECORD: &str = ".portflow-rendered";
+
+/// The most bytes of an existing output file read to see whether it is portflow's own.
+const OWN_OUTPUT_MAX_BYTES: u64 = 256 << 20;
+
 /// Why one file could not be written.
 #[derive(Debug, thiserror::Error)]
 enum WriteError {
@@ -63,6 +77,10 @@ enum WriteError {
         "`{0}` exists and differs from what was rendered now: remove it, choose another `--out`, or pass `--force` to replace it"
     )]
     Clobber(PathBuf),
+    #[error(
+        "`{0}` was changed since portflow rendered it: not replaced; copy your edit elsewhere, or pass `--force` to replace it with what is rendered now"
+    )]
+    Edited(PathBuf),
     #[error(
         "`{0}` exists and is not a regular file (a link, FIFO or device): portflow neither reads nor replaces it; remove it or choose another `--out`"
     )]
@@ -89,14 +107,96 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
     }
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What portflow last wrote into one port folder of the default output: file name → the
+/// SHA-256 of its bytes, kept in [`RECORD`] as `sha256sum` lines.
+#[derive(Debug, Default)]
+struct Record {
+    hashes: BTreeMap<String, String>,
+    changed: bool,
+}
+
+impl Record {
+    /// The record in `dir`; empty when there is none or it cannot be read.
+    fn load(dir: &Path) -> Record {
+        let text = crate::repo::read_regular_file(&dir.join(RECORD), 1 << 20)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let hashes = text
+            .lines()
+            .filter_map(|l| l.split_once("  "))
+            .map(|(hash, name)| (name.to_owned(), hash.to_owned()))
+            .collect();
+        Record {
+            hashes,
+            changed: false,
+        }
+    }
+
+    /// Notes that `name` now holds `bytes`, as portflow wrote (or found) it.
+    fn note(&mut self, name: &str, bytes: &[u8]) {
+        let hash = sha256_hex(bytes);
+        if self.hashes.get(name) != Some(&hash) {
+            self.hashes.insert(name.to_owned(), hash);
+            self.changed = true;
+        }
+    }
+
+    fn text(&self) -> String {
+        self.hashes
+            .iter()
+            .map(|(name, hash)| format!("{hash}  {name}\n"))
+            .collect()
+    }
+
+    /// Writes the record into `dir`.
+    fn save(&self, dir: &Path) -> Result<(), WriteError> {
+        let path = dir.join(RECORD);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if !meta.is_file() => Err(WriteError::NotAFile(path)),
+            Ok(_) => atomic::replace(&path, self.text().as_bytes(), None).map_err(io_err(&path)),
+            Err(_) => atomic::write_new(&path, self.text().as_bytes(), None).map_err(io_err(&path)),
+        }
+    }
+}
+
+/// How a write treats an existing file that differs from what is rendered now.
+#[derive(Debug, Clone, Copy)]
+enum Replace<'a> {
+    /// `--force`: replace it.
+    Always,
+    /// A folder named with `--out`: refuse.
+    Never,
+    /// The default folder: replace it only when it is exactly what portflow last wrote
+    /// there (this SHA-256, from the record), refuse it when the user changed it.
+    IfOwn(Option<&'a str>),
+}
+
+/// How the write of `name` treats a differing file.
+fn replace_mode<'a>(force: bool, default_out: bool, record: &'a Record, name: &str) -> Replace<'a> {
+    if force {
+        Replace::Always
+    } else if default_out {
+        Replace::IfOwn(record.hashes.get(name).map(String::as_str))
+    } else {
+        Replace::Never
+    }
+}
+
 /// Writes atomically (a temporary file in the same folder, then a link or rename) and never
-/// replaces a different file unless `force`. An existing output that is not a regular file
-/// (a FIFO, a link to `/dev/zero`) is never read nor replaced. `mode` sets the permissions
-/// (the carrier copy, which holds the decrypted PIN, is the owner's only).
+/// replaces a different file unless `replace` allows it. An existing output that is not a
+/// regular file (a FIFO, a link to `/dev/zero`) is never read nor replaced. `mode` sets the
+/// permissions (the carrier copy, which holds the decrypted PIN, is the owner's only).
 fn write_file(
     path: &Path,
     bytes: &[u8],
-    force: bool,
+    replace: Replace<'_>,
     mode: Option<u32>,
 ) -> Result<Written, WriteError> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -118,8 +218,20 @@ fn write_file(
             }
             Ok(Written::Unchanged)
         }
-        Some(false) if !force => Err(WriteError::Clobber(path.to_owned())),
         Some(false) => {
+            match replace {
+                Replace::Always => {}
+                Replace::Never | Replace::IfOwn(None) => {
+                    return Err(WriteError::Clobber(path.to_owned()));
+                }
+                Replace::IfOwn(Some(own)) => {
+                    let unchanged = crate::repo::read_regular_file(path, OWN_OUTPUT_MAX_BYTES)
+                        .is_ok_and(|old| sha256_hex(&old) == own);
+                    if !unchanged {
+                        return Err(WriteError::Edited(path.to_owned()));
+                    }
+                }
+            }
             atomic::replace(path, bytes, mode).map_err(io_err(path))?;
             Ok(Written::Replaced)
         }
@@ -260,9 +372,10 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
         Some(out) => absolute(&cwd, out),
         None => root.join(DEFAULT_OUT),
     };
-    // The default folder is portflow's own output (git-ignored build artefacts): re-rendering
-    // there replaces earlier renders; a folder the user named is never clobbered silently.
-    let force = args.force || args.out.is_none();
+    // In the default folder (git-ignored build artefacts) re-rendering replaces portflow's
+    // own earlier output, never a file the user changed since; a folder the user named is
+    // never replaced without `--force`.
+    let default_out = args.out.is_none();
     let identities = match &args.identity {
         Some(path) => {
             // A carrier copy holds the decrypted PIN: never inside the ports repo, nor inside
@@ -309,6 +422,11 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
         };
         let port_out = out_dir.join(&port.id);
         let mut problems: Vec<String> = Vec::new();
+        let mut record = if default_out {
+            Record::load(&port_out)
+        } else {
+            Record::default()
+        };
 
         let data = LoaData::new(policy, &port.id, request);
         let paper = args
@@ -331,16 +449,17 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                     };
                     let path = port_out.join(name);
                     let mode = identities.is_some().then_some(atomic::PRIVATE);
-                    match write_file(&path, &letter.pdf.bytes, force, mode) {
+                    let replace = replace_mode(args.force, default_out, &record, name);
+                    match write_file(&path, &letter.pdf.bytes, replace, mode) {
                         Err(e) => problems.push(e.to_string()),
                         Ok(written) => {
+                            record.note(name, &letter.pdf.bytes);
                             letters += 1;
                             stdout.push_str(&format!(
-                                "{} {} ({} page{}, {}{})\n",
+                                "{} {} ({}, {}{})\n",
                                 verb(written),
                                 shown(&root, &path),
-                                letter.pdf.pages,
-                                if letter.pdf.pages == 1 { "" } else { "s" },
+                                count(letter.pdf.pages, "page", "pages"),
                                 kib(letter.pdf.bytes.len()),
                                 if letter.pdf.embedded {
                                     ", DejaVu Sans embedded"
@@ -355,7 +474,17 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
         }
 
         let (events, _) = resolve_voids(port);
+        // The numbers moved by earlier completions: a partial completion's notice names
+        // the ones still to come.
+        let mut moved: Vec<String> = Vec::new();
         for ev in events {
+            let moved_before = moved.clone();
+            if let EventBody::Completed { numbers } = &ev.event.body {
+                match numbers {
+                    Some(subset) => moved.extend(subset.iter().cloned()),
+                    None => moved.extend(request.numbers.iter().map(|n| n.number.clone())),
+                }
+            }
             if notice::stem(ev.number, ev.event.kind()).is_none() {
                 continue;
             }
@@ -370,6 +499,7 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                 number: ev.number,
                 event: ev.event,
                 bytes: &bytes,
+                moved_before: &moved_before,
             };
             match notice::render(&email_templates, &port.id, request, policy, &input) {
                 Err(e) => problems.push(format!("notice for `{}`: {e}", ev.file.name)),
@@ -377,13 +507,16 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                 Ok(Some(n)) => {
                     let mut written_all = true;
                     for (ext, content) in [("eml", n.eml.as_slice()), ("txt", n.txt.as_bytes())] {
-                        let path = port_out.join(format!("{}.{ext}", n.stem));
-                        match write_file(&path, content, force, None) {
+                        let name = format!("{}.{ext}", n.stem);
+                        let path = port_out.join(&name);
+                        let replace = replace_mode(args.force, default_out, &record, &name);
+                        match write_file(&path, content, replace, None) {
                             Err(e) => {
                                 written_all = false;
                                 problems.push(e.to_string());
                             }
                             Ok(written) => {
+                                record.note(&name, content);
                                 stdout.push_str(&format!(
                                     "{} {}\n",
                                     verb(written),
@@ -398,6 +531,11 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                 }
             }
         }
+        if default_out && record.changed {
+            if let Err(e) = record.save(&port_out) {
+                problems.push(e.to_string());
+            }
+        }
         if !problems.is_empty() {
             failed += 1;
             exit = Exit::Failure;
@@ -408,15 +546,15 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
     }
     progress.finish();
     stdout.push_str(&format!(
-        "{letters} LOA{}, {notices} notice{} in {}",
-        if letters == 1 { "" } else { "s" },
-        if notices == 1 { "" } else { "s" },
+        "{}, {} in {}",
+        count(letters, "LOA", "LOAs"),
+        count(notices, "notice", "notices"),
         shown(&root, &out_dir)
     ));
     if refused > 0 {
         stdout.push_str(&format!(
-            "; {refused} port{} not rendered",
-            if refused == 1 { "" } else { "s" }
+            "; {} not rendered",
+            count(refused, "port", "ports")
         ));
     }
     if failed > 0 {
@@ -441,10 +579,9 @@ fn verb(written: Written) -> &'static str {
 /// Why a port is not rendered, with its error findings.
 fn refusal(port: &Port, errors: &[&Finding], checked: &Checked) -> String {
     let mut out = format!(
-        "`{}` not rendered: its files have {} error{} (see `portflow check {}`)\n",
+        "`{}` not rendered: its files have {} (see `portflow check {}`)\n",
         port.id,
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" },
+        count(errors.len(), "error", "errors"),
         port.dir
     );
     if errors.is_empty() {
@@ -489,20 +626,20 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("x/loa.pdf");
         assert_eq!(
-            write_file(&path, b"one", false, None).expect("new"),
+            write_file(&path, b"one", Replace::Never, None).expect("new"),
             Written::New
         );
         assert_eq!(
-            write_file(&path, b"one", false, None).expect("same"),
+            write_file(&path, b"one", Replace::Never, None).expect("same"),
             Written::Unchanged
         );
         assert!(matches!(
-            write_file(&path, b"two", false, None),
+            write_file(&path, b"two", Replace::Never, None),
             Err(WriteError::Clobber(_))
         ));
         assert_eq!(std::fs::read(&path).expect("read"), b"one");
         assert_eq!(
-            write_file(&path, b"two", true, None).expect("force"),
+            write_file(&path, b"two", Replace::Always, None).expect("force"),
             Written::Replaced
         );
         assert_eq!(std::fs::read(&path).expect("read"), b"two");

@@ -15,6 +15,7 @@ use crate::cli::{SecretCommand, SecretRewrapArgs, SecretSetArgs, SecretShowArgs}
 use crate::engine::{Checked, Scope};
 use crate::git::past::check_work_tree;
 use crate::model::policy::{Policy, RequirementType};
+use crate::plural::count;
 use crate::repo::{Port, WorkTree};
 use crate::report::terminal;
 use crate::secret::edit::{
@@ -268,12 +269,11 @@ pub fn set(
     verify_edit(&text, &new_text, &rel, &slot, obtained_on.is_some())?;
     write_atomically(&path, &bytes, new_text.as_bytes())?;
 
-    let count = recipients.len();
     let mut stdout = format!(
-        "encrypted `{}` of `{}` to {count} recipient{} in `{rel}`\n",
+        "encrypted `{}` of `{}` to {} in `{rel}`\n",
         slot.dotted(),
         args.port,
-        if count == 1 { "" } else { "s" }
+        count(recipients.len(), "recipient", "recipients")
     );
     if let Some(date) = obtained_on {
         stdout.push_str(&format!(
@@ -487,13 +487,11 @@ pub fn rewrap(args: &SecretRewrapArgs, env: &Environment) -> Result<Output, Secr
             values += 1;
         }
     }
-    let count = recipients.len();
     stdout.push_str(&format!(
-        "{values} secret{} in {} request{} re-encrypted to {count} recipient{}\n",
-        if values == 1 { "" } else { "s" },
-        writes.len(),
-        if writes.len() == 1 { "" } else { "s" },
-        if count == 1 { "" } else { "s" },
+        "{} in {} re-encrypted to {}\n",
+        count(values, "secret", "secrets"),
+        count(writes.len(), "request", "requests"),
+        count(recipients.len(), "recipient", "recipients"),
     ));
     let mut stderr: String = skipped.concat();
     stderr.push_str(&plaintext.concat());

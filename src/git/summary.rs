@@ -14,6 +14,7 @@ use crate::loa::digest::{self, LoaData};
 use crate::model::event::{EventBody, EventKind};
 use crate::model::policy::{Channel, Policy};
 use crate::model::request::{DocumentKind, Request};
+use crate::plural::count;
 use crate::repo::{EventFile, POLICY_FILE, Port};
 use crate::report::{Counts, markdown};
 use crate::rules::PortReport;
@@ -247,7 +248,7 @@ fn new_event(file: &EventFile, renumbered_from: Option<String>) -> markdown::New
             }
             EventBody::Scheduled { foc, .. } => format!("FOC {foc}"),
             EventBody::Completed { numbers } => match numbers {
-                Some(n) => format!("{} numbers", n.len()),
+                Some(n) => count(n.len(), "number", "numbers"),
                 None => "all numbers".to_owned(),
             },
             EventBody::Cancelled { reason } => reason.clone(),
@@ -307,10 +308,14 @@ fn checklist(
         })
         .map(|d| match (d.dated, submitted_on) {
             (Some(dated), Some(on)) => format!(
-                "{} `{}` dated {dated}, {} days before the submission",
+                "{} `{}` dated {dated}, {} before the submission",
                 d.kind.as_str(),
                 d.path,
-                on.days_since_epoch() - dated.days_since_epoch()
+                count(
+                    on.days_since_epoch() - dated.days_since_epoch(),
+                    "day",
+                    "days"
+                )
             ),
             _ => format!("{} `{}`", d.kind.as_str(), d.path),
         })
@@ -348,8 +353,8 @@ fn checklist(
                     ok: true,
                     label: "fee accepted",
                     detail: format!(
-                        "{total:.2} {currency} for {} numbers, accepted by {} on {}",
-                        request.numbers.len(),
+                        "{total:.2} {currency} for {}, accepted by {} on {}",
+                        count(request.numbers.len(), "number", "numbers"),
                         f.accepted_by,
                         f.accepted_on
                     ),
@@ -358,8 +363,8 @@ fn checklist(
                     ok: false,
                     label: "fee accepted",
                     detail: format!(
-                        "{total:.2} {currency} for {} numbers, not accepted by the customer (`[fee]`)",
-                        request.numbers.len()
+                        "{total:.2} {currency} for {}, not accepted by the customer (`[fee]`)",
+                        count(request.numbers.len(), "number", "numbers")
                     ),
                 },
             }

@@ -13,6 +13,32 @@ use crate::repo::{CONFIG_MAX_BYTES, RepoError, read_regular};
 /// The auto-escape mode of LOA templates.
 const MARKUP: &str = "portflow-markup";
 
+/// Follows a value that ends in a period, until [`join_periods`] removes it: a Unicode
+/// noncharacter, kept for a program's internal use, and removed from every value.
+const VALUE_PERIOD: char = '\u{FDD0}';
+
+/// Drops the template's own period right after a value that already ends in one (with
+/// only a closing `*` between them), so "for {{ end_user.name }}." prints "for Acme Inc."
+/// rather than "Acme Inc..", and removes the marks.
+fn join_periods(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut parts = text.split(VALUE_PERIOD);
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for part in parts {
+        if let Some(rest) = part.strip_prefix('.') {
+            out.push_str(rest);
+        } else if let Some(rest) = part.strip_prefix("*.") {
+            out.push('*');
+            out.push_str(rest);
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// Built-in LOA templates, used when the repo has no `templates/loa/` folder.
 const BUILTIN_LOA: &[(&str, &str)] = &[
     ("default.j2", include_str!("../../templates/loa/default.j2")),
@@ -238,22 +264,33 @@ impl Templates {
             })
         });
         match self.kind {
-            Kind::Loa => {
-                env.set_auto_escape_callback(|_| AutoEscape::Custom(MARKUP.into()));
-                env.set_formatter(|out, state, value| {
-                    if value.is_safe() || *state.auto_escape() != AutoEscape::Custom(MARKUP.into())
-                    {
-                        return minijinja::escape_formatter(out, state, value);
-                    }
-                    let mut escaped = String::new();
-                    if !value.is_none() {
-                        markup::escape(&value.to_string(), &mut escaped);
-                    }
-                    out.write_str(&escaped).map_err(minijinja::Error::from)
-                });
-            }
+            Kind::Loa => env.set_auto_escape_callback(|_| AutoEscape::Custom(MARKUP.into())),
             Kind::Email => env.set_auto_escape_callback(|_| AutoEscape::None),
         }
+        env.set_formatter(|out, state, value| {
+            let markup = *state.auto_escape() == AutoEscape::Custom(MARKUP.into());
+            if value.is_safe() || (value.is_none() && !markup) {
+                return minijinja::escape_formatter(out, state, value);
+            }
+            // The LOA prints nothing for a missing value.
+            let text = if value.is_none() {
+                String::new()
+            } else {
+                value.to_string().replace(VALUE_PERIOD, "")
+            };
+            let mut shown = String::new();
+            if markup {
+                markup::escape(&text, &mut shown);
+            } else {
+                shown = text;
+            }
+            // A value that ends a sentence of its own ("Acme Inc.") is marked, so the
+            // template's period after it is dropped (see `join_periods`).
+            if shown.ends_with('.') {
+                shown.push(VALUE_PERIOD);
+            }
+            out.write_str(&shown).map_err(minijinja::Error::from)
+        });
         env
     }
 
@@ -318,7 +355,7 @@ impl Templates {
         template
             .render_captured_to(context, &mut out)
             .map_err(|e| self.locate(&env, name, &e))?;
-        Ok(out.into_string())
+        Ok(join_periods(&out.into_string()))
     }
 
     /// Renders the blocks `blocks` of the template `name` with `context`, each within the
@@ -344,7 +381,7 @@ impl Templates {
                 captured
                     .with_state_mut(|state| state.render_block_to_write(block, &mut out))
                     .map_err(|e| self.locate(&env, name, &e))?;
-                Ok(out.into_string())
+                Ok(join_periods(&out.into_string()))
             })
             .collect()
     }
@@ -373,6 +410,28 @@ mod tests {
             out,
             "@field Name | A \\| B \\*c\\* \\@pagebreak x\n@pagebreak"
         );
+    }
+
+    #[test]
+    fn a_value_ending_in_a_period_takes_the_sentence_period() {
+        let ctx = Value::from(minijinja::value::Serde(serde_json::json!({
+            "name": "Acme Inc.",
+            "dots": "Wait...",
+            "plain": "Acme",
+            "sneaky": "x\u{FDD0}.",
+        })));
+        let env = Templates::builtin(Kind::Loa).environment();
+        let render = |source: &str| {
+            let out = env.render_str(source, ctx.clone()).expect("render");
+            join_periods(&out)
+        };
+        assert_eq!(render("for {{ name }}."), "for Acme Inc.");
+        assert_eq!(render("*{{ name }}*. Next"), "*Acme Inc.* Next");
+        assert_eq!(render("{{ name }}, {{ plain }}."), "Acme Inc., Acme.");
+        assert_eq!(render("{{ dots }}."), "Wait...");
+        assert_eq!(render("{{ name }}\n."), "Acme Inc.\n.");
+        // A mark inside the data is removed, never trusted.
+        assert_eq!(render("{{ sneaky }}."), "x.");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::model::Date;
 use crate::model::timeline::{DAY, PortTimeline, SlaState};
+use crate::plural::count;
 use crate::stage::Stage;
 
 /// A port waiting for a signature or for documents longer than this many days is stuck.
@@ -136,7 +137,8 @@ impl Analytics {
                     stage: line.stage,
                     days,
                     reason: format!(
-                        "waiting for {waiting} for {days} days (more than {STUCK_AFTER_DAYS})"
+                        "waiting for {waiting} for {} (more than {STUCK_AFTER_DAYS})",
+                        count(days, "day", "days")
                     ),
                 });
             }
@@ -149,7 +151,10 @@ impl Analytics {
                     port: line.id.clone(),
                     stage: line.stage,
                     days,
-                    reason: format!("the FOC {foc} passed {days} days ago without a completion"),
+                    reason: format!(
+                        "the FOC {foc} passed {} ago without a completion",
+                        count(days, "day", "days")
+                    ),
                 });
             }
             for p in &line.periods {

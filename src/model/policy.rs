@@ -43,6 +43,28 @@ impl Policy {
     pub fn holidays_of(&self, code: &str) -> &[Date] {
         self.holidays.get(code).map_or(&[], Vec::as_slice)
     }
+
+    /// Whether ports can happen on `date` in the country: a weekday that is not one of its
+    /// holidays.
+    pub fn is_business_day(&self, code: &str, date: Date) -> bool {
+        !date.is_weekend() && !self.holidays_of(code).contains(&date)
+    }
+
+    /// The first business day of the country on or after `date`.
+    pub fn business_day_from(&self, code: &str, date: Date) -> Date {
+        let mut day = date;
+        // Holidays are a finite list, so a few weeks always reach a business day.
+        for _ in 0..366 {
+            if self.is_business_day(code, day) {
+                return day;
+            }
+            match day.add_days(1) {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        date
+    }
 }
 
 /// Deserializes `[countries]` and tells each country its own code.
@@ -64,6 +86,13 @@ pub struct Organization {
     pub name: String,
     /// Postal address on one line.
     pub address: String,
+}
+
+impl Organization {
+    /// The name `portflow init` writes, for the desk to replace with its own.
+    pub const PLACEHOLDER_NAME: &'static str = "Your Company";
+    /// The address `portflow init` writes, for the desk to replace with its own.
+    pub const PLACEHOLDER_ADDRESS: &'static str = "1 Main Street, Springfield, ST 00000";
 }
 
 /// Expected days from first submission to completion, `[min, max]` (`[sla]`).

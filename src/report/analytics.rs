@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::model::analytics::{Analytics, STUCK_AFTER_DAYS};
+use crate::plural::count;
 
 /// Escapes text for a Markdown table cell.
 fn cell(text: &str) -> String {
@@ -29,8 +30,9 @@ fn md_table(out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
 /// The report as Markdown.
 pub fn markdown(a: &Analytics) -> String {
     let mut out = format!(
-        "# Porting report, {}\n\n{} ports. Durations come from git commit times; see `portflow history <port>` for one port's timeline.\n\n",
-        a.today, a.ports
+        "# Porting report, {}\n\n{}. Durations come from git commit times; see `portflow history <port>` for one port's timeline.\n\n",
+        a.today,
+        count(a.ports, "port", "ports")
     );
     out.push_str("## SLA breaches\n\n");
     md_table(
@@ -50,7 +52,7 @@ pub fn markdown(a: &Analytics) -> String {
                     format!("`{}`", b.port),
                     b.country.clone().unwrap_or_else(|| "-".to_owned()),
                     b.stage.to_string(),
-                    format!("{} (max {} days)", b.window, b.max_days),
+                    format!("{} (max {})", b.window, count(b.max_days, "day", "days")),
                     b.elapsed_days.to_string(),
                     b.state.to_owned(),
                 ]
@@ -185,7 +187,12 @@ pub fn csv(a: &Analytics) -> String {
             b.port.clone(),
             b.stage.to_string(),
             b.elapsed_days.to_string(),
-            format!("{} window, max {} days, {}", b.window, b.max_days, b.state),
+            format!(
+                "{} window, max {}, {}",
+                b.window,
+                count(b.max_days, "day", "days"),
+                b.state
+            ),
         ]);
     }
     for s in &a.stuck {
@@ -203,7 +210,7 @@ pub fn csv(a: &Analytics) -> String {
             String::new(),
             t.stage.to_string(),
             format!("{:.1}", t.median_days),
-            format!("{} finished stays", t.stays),
+            count(t.stays, "finished stay", "finished stays"),
         ]);
     }
     for (code, n) in &a.reasons {

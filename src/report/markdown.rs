@@ -5,6 +5,7 @@ use crate::diag::Severity;
 use crate::loa::diff::FieldChange;
 use crate::model::Date;
 use crate::model::event::EventKind;
+use crate::plural::count;
 use crate::stage::Stage;
 
 /// The whole summary.
@@ -144,10 +145,6 @@ fn stage_or(stage: Option<Stage>, none: &str) -> String {
     stage.map_or_else(|| none.to_owned(), |s| format!("`{s}`"))
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// Renders the summary; the first line is a stable marker so CI can update one comment.
 pub fn render(s: &Summary) -> String {
     let mut out = String::from("<!-- portflow-summary -->\n## portflow\n\n");
@@ -155,14 +152,14 @@ pub fn render(s: &Summary) -> String {
     out.push_str(&format!(
         "Compared with {} (merge base `{short}`): {} changed.",
         code(&s.base_ref),
-        plural(s.ports.len(), "port", "ports")
+        count(s.ports.len(), "port", "ports")
     ));
     if s.blocking_errors == 0 {
         out.push_str(" **No blocking errors.**\n\n");
     } else {
         out.push_str(&format!(
             " **{} must be fixed before merging.**\n\n",
-            plural(s.blocking_errors, "blocking error", "blocking errors")
+            count(s.blocking_errors, "blocking error", "blocking errors")
         ));
     }
     if s.policy_changed {
@@ -197,10 +194,10 @@ pub fn render(s: &Summary) -> String {
     out.push_str("### Findings\n\n");
     out.push_str(&format!(
         "{}, {}; blocking: {}, {}.\n",
-        plural(s.errors, "error", "errors"),
-        plural(s.warnings, "warning", "warnings"),
-        plural(s.blocking_errors, "error", "errors"),
-        plural(s.blocking_warnings, "warning", "warnings"),
+        count(s.errors, "error", "errors"),
+        count(s.warnings, "warning", "warnings"),
+        count(s.blocking_errors, "error", "errors"),
+        count(s.blocking_warnings, "warning", "warnings"),
     ));
     if !s.findings.is_empty() {
         out.push_str("\n<details><summary>every finding</summary>\n\n");

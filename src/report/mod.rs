@@ -15,6 +15,7 @@ pub mod timeline;
 use std::collections::BTreeMap;
 
 use crate::diag::{Finding, Severity};
+use crate::plural::count;
 use crate::source::SourceFile;
 
 /// Counts of findings by severity.
@@ -73,24 +74,20 @@ impl<'a> Context<'a> {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// The closing line of a human report, e.g. `2 errors, 1 warning in 14 ports (53 files)`.
 pub fn summary_line(counts: Counts, ctx: &Context<'_>) -> String {
     let scope = format!(
         "{} ({})",
-        plural(ctx.ports_checked, "port", "ports"),
-        plural(ctx.files_checked, "file", "files")
+        count(ctx.ports_checked, "port", "ports"),
+        count(ctx.files_checked, "file", "files")
     );
     if counts.errors == 0 && counts.warnings == 0 {
         format!("no findings in {scope}")
     } else {
         format!(
             "{}, {} in {scope}",
-            plural(counts.errors, "error", "errors"),
-            plural(counts.warnings, "warning", "warnings")
+            count(counts.errors, "error", "errors"),
+            count(counts.warnings, "warning", "warnings")
         )
     }
 }

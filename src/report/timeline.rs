@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::text::{align, fmt_duration, fmt_utc};
 use crate::model::timeline::{CommitInfo, DAY, PortTimeline};
+use crate::plural::count;
 
 /// `2026-11-20 14:03` (UTC): the table's time format.
 fn short_time(secs: i64) -> String {
@@ -44,16 +45,18 @@ pub fn table(line: &PortTimeline) -> String {
     }
     match &line.sla {
         Some(s) => out.push_str(&format!(
-            "sla: {} window {}-{} days; {} days counted since {} UTC ({} days paused while rejected): {}\n",
+            "sla: {} window {}-{} days; {} counted since {} UTC ({} paused while rejected): {}\n",
             s.kind.as_str(),
             s.window[0],
             s.window[1],
-            s.elapsed_days(),
+            count(s.elapsed_days(), "day", "days"),
             short_time(s.started.time),
-            s.paused.div_euclid(DAY),
+            count(s.paused.div_euclid(DAY), "day", "days"),
             s.state.as_str()
         )),
-        None => out.push_str("sla: no clock (not submitted, cancelled, or no SLA for the country)\n"),
+        None => {
+            out.push_str("sla: no clock (not submitted, cancelled, or no SLA for the country)\n")
+        }
     }
     out.push('\n');
 

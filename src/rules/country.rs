@@ -21,6 +21,7 @@ use regex::Regex;
 use crate::diag::{Code, Finding, Severity};
 use crate::model::policy::{Channel, Country, Requirement, RequirementType};
 use crate::model::request::Request;
+use crate::plural;
 use crate::rules::{Ctx, PortView, Progress};
 
 /// The country's requirements of one type that apply to the request (none when the country
@@ -114,9 +115,9 @@ fn fee_text(country: &Country, request: &Request) -> Option<String> {
     let cents = (fee * 100.0).round() as i64;
     let count = i64::try_from(numbers).unwrap_or(i64::MAX);
     let currency = country.currency.as_deref();
-    let plural = if numbers == 1 { "number" } else { "numbers" };
     Some(format!(
-        "{numbers} {plural} × {} = {}",
+        "{} × {} = {}",
+        plural::count(numbers, "number", "numbers"),
         money(cents, currency),
         money(cents.saturating_mul(count), currency)
     ))

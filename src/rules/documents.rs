@@ -30,6 +30,7 @@ use crate::model::Date;
 use crate::model::event::EventBody;
 use crate::model::policy::{CarrierKind, Credential, Requirement, RequirementType};
 use crate::model::request::{DocumentKind, NumberType, OBTAINED_ON};
+use crate::plural::count;
 use crate::repo::Probe;
 use crate::rules::{Ctx, EventRef, PortView, Progress, country};
 use crate::stage::Stage;
@@ -563,6 +564,7 @@ fn stale_bills(
     out: &mut Vec<Finding>,
 ) {
     let max = ctx.policy.documents.bill_max_age_days;
+    let max_days = count(max, "day", "days");
     let bills: Vec<(usize, Option<Date>)> = view
         .request
         .documents
@@ -594,12 +596,12 @@ fn stale_bills(
                     Code::DocumentStale,
                     &format!("/documents/{i}/dated"),
                     format!(
-                        "bill `{path}` is {} days old {}; bills may be at most {max} days old",
-                        age(dated, as_of),
+                        "bill `{path}` is {} old {}; bills may be at most {max_days} old",
+                        count(age(dated, as_of), "day", "days"),
                         when(severity, as_of)
                     ),
                 )
-                .label(format!("more than {max} days before {as_of}"))
+                .label(format!("more than {max_days} before {as_of}"))
                 .help(format!(
                     "carriers reject old statements: {renew}, and list it with its statement date in `dated`"
                 )),
@@ -611,7 +613,7 @@ fn stale_bills(
                 )
                 .label("bill without a statement date")
                 .help(format!(
-                    "add `dated = YYYY-MM-DD`, the statement date printed on the bill; an undated bill counts as stale because bills may be at most {max} days old at submission"
+                    "add `dated = YYYY-MM-DD`, the statement date printed on the bill; an undated bill counts as stale because bills may be at most {max_days} old at submission"
                 )),
         };
         out.push(finding.severity(severity));
@@ -626,6 +628,7 @@ fn stale_signature(
     out: &mut Vec<Finding>,
 ) {
     let max = ctx.policy.documents.signature_max_age_days;
+    let max_days = count(max, "day", "days");
     let newest: Option<&EventRef<'_>> = view
         .events
         .iter()
@@ -645,12 +648,12 @@ fn stale_signature(
                 ev.path(),
                 ev.doc.span("/on"),
                 format!(
-                    "the LOA signature of `{on}` is {} days old {}; signatures may be at most {max} days old",
-                    age(on, as_of),
+                    "the LOA signature of `{on}` is {} old {}; signatures may be at most {max_days} old",
+                    count(age(on, as_of), "day", "days"),
                     when(severity, as_of)
                 ),
             )
-            .label(format!("more than {max} days before {as_of}"))
+            .label(format!("more than {max_days} before {as_of}"))
             .help(format!("carriers reject old LOAs: {renew}"))
             .severity(severity),
         );
@@ -681,6 +684,7 @@ fn stale_pin(
         return;
     }
     let max = ctx.policy.documents.pin_max_age_days;
+    let max_days = count(max, "day", "days");
     let renew = if severity == Severity::Error {
         "ask the customer for a new transfer PIN from the losing carrier, store it with `portflow secret set`, update `pin_obtained_on` and resubmit"
     } else {
@@ -692,12 +696,12 @@ fn stale_pin(
                 Code::DocumentStale,
                 "/end_user/pin_obtained_on",
                 format!(
-                    "the transfer PIN obtained on `{obtained}` is {} days old {}; PINs may be at most {max} days old",
-                    age(obtained, as_of),
+                    "the transfer PIN obtained on `{obtained}` is {} old {}; PINs may be at most {max_days} old",
+                    count(age(obtained, as_of), "day", "days"),
                     when(severity, as_of)
                 ),
             )
-            .label(format!("more than {max} days before {as_of}"))
+            .label(format!("more than {max_days} before {as_of}"))
             .help(format!("transfer PINs expire: {renew}")),
         Some(_) => return,
         None if user.pin.is_some() => view
@@ -708,7 +712,7 @@ fn stale_pin(
             )
             .label("PIN without a date")
             .help(format!(
-                "add `pin_obtained_on = YYYY-MM-DD`, the day the customer got the PIN; an undated PIN counts as stale because PINs may be at most {max} days old at submission"
+                "add `pin_obtained_on = YYYY-MM-DD`, the day the customer got the PIN; an undated PIN counts as stale because PINs may be at most {max_days} old at submission"
             )),
         None => return,
     };
@@ -755,14 +759,16 @@ fn stale_requirements(
                     Code::DocumentStale,
                     &format!("/requirements/{dated}"),
                     format!(
-                        "`{key}` obtained on `{obtained}` is {} days old {}; `{country}` accepts it for at most {max} days",
-                        age(obtained, as_of),
-                        when(severity, as_of)
+                        "`{key}` obtained on `{obtained}` is {} old {}; `{country}` accepts it for at most {}",
+                        count(age(obtained, as_of), "day", "days"),
+                        when(severity, as_of),
+                        count(max, "day", "days")
                     ),
                 )
-                .label(format!("more than {max} days before {as_of}"))
+                .label(format!("more than {} before {as_of}", count(max, "day", "days")))
                 .help(format!(
-                    "`{key}` expires after {max} days (porting.toml `max_age_days`): {renew}"
+                    "`{key}` expires after {} (porting.toml `max_age_days`): {renew}",
+                    count(max, "day", "days")
                 )),
             Some(_) => continue,
             None => view
@@ -773,7 +779,8 @@ fn stale_requirements(
                 )
                 .label(format!("`{key}` without a date"))
                 .help(format!(
-                    "add `{dated} = YYYY-MM-DD` under `[requirements]`, the day the customer got it; an undated `{key}` counts as stale because `{country}` accepts it for at most {max} days at submission"
+                    "add `{dated} = YYYY-MM-DD` under `[requirements]`, the day the customer got it; an undated `{key}` counts as stale because `{country}` accepts it for at most {} at submission",
+                    count(max, "day", "days")
                 )),
         };
         out.push(finding.severity(severity));

@@ -7,6 +7,7 @@ use phonenumber::metadata::DATABASE;
 
 use crate::diag::{Code, Finding};
 use crate::model::request::NumberType;
+use crate::plural::noun;
 use crate::rules::{Ctx, PortView};
 use crate::stage::Stage;
 
@@ -414,7 +415,7 @@ pub fn check_across(open: &[(PortView<'_>, Stage)], out: &mut Vec<Finding>) {
                 .map(|(other, stage, _)| format!("`{}` ({stage})", other.port.id))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let ports = if others.len() == 1 { "port" } else { "ports" };
+            let ports = noun(others.len(), "port", "ports");
             let mut finding = view
                 .at(
                     Code::NumberInOtherPort,

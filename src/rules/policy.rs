@@ -4,17 +4,43 @@
 //!   late or none).
 //! - A requirement's `pattern` compiles as a regular expression; a pattern that does not
 //!   would otherwise be skipped silently and accept every value.
+//! - `[organization]` is the desk's own, not the placeholder `portflow init` wrote: every
+//!   LOA prints it as the new provider (`policy::placeholder`, a warning).
 
 use regex::Regex;
 
 use crate::diag::{Code, Finding};
-use crate::model::policy::Policy;
+use crate::model::policy::{Organization, Policy};
 use crate::repo::{Loaded, POLICY_FILE};
 
-/// `policy::invalid` findings on porting.toml.
+/// `policy::invalid` and `policy::placeholder` findings on porting.toml.
 pub fn check(policy: &Loaded<Policy>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let doc = &policy.doc;
+    let organization = &policy.value.organization;
+    for (key, value, placeholder) in [
+        ("name", &organization.name, Organization::PLACEHOLDER_NAME),
+        (
+            "address",
+            &organization.address,
+            Organization::PLACEHOLDER_ADDRESS,
+        ),
+    ] {
+        if value.trim() == placeholder {
+            findings.push(
+                Finding::new(
+                    Code::PolicyPlaceholder,
+                    POLICY_FILE,
+                    doc.span(&format!("/organization/{key}")),
+                    format!("`[organization] {key}` is still the placeholder `{placeholder}` that `portflow init` wrote"),
+                )
+                .label("placeholder")
+                .help(format!(
+                    "put your organization's own legal {key} in porting.toml `[organization]`: every LOA prints it as the new provider, and carriers reject an LOA naming someone else"
+                )),
+            );
+        }
+    }
     for (key, [min, max]) in [
         ("domestic", policy.value.sla.domestic),
         ("international", policy.value.sla.international),
