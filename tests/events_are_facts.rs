@@ -483,3 +483,63 @@ fn an_foc_in_a_year_without_holidays_warns_to_add_them() {
         "{foc:?}"
     );
 }
+
+#[test]
+fn a_stale_submission_is_judged_by_the_commit_that_recorded_it() {
+    let repo = GitRepo::new();
+    repo.copy_port(BAYVIEW);
+    let request = format!("{BAYVIEW}/request.toml");
+    let text = repo.read(&request);
+    // The submission merged with a request its signature did not cover.
+    repo.write(
+        &request,
+        text.replace(
+            "name = \"Bayview Bistro Inc\"",
+            "name = \"Bayview Bistro LLC\"",
+        ),
+    );
+    repo.commit("Add Bayview", ANA, nov(24, 9));
+    repo.write("ports/README.md", "Ports of the desk.\n");
+    repo.commit("Readme", BEN, nov(25, 9));
+    let (out, findings) = check(&repo, "2026-11-30");
+    let stale: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["code"] == "event::stale-signature")
+        .collect();
+    assert_eq!(stale.len(), 1, "{}", out.stdout);
+    let message = stale[0]["message"].as_str().expect("message");
+    let help = stale[0]["help"].as_str().expect("help");
+    assert!(message.contains("when it was recorded"), "{message}");
+    assert!(!help.contains("not merged"), "{help}");
+    assert!(help.contains("void"), "{help}");
+
+    // The same submission not yet committed: judged on today's files, and still fixable
+    // before it merges.
+    let repo = GitRepo::new();
+    repo.copy_port(BAYVIEW);
+    repo.remove(&format!("{BAYVIEW}/events/002-submitted.toml"));
+    repo.commit("Add Bayview", ANA, nov(24, 9));
+    repo.write("ports/README.md", "Ports of the desk.\n");
+    repo.commit("Readme", BEN, nov(25, 9));
+    repo.copy_file(&format!("{BAYVIEW}/events/002-submitted.toml"));
+    let text = repo.read(&request);
+    repo.write(
+        &request,
+        text.replace(
+            "name = \"Bayview Bistro Inc\"",
+            "name = \"Bayview Bistro LLC\"",
+        ),
+    );
+    let (out, findings) = check(&repo, "2026-11-30");
+    let help: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "event::stale-signature")
+        .filter_map(|f| f["help"].as_str())
+        .collect();
+    assert_eq!(help.len(), 1, "{}", out.stdout);
+    assert!(
+        help[0].contains("while this submission is not merged"),
+        "{}",
+        help[0]
+    );
+}

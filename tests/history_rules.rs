@@ -60,7 +60,7 @@ fn editing_a_merged_event_is_rewritten() {
     let repo = main_with(&[BAYVIEW]);
     let path = format!("{BAYVIEW}/events/002-submitted.toml");
     let text = repo.read(&path).replace("PC-20977", "PC-20978");
-    repo.write(&path, text);
+    repo.write(&path, &text);
 
     let out = check_base(&repo, "main");
     assert_eq!(out.exit, Exit::Findings, "{}", out.stdout);
@@ -74,6 +74,14 @@ fn editing_a_merged_event_is_rewritten() {
         f["message"].as_str().unwrap().contains("has been changed"),
         "{f}"
     );
+    // The finding points at the line that changed, not at the top of the file.
+    let line = text
+        .lines()
+        .position(|l| l.contains("PC-20978"))
+        .expect("the edited line")
+        + 1;
+    assert_eq!(f["line"], line, "{f}");
+    assert!(line > 1);
     // The same edit committed on a branch is caught the same way.
     let edited = repo.read(&path);
     repo.branch("edit");

@@ -189,7 +189,13 @@ impl Compare<'_> {
                 None if head_paths.contains(hpath.as_str()) => Finding::new(
                     Code::HistoryRewritten,
                     hpath.clone(),
-                    0..0,
+                    match (
+                        self.contents.base_bytes(&bev.path),
+                        self.contents.head_bytes(&hpath),
+                    ) {
+                        (Some(base), Some(head)) => first_changed_line(&base, &head),
+                        _ => 0..0,
+                    },
                     format!(
                         "event `{}` was merged on the base and has been changed",
                         bev.name
@@ -308,6 +314,24 @@ impl Compare<'_> {
     }
 }
 
+/// The span, in `head`, of the first line that differs from `base` (without its newline).
+fn first_changed_line(base: &[u8], head: &[u8]) -> std::ops::Range<usize> {
+    let at = base
+        .iter()
+        .zip(head)
+        .position(|(a, b)| a != b)
+        .unwrap_or(base.len().min(head.len()));
+    let start = head[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = head[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(head.len(), |i| at + i);
+    start..end
+}
+
 /// Whether `bev` collided with another merged event and `h` renumbers it upwards, same kind.
 fn sanctioned_renumbering(bport: &Port, bev: &EventFile, h: &EventFile) -> bool {
     let collided = bev.number.is_some()
@@ -333,6 +357,18 @@ fn rejection_added(bport: &Port, hport: &Port) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_changed_line_is_the_span() {
+        let base = b"kind = \"scheduled\"\non = 2026-11-24\nfoc = 2026-12-03\n";
+        let head = b"kind = \"scheduled\"\non = 2026-11-24\nfoc = 2026-12-04\n";
+        let span = first_changed_line(base, head);
+        assert_eq!(&head[span], b"foc = 2026-12-04");
+        // A line added at the end.
+        let longer = b"kind = \"scheduled\"\non = 2026-11-24\nfoc = 2026-12-03\nnote = \"x\"\n";
+        let span = first_changed_line(base, longer);
+        assert_eq!(&longer[span], b"note = \"x\"");
+    }
 
     #[test]
     fn directive_lines_are_ignored_only_for_the_comparison() {
