@@ -487,7 +487,8 @@ pub struct Port {
     pub id: String,
     /// Repo-relative folder, e.g. `ports/2026/2026-11-lakeside-dental`.
     pub dir: String,
-    /// The validated request, when it parsed and passed its schema.
+    /// The typed request, when it parsed and its model builds (it may still have failed
+    /// its schema: then `invalid` is set and the schema findings say why).
     pub request: Option<Loaded<Request>>,
     /// Event files in name order.
     pub events: Vec<EventFile>,
@@ -524,6 +525,9 @@ pub struct Repo {
     pub sources: BTreeMap<String, SourceFile>,
     /// The most bytes read of a request or event file (from the policy).
     toml_cap: u64,
+    /// Requests that fail their schema but still make a typed request (an unknown key, one
+    /// value in a wrong format): the other rules run on them, so one typo hides nothing.
+    partial: BTreeSet<String>,
 }
 
 /// Whether a folder name is a valid port id.
@@ -698,7 +702,7 @@ impl Repo {
             secret_keys,
             file_set,
         )?;
-        let mut invalid = request.is_none();
+        let mut invalid = request.is_none() || self.partial.contains(&request_path);
         let mut events = Vec::new();
         let mut others = Vec::new();
         let events_prefix = format!("{dir}/events/");
@@ -855,7 +859,15 @@ impl Repo {
         let violations = schema::validate(&doc, kind, &keys);
         if !violations.is_empty() {
             self.findings.extend(violations);
-            return None;
+            // A request whose typed model still builds is judged by every other rule too;
+            // an event or porting.toml that fails its schema is not used at all.
+            if kind != SchemaKind::Request {
+                return None;
+            }
+            let known = schema::known_keys_only(kind, &doc.to_json());
+            let value = serde_json::from_value::<T>(known).ok()?;
+            self.partial.insert(path.to_owned());
+            return Some(Loaded { doc, value });
         }
         match serde_json::from_value::<T>(doc.to_json()) {
             Ok(value) => Some(Loaded { doc, value }),

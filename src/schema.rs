@@ -77,6 +77,34 @@ impl SchemaKind {
     }
 }
 
+/// The instance without the keys its schema does not know (objects whose schema says
+/// `additionalProperties: false`, at any depth): what is left of a request with a misspelt
+/// key, so the other rules can still judge the rest of it.
+pub fn known_keys_only(kind: SchemaKind, instance: &Value) -> Value {
+    fn strip(schema: &Value, value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let props = schema.get("properties").and_then(Value::as_object);
+                let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+                map.iter()
+                    .filter(|(k, _)| !closed || props.is_some_and(|p| p.contains_key(*k)))
+                    .map(|(k, v)| {
+                        let sub = props.and_then(|p| p.get(k)).unwrap_or(&Value::Null);
+                        (k.clone(), strip(sub, v))
+                    })
+                    .collect::<serde_json::Map<_, _>>()
+                    .into()
+            }
+            Value::Array(items) => {
+                let sub = schema.get("items").unwrap_or(&Value::Null);
+                Value::Array(items.iter().map(|v| strip(sub, v)).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    strip(kind.json(), instance)
+}
+
 /// Validates a document; every violation becomes a `schema::violation` finding at its span.
 /// `secret_keys` names keys whose values must never be quoted in a message.
 pub fn validate(doc: &Document, kind: SchemaKind, secret_keys: &[&str]) -> Vec<Finding> {

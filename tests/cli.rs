@@ -655,7 +655,12 @@ fn columns_count_unicode_scalar_values_not_bytes() {
     let (text, offset) = request_with_unicode_inline_table();
     let repo = TempRepo::new();
     repo.write("ports/unicode-port/request.toml", &text);
-    let findings = check_json(&repo, &[]);
+    // The rest of the request is judged too (the LOA lacks fields): only the schema's
+    // finding is about columns.
+    let findings: Vec<serde_json::Value> = check_json(&repo, &[])
+        .into_iter()
+        .filter(|f| f["code"] == "schema::violation")
+        .collect();
     assert_eq!(findings.len(), 1, "{findings:#?}");
     let f = &findings[0];
     assert_eq!(f["code"], "schema::violation");

@@ -131,7 +131,22 @@ fn toml_date_and_quoted_date_mean_the_same() {
 #[test]
 fn unknown_key_points_at_the_key_and_suggests() {
     let text = VALID_REQUEST.replace("locality = \"Seattle\"", "localty = \"Seattle\"");
-    let f = only_finding(&text);
+    let repo = TempRepo::new();
+    repo.write("ports/shape-test/request.toml", &text);
+    let out = repo.run(&["check", "--format", "json"]);
+    let findings = json_findings(&out);
+    let schema: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["code"] == "schema::violation")
+        .collect();
+    assert_eq!(schema.len(), 1, "{findings:#?}");
+    // The rest of the request is judged too: the LOA lacks its locality.
+    assert!(
+        findings.iter().any(|f| f["code"] == "loa::missing-field"
+            && f["message"].as_str().unwrap().contains("locality")),
+        "{findings:#?}"
+    );
+    let f = schema[0].clone();
     assert_eq!(at(&f), pos(&text, "localty"));
     assert_eq!(f["length"], 7);
     assert_eq!(
@@ -203,5 +218,44 @@ fn bad_event_field_gives_one_readable_finding() {
     assert!(
         messages.contains(&"the file lacks the required key `reason`"),
         "{messages:?}"
+    );
+}
+
+/// One typo does not hide the rest: a request whose schema errors still leave a typed
+/// request (a misspelt key, one value in a wrong format) gets every other rule's findings in
+/// the same run, and its port is `invalid` until the schema passes.
+#[test]
+fn schema_errors_do_not_hide_the_other_findings() {
+    let request = VALID_REQUEST
+        .replace("locality = \"Seattle\"", "locality = \"Seattle\"\nlocalty = \"Seattle\"")
+        .replace("postal_code = \"98101\"", "postal_code = \"9810\"")
+        .replace(
+            "receiving_number = \"+12065550100\"",
+            "receiving_number = \"+12065550100\"\n\n[[numbers]]\nnumber = \"+12065550143\"\ntype = \"landline\"",
+        );
+    let repo = TempRepo::new();
+    repo.write("ports/shape-test/request.toml", &request);
+    let out = repo.run(&["check", "--format", "json"]);
+    assert_eq!(out.exit, Exit::Findings, "{}", out.stdout);
+    let codes: Vec<String> = json_findings(&out)
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["code"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(codes.contains(&"schema::violation".to_owned()), "{codes:?}");
+    // The rules ran on the rest of the request.
+    assert!(codes.contains(&"number::duplicate".to_owned()), "{codes:?}");
+    // The postal code is refused once: by whichever of the schema or the rule saw it
+    // first, never by both at the same span.
+    let postal: Vec<serde_json::Value> = json_findings(&out)
+        .into_iter()
+        .filter(|f| f["line"] == pos(&request, "postal_code = \"9810\"").0)
+        .collect();
+    assert_eq!(postal.len(), 1, "{postal:#?}");
+    let status = repo.run(&["status", "--format", "json"]);
+    assert!(
+        status.stdout.contains("\"stage\": \"invalid\""),
+        "{}",
+        status.stdout
     );
 }

@@ -79,7 +79,17 @@ pub fn check_tree(
     let mut repo = Repo::load(tree)?;
     let mut findings = std::mem::take(&mut repo.findings);
     let (rule_findings, reports) = rules::check(&repo, today, past);
-    findings.extend(rule_findings);
+    // A value the schema already refused is not reported again by a rule.
+    let refused: std::collections::BTreeSet<(std::path::PathBuf, usize, usize)> = findings
+        .iter()
+        .filter(|f| f.code == diag::Code::SchemaViolation)
+        .map(|f| (f.file.clone(), f.span.start, f.span.end))
+        .collect();
+    findings.extend(
+        rule_findings
+            .into_iter()
+            .filter(|f| !refused.contains(&(f.file.clone(), f.span.start, f.span.end))),
+    );
     findings.retain(|f| scope.contains(&f.file.to_string_lossy()));
     redact(&mut findings, &repo);
     diag::sort(&mut findings);
