@@ -113,25 +113,30 @@ fn event_files(repo: &GitRepo, dir: &str) -> Vec<String> {
     names
 }
 
-/// Pinecrest (ready, signed by Dale Whitcomb) submitted and then rejected because the
-/// carrier's records name another authorized person; every step merged on main.
-fn pinecrest_rejected_for_the_signer() -> GitRepo {
-    let repo = GitRepo::new();
-    repo.copy_port(PINECREST_DIR);
-    repo.commit("Add Pinecrest", ANA, nov(24, 9));
+/// Records Pinecrest's submission to the partner carrier, which must be accepted.
+fn submit(repo: &GitRepo, today: &str, requested_foc: &str) {
     let out = record(
-        &repo,
-        "2026-11-25",
+        repo,
+        today,
         PINECREST,
         &[
             "submitted",
             "--carrier",
             "Partner Carrier",
             "--requested-foc",
-            "2026-12-08",
+            requested_foc,
         ],
     );
     assert_eq!(out.exit, Exit::Clean, "{out:?}");
+}
+
+/// Pinecrest (ready, signed by Dale Whitcomb) submitted and then rejected because the
+/// carrier's records name another authorized person; every step merged on main.
+fn pinecrest_rejected_for_the_signer() -> GitRepo {
+    let repo = GitRepo::new();
+    repo.copy_port(PINECREST_DIR);
+    repo.commit("Add Pinecrest", ANA, nov(24, 9));
+    submit(&repo, "2026-11-25", "2026-12-08");
     repo.commit("Submit Pinecrest", ANA, nov(25, 9));
     let out = record(
         &repo,
@@ -218,19 +223,7 @@ fn the_authorized_person_is_fixed_after_a_rejection_and_the_port_resubmitted() {
         "a file that prints its digest is bound by it: {event}"
     );
     repo.commit("Pinecrest signed by Dana", ANA, nov(30, 12));
-    let out = record(
-        &repo,
-        "2026-11-30",
-        PINECREST,
-        &[
-            "submitted",
-            "--carrier",
-            "Partner Carrier",
-            "--requested-foc",
-            "2026-12-10",
-        ],
-    );
-    assert_eq!(out.exit, Exit::Clean, "{out:?}");
+    submit(&repo, "2026-11-30", "2026-12-10");
     repo.commit("Resubmit Pinecrest", ANA, nov(30, 15));
 
     let (out, findings) = check(&repo, "2026-11-30");

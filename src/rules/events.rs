@@ -3,12 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::{Code, Finding, Severity};
-use crate::loa::diff::loa_changes;
 use crate::loa::digest::{LoaData, digest as loa_digest};
 use crate::model::Date;
 use crate::model::event::{EventBody, EventKind};
 use crate::model::policy::CarrierKind;
 use crate::repo::{EventFile, Port};
+use crate::rules::history::loa_changed;
 use crate::rules::{Ctx, EventRef, PortView, Recorded};
 use crate::stage::{Fold, Stage, Verdict};
 
@@ -728,29 +728,13 @@ fn pending_submission(
             // Today's request under the policy of that time: a difference is an edit of
             // the port, not of porting.toml.
             let now = LoaData::new(&policy, &view.port.id, view.request);
-            let changes = loa_changes(&then, &now);
-            if let Some(first) = changes.first() {
-                let fields: Vec<String> = changes
-                    .iter()
-                    .map(|c| format!("`{}`", c.field))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                out.push(
-                    Finding::new(
-                        Code::HistoryLoaChanged,
-                        view.path(),
-                        view.doc.span(&first.pointer()),
-                        format!(
-                            "LOA data changed after the port was submitted ({}): {}",
-                            ev.file.name,
-                            fields.join(", ")
-                        ),
-                    )
-                    .label("changed after submission")
-                    .related(ev.path().to_owned(), ev.doc.span("/kind"), "the submission the carrier is processing")
-                    .help("the carrier is processing the submitted LOA: revert the change. To correct the data, record the carrier's rejection first (or ask the carrier to reject), then edit, have the LOA signed again and resubmit"),
-                );
+            let when = format!("after the port was submitted ({})", ev.file.name);
+            if let Some(finding) = loa_changed(&then, &now, &view.path(), view.doc, &when) {
+                out.push(finding.related(
+                    ev.path().to_owned(),
+                    ev.doc.span("/kind"),
+                    "the submission the carrier is processing",
+                ));
             }
         }
     }

@@ -12,6 +12,7 @@ use crate::loa::digest::LoaData;
 use crate::model::event::EventKind;
 use crate::model::policy::Policy;
 use crate::repo::{EventFile, Port, Repo};
+use crate::source::Document;
 use crate::stage::Stage;
 
 /// The file contents on both sides of a change, as the history rules need them.
@@ -288,30 +289,44 @@ impl Compare<'_> {
         // One policy for both sides: a change to porting.toml is not an edit of this port.
         let before = LoaData::new(policy, &bport.id, &breq.value);
         let after = LoaData::new(policy, &hport.id, &hreq.value);
-        let changes = loa_changes(&before, &after);
-        let Some(first) = changes.first() else {
-            return;
-        };
-        let fields: Vec<String> = changes
-            .iter()
-            .map(|c| format!("`{}`", c.field))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        out.push(
-            Finding::new(
-                Code::HistoryLoaChanged,
-                hport.request_path(),
-                hreq.doc.span(&first.pointer()),
-                format!(
-                    "LOA data changed while the port is {stage}: {}",
-                    fields.join(", ")
-                ),
-            )
-            .label("changed after submission")
-            .help("the carrier is processing the submitted LOA: revert the change. To correct the data, record the carrier's rejection first (or ask the carrier to reject), then edit, have the LOA signed again and resubmit"),
-        );
+        out.extend(loa_changed(
+            &before,
+            &after,
+            &hport.request_path(),
+            &hreq.doc,
+            &format!("while the port is {stage}"),
+        ));
     }
+}
+
+/// `history::loa-changed` on a request whose LOA data differs from the data that was
+/// submitted (`before`), at the first changed field and naming them all; `None` when the
+/// data is the same. `when` completes "LOA data changed …".
+pub fn loa_changed(
+    before: &LoaData,
+    after: &LoaData,
+    request_path: &str,
+    doc: &Document,
+    when: &str,
+) -> Option<Finding> {
+    let changes = loa_changes(before, after);
+    let first = changes.first()?;
+    let fields: Vec<String> = changes
+        .iter()
+        .map(|c| format!("`{}`", c.field))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Some(
+        Finding::new(
+            Code::HistoryLoaChanged,
+            request_path,
+            doc.span(&first.pointer()),
+            format!("LOA data changed {when}: {}", fields.join(", ")),
+        )
+        .label("changed after submission")
+        .help("the carrier is processing the submitted LOA: revert the change. To correct the data, record the carrier's rejection first (or ask the carrier to reject), then edit, have the LOA signed again and resubmit"),
+    )
 }
 
 /// The span, in `head`, of the first line that differs from `base` (without its newline).
