@@ -536,3 +536,48 @@ fn a_stale_submission_is_judged_by_the_commit_that_recorded_it() {
         help[0]
     );
 }
+
+#[test]
+fn a_new_country_requirement_applies_to_ports_not_yet_with_the_carrier() {
+    let repo = GitRepo::new();
+    for port in [BAYVIEW, COPPERLEAF, SUMMIT, PINECREST_DIR] {
+        repo.copy_port(port);
+    }
+    repo.commit("Add ports", ANA, nov(24, 9));
+    let policy = repo.read("porting.toml");
+    let at = policy.find("[countries.US]").expect("US");
+    let end = at + policy[at..].find("\n\n").expect("end of the US table");
+    repo.write(
+        "porting.toml",
+        format!(
+            "{}\n\n[[countries.US.requirements]]\nkey = \"customer_ref\"\ntype = \"field\"\n\
+             description = \"The customer's reference\"{}",
+            &policy[..end],
+            &policy[end..]
+        ),
+    );
+    repo.commit("US ports need a customer reference", BEN, nov(30, 9));
+    let (out, findings) = check(&repo, "2026-11-30");
+    let mut missing: Vec<String> = findings
+        .iter()
+        .filter(|f| f["code"] == "country::requirement-missing")
+        .map(|f| f["file"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    missing.sort();
+    // The rejected port's resubmission and the unsubmitted port need it; the submitted
+    // and the completed ones were judged under the policy of their time.
+    assert_eq!(
+        missing,
+        [
+            format!("{PINECREST_DIR}/request.toml"),
+            format!("{SUMMIT}/request.toml")
+        ],
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !findings.iter().any(|f| f["code"] == "event::illegal"),
+        "{}",
+        out.stdout
+    );
+}

@@ -202,6 +202,27 @@ pub fn blocks_loa(code: Code) -> bool {
         || matches!(code, Code::CountryIneligible | Code::SecretPlaintext)
 }
 
+/// Codes whose verdict a change of porting.toml can flip on an unchanged request (country
+/// requirements, fees, eligibility and regions, per-country credentials, what counts as
+/// proof, size caps): they judge ports not yet submitted and rejected ones, never a port the
+/// carrier is working on or one that is finished. `secret::plaintext` is not among them: a
+/// secret in the clear is reported whatever the stage.
+pub fn follows_policy(code: Code) -> bool {
+    matches!(
+        code,
+        Code::CountryIneligible
+            | Code::CountryRequirementMissing
+            | Code::CountryFeeNotAccepted
+            | Code::CountryAssisted
+            | Code::LoaWirelessCredentials
+            | Code::NumberCountryMismatch
+            | Code::DocumentNoProof
+            | Code::DocumentScreenshotNotAllowed
+            | Code::DocumentTooLarge
+            | Code::DocumentStale
+    )
+}
+
 /// The stage of the port in `dir` (`invalid` when no report has it).
 pub fn stage_of(reports: &[PortReport], dir: &str) -> Stage {
     reports
@@ -315,6 +336,15 @@ pub fn check_port(ctx: &Ctx<'_>, view: &PortView<'_>) -> (PortReport, Vec<Findin
         documents::check_progress(ctx, view, &progress, &mut out);
         country::check_progress(ctx, view, &progress, &mut out);
         routing::check(ctx, view, &progress, &mut out);
+    }
+    // A port the carrier is working on (or that is finished) was judged under the policy
+    // of its submission: a later porting.toml does not re-judge it.
+    let settled = matches!(
+        fold.stage,
+        Stage::Scheduled | Stage::Completed | Stage::Cancelled
+    ) || (fold.stage == Stage::Submitted && progress.settled);
+    if settled {
+        out.retain(|f| !follows_policy(f.code));
     }
     let report = PortReport {
         id: view.port.id.clone(),
