@@ -581,3 +581,85 @@ fn a_new_country_requirement_applies_to_ports_not_yet_with_the_carrier() {
         out.stdout
     );
 }
+
+#[test]
+fn every_loa_field_may_be_fixed_while_rejected_and_needs_a_new_signature() {
+    let fixes = [
+        (
+            "name = \"Summit Outdoor Supply\"",
+            "name = \"Summit Outdoor Supply Co\"",
+        ),
+        (
+            "street = \"600 Granite Ridge Pkwy\"",
+            "street = \"600 Granite Ridge Parkway\"",
+        ),
+        (
+            "billing_number = \"+18005550142\"",
+            "billing_number = \"+18005550143\"",
+        ),
+        (
+            "account_number = \"LMN-88310472\"",
+            "account_number = \"LMN-88310473\"",
+        ),
+    ];
+    for (from, to) in fixes {
+        let repo = GitRepo::new();
+        repo.copy_port(SUMMIT);
+        repo.commit("Add Summit", ANA, nov(24, 9));
+        repo.branch("fix");
+        let request = format!("{SUMMIT}/request.toml");
+        let text = repo.read(&request);
+        assert!(text.contains(from), "{from}");
+        repo.write(&request, text.replace(from, to));
+        repo.commit("Fix the LOA data", BEN, nov(30, 9));
+        // As a pull request and on main after the merge: nothing to fix but the signature.
+        let pr = at(
+            &repo,
+            "2026-11-30",
+            &["check", "--base", "main", "--format", "json"],
+        );
+        assert_eq!(errors(&json_findings(&pr)), [], "{from}: {}", pr.stdout);
+        repo.checkout("main");
+        repo.merge("fix", nov(30, 10));
+        let (out, findings) = check(&repo, "2026-11-30");
+        assert_eq!(errors(&findings), [], "{from}: {}", out.stdout);
+        let row = status_of(&repo, "2026-11-30", SUMMIT);
+        assert_eq!(row["stage"], "rejected", "{from}");
+        assert!(
+            row["next_action"]
+                .as_str()
+                .is_some_and(|a| a.contains("sign the corrected LOA")),
+            "{from}: {row}"
+        );
+    }
+}
+
+#[test]
+fn one_signed_file_backs_one_digest() {
+    let repo = pinecrest_rejected_for_the_signer();
+    fix_authorized_person(&repo);
+    let digest = repo.run(&["digest", PINECREST]).stdout;
+    let digest = digest.split_whitespace().nth(1).expect("digest").to_owned();
+    // The new signature names the file that backs Dale's signature of the old LOA.
+    repo.write(
+        &format!("{PINECREST_DIR}/events/004-signed.toml"),
+        format!(
+            "kind = \"signed\"\non = 2026-11-30\nby = \"ana.souza@example.com\"\n\
+             signer = \"Dana Whitcomb\"\nmethod = \"e-sign\"\n\
+             document = \"documents/loa-signed-2026-11-24.pdf\"\nloa_digest = \"{digest}\"\n"
+        ),
+    );
+    let (out, findings) = check(&repo, "2026-11-30");
+    let messages: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "document::loa-mismatch")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("already backs the signature of")),
+        "{}",
+        out.stdout
+    );
+}
