@@ -25,6 +25,8 @@ pub struct GitPast<'g> {
     git: &'g Git,
     /// The last commit before the change; `None` when the change is the first commit.
     boundary: Option<Oid>,
+    /// Its tree, read once (`None` also when it cannot be read).
+    boundary_tree: Option<git2::Tree<'g>>,
     /// Per commit and port folder: porting.toml and the request there.
     loaded: RefCell<HashMap<(Oid, String), DataThen>>,
 }
@@ -32,9 +34,13 @@ pub struct GitPast<'g> {
 impl<'g> GitPast<'g> {
     /// Everything in `boundary` is recorded.
     pub fn before(git: &'g Git, boundary: Option<Oid>) -> GitPast<'g> {
+        let boundary_tree = boundary
+            .and_then(|id| git.repo.find_commit(id).ok())
+            .and_then(|c| c.tree().ok());
         GitPast {
             git,
             boundary,
+            boundary_tree,
             loaded: RefCell::new(HashMap::new()),
         }
     }
@@ -83,13 +89,17 @@ impl<'g> GitPast<'g> {
 
 impl Past for GitPast<'_> {
     fn recorded(&self, event_path: &str) -> Recorded {
-        let Some(boundary) = self.boundary else {
+        if self.boundary.is_none() {
             return Recorded::Now;
+        }
+        let Some(tree) = &self.boundary_tree else {
+            return Recorded::Unknown;
         };
-        match self.git.repo.find_commit(boundary) {
-            Ok(commit) if self.has(&commit, event_path) => Recorded::Before,
-            Ok(_) => Recorded::Now,
-            Err(_) => Recorded::Unknown,
+        let path = format!("{}{event_path}", self.git.prefix);
+        if tree.get_path(Path::new(&path)).is_ok() {
+            Recorded::Before
+        } else {
+            Recorded::Now
         }
     }
 
