@@ -83,6 +83,16 @@ mod tests {
     }
 
     #[test]
+    fn deeply_nested_objects_do_not_overflow_the_stack() {
+        for open in ["[", "<<", "[ "] {
+            let mut bytes = b"%PDF-1.7\n1 0 obj\n".to_vec();
+            bytes.extend(open.repeat(200_000).as_bytes());
+            bytes.extend(b"\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
+            assert_eq!(printed_digest(&bytes), None);
+        }
+    }
+
+    #[test]
     fn garbage_is_no_pdf_and_never_panics() {
         assert_eq!(printed_digest(b"%PDF-1.7\n garbage"), None);
         let file = SignedFile::of(b"\x89PNG\r\n\x1a\n");
