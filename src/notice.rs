@@ -11,13 +11,13 @@ use lettre::Message;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use minijinja::Value;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::loa::template::{TemplateError, Templates};
 use crate::model::Date;
 use crate::model::event::{Event, EventBody, EventKind};
 use crate::model::policy::Policy;
 use crate::model::request::{PortType, Request};
+use crate::signed::sha256_hex;
 
 /// Why a notice could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -364,8 +364,7 @@ pub fn render(
         .join(" ");
     let body = tidy(&parts.next().unwrap_or_default());
 
-    let hash = Sha256::digest(ev.bytes);
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = sha256_hex(ev.bytes);
     let domain = ev
         .event
         .by

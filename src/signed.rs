@@ -30,7 +30,8 @@ impl SignedFile {
     }
 }
 
-/// Lowercase hex sha256 of some bytes.
+/// Lowercase hex sha256 of some bytes: the one hex digest of the project (LOA digests,
+/// signed files, rendered outputs, notice ids).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()

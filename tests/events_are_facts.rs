@@ -155,6 +155,22 @@ fn pinecrest_rejected_for_the_signer() -> GitRepo {
     repo
 }
 
+/// Writes Pinecrest's `004-signed.toml` by hand (bypassing `record`): Dana's signature of
+/// the current LOA, backed by `document`. Returns the digest it records.
+fn sign_by_hand(repo: &GitRepo, document: &str) -> String {
+    let digest = repo.run(&["digest", PINECREST]).stdout;
+    let digest = digest.split_whitespace().nth(1).expect("digest").to_owned();
+    repo.write(
+        &format!("{PINECREST_DIR}/events/004-signed.toml"),
+        format!(
+            "kind = \"signed\"\non = 2026-11-30\nby = \"ana.souza@example.com\"\n\
+             signer = \"Dana Whitcomb\"\nmethod = \"e-sign\"\n\
+             document = \"{document}\"\nloa_digest = \"{digest}\"\n"
+        ),
+    );
+    digest
+}
+
 fn fix_authorized_person(repo: &GitRepo) {
     let request = format!("{PINECREST_DIR}/request.toml");
     let text = repo.read(&request);
@@ -394,16 +410,7 @@ fn a_signed_pdf_printing_another_digest_is_a_mismatch_on_the_event() {
         &format!("{PINECREST_DIR}/documents/loa-signed-2026-11-30.pdf"),
         &old_loa,
     );
-    let digest = repo.run(&["digest", PINECREST]).stdout;
-    let digest = digest.split_whitespace().nth(1).expect("digest").to_owned();
-    repo.write(
-        &format!("{PINECREST_DIR}/events/004-signed.toml"),
-        format!(
-            "kind = \"signed\"\non = 2026-11-30\nby = \"ana.souza@example.com\"\n\
-             signer = \"Dana Whitcomb\"\nmethod = \"e-sign\"\n\
-             document = \"documents/loa-signed-2026-11-30.pdf\"\nloa_digest = \"{digest}\"\n"
-        ),
-    );
+    let digest = sign_by_hand(&repo, "documents/loa-signed-2026-11-30.pdf");
     let (out, findings) = check(&repo, "2026-11-30");
     let mismatch: Vec<&Value> = findings
         .iter()
@@ -477,13 +484,10 @@ fn an_foc_in_a_year_without_holidays_warns_to_add_them() {
     );
 }
 
-#[test]
-fn a_stale_submission_is_judged_by_the_commit_that_recorded_it() {
-    let repo = GitRepo::new();
-    repo.copy_port(BAYVIEW);
+/// Bayview's end user renamed: LOA data its signature does not cover.
+fn rename_bayview(repo: &GitRepo) {
     let request = format!("{BAYVIEW}/request.toml");
     let text = repo.read(&request);
-    // The submission merged with a request its signature did not cover.
     repo.write(
         &request,
         text.replace(
@@ -491,6 +495,14 @@ fn a_stale_submission_is_judged_by_the_commit_that_recorded_it() {
             "name = \"Bayview Bistro LLC\"",
         ),
     );
+}
+
+#[test]
+fn a_stale_submission_is_judged_by_the_commit_that_recorded_it() {
+    let repo = GitRepo::new();
+    repo.copy_port(BAYVIEW);
+    // The submission merged with a request its signature did not cover.
+    rename_bayview(&repo);
     repo.commit("Add Bayview", ANA, nov(24, 9));
     repo.write("ports/README.md", "Ports of the desk.\n");
     repo.commit("Readme", BEN, nov(25, 9));
@@ -515,14 +527,7 @@ fn a_stale_submission_is_judged_by_the_commit_that_recorded_it() {
     repo.write("ports/README.md", "Ports of the desk.\n");
     repo.commit("Readme", BEN, nov(25, 9));
     repo.copy_file(&format!("{BAYVIEW}/events/002-submitted.toml"));
-    let text = repo.read(&request);
-    repo.write(
-        &request,
-        text.replace(
-            "name = \"Bayview Bistro Inc\"",
-            "name = \"Bayview Bistro LLC\"",
-        ),
-    );
+    rename_bayview(&repo);
     let (out, findings) = check(&repo, "2026-11-30");
     let help: Vec<&str> = findings
         .iter()
@@ -638,17 +643,8 @@ fn every_loa_field_may_be_fixed_while_rejected_and_needs_a_new_signature() {
 fn one_signed_file_backs_one_digest() {
     let repo = pinecrest_rejected_for_the_signer();
     fix_authorized_person(&repo);
-    let digest = repo.run(&["digest", PINECREST]).stdout;
-    let digest = digest.split_whitespace().nth(1).expect("digest").to_owned();
     // The new signature names the file that backs Dale's signature of the old LOA.
-    repo.write(
-        &format!("{PINECREST_DIR}/events/004-signed.toml"),
-        format!(
-            "kind = \"signed\"\non = 2026-11-30\nby = \"ana.souza@example.com\"\n\
-             signer = \"Dana Whitcomb\"\nmethod = \"e-sign\"\n\
-             document = \"documents/loa-signed-2026-11-24.pdf\"\nloa_digest = \"{digest}\"\n"
-        ),
-    );
+    sign_by_hand(&repo, "documents/loa-signed-2026-11-24.pdf");
     let (out, findings) = check(&repo, "2026-11-30");
     let messages: Vec<&str> = findings
         .iter()

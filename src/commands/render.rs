@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use age::secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
 
 use crate::atomic;
 use crate::cli::{PaperArg, RenderArgs};
@@ -35,6 +34,7 @@ use crate::repo::{Port, RepoError, Tree, WorkTree};
 use crate::report::terminal::Progress;
 use crate::rules::events::resolve_voids;
 use crate::secret::{SecretError, decrypt, load_identities};
+use crate::signed::sha256_hex;
 use crate::{Environment, Exit, Output};
 
 /// The default output folder, relative to the repo root (git-ignored with `target/`).
@@ -105,13 +105,6 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
         path: path.to_owned(),
         source,
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// What portflow last wrote into one port folder of the default output: file name → the

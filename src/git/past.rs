@@ -27,6 +27,8 @@ pub struct GitPast<'g> {
     boundary: Option<Oid>,
     /// Its tree, read once (`None` also when it cannot be read).
     boundary_tree: Option<git2::Tree<'g>>,
+    /// A shallow clone cuts the history off: every event's time is then unknown.
+    shallow: bool,
     /// Per commit and port folder: porting.toml and the request there.
     loaded: RefCell<HashMap<(Oid, String), DataThen>>,
 }
@@ -41,6 +43,7 @@ impl<'g> GitPast<'g> {
             git,
             boundary,
             boundary_tree,
+            shallow: git.is_shallow(),
             loaded: RefCell::new(HashMap::new()),
         }
     }
@@ -89,6 +92,9 @@ impl<'g> GitPast<'g> {
 
 impl Past for GitPast<'_> {
     fn recorded(&self, event_path: &str) -> Recorded {
+        if self.shallow {
+            return Recorded::Unknown;
+        }
         if self.boundary.is_none() {
             return Recorded::Now;
         }
@@ -104,6 +110,9 @@ impl Past for GitPast<'_> {
     }
 
     fn data_when_added(&self, event_path: &str) -> Option<(Policy, Request)> {
+        if self.shallow {
+            return None;
+        }
         let (dir, _) = event_path.split_once("/events/")?;
         let commit = self.landing(event_path)?;
         let key = (commit.id(), dir.to_owned());
@@ -117,9 +126,9 @@ impl Past for GitPast<'_> {
 }
 
 /// Runs `f` with the history of the ports repo at `root` before HEAD's commit (see
-/// [`GitPast::before_head`]); without git or with a shallow clone, with [`NoHistory`].
+/// [`GitPast::before_head`]); without git, with [`NoHistory`].
 pub fn with_history<T>(root: &Path, f: impl FnOnce(&dyn Past) -> T) -> T {
-    let git = Git::open(root).ok().filter(|g| !g.is_shallow());
+    let git = Git::open(root).ok();
     match git.as_ref().and_then(|g| GitPast::before_head(g).ok()) {
         Some(past) => f(&past),
         None => f(&NoHistory),

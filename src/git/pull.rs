@@ -15,7 +15,6 @@ use crate::engine::{Checked, Scope, check_tree};
 use crate::model::Date;
 use crate::repo::{POLICY_FILE, Tree, WorkTree};
 use crate::rules::history::{self, Contents, Side};
-use crate::rules::{NoHistory, Past};
 
 /// The most bytes read of one file to compare its base and head versions.
 pub(crate) const COMPARE_MAX_BYTES: u64 = 1 << 30;
@@ -25,17 +24,8 @@ pub fn check_staged(work: &WorkTree, scope: &Scope, today: Date) -> Result<Check
     let git = Git::open(&work.root)?;
     let index = IndexTree::of_index(&git)?;
     // What is staged is the change: everything in HEAD is recorded.
-    let head = git.head().ok().map(|c| c.id());
-    let past = if git.is_shallow() {
-        None
-    } else {
-        Some(GitPast::before(&git, head))
-    };
-    let past: &dyn Past = match &past {
-        Some(p) => p,
-        None => &NoHistory,
-    };
-    Ok(check_tree(&index, scope, today, past)?)
+    let past = GitPast::before(&git, git.head().ok().map(|c| c.id()));
+    Ok(check_tree(&index, scope, today, &past)?)
 }
 
 /// `check --base REF` (with `--staged`, the index instead of the working tree).

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::signed::sha256_hex;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::model::policy::{Policy, RequirementType};
@@ -207,7 +207,5 @@ impl LoaData {
 
 /// `sha256:<hex>` of the canonical JSON.
 pub fn digest(data: &LoaData) -> String {
-    let hash = Sha256::digest(data.canonical_json().as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", sha256_hex(data.canonical_json().as_bytes()))
 }

@@ -734,6 +734,7 @@ fn stale_requirements(
         let Some(max) = req.max_age_days else {
             continue;
         };
+        let max_days = count(max, "day", "days");
         // A missing value is `country::requirement-missing`'s business.
         if !request.requirements.contains_key(&req.key) {
             continue;
@@ -759,16 +760,14 @@ fn stale_requirements(
                     Code::DocumentStale,
                     &format!("/requirements/{dated}"),
                     format!(
-                        "`{key}` obtained on `{obtained}` is {} old {}; `{country}` accepts it for at most {}",
+                        "`{key}` obtained on `{obtained}` is {} old {}; `{country}` accepts it for at most {max_days}",
                         count(age(obtained, as_of), "day", "days"),
-                        when(severity, as_of),
-                        count(max, "day", "days")
+                        when(severity, as_of)
                     ),
                 )
-                .label(format!("more than {} before {as_of}", count(max, "day", "days")))
+                .label(format!("more than {max_days} before {as_of}"))
                 .help(format!(
-                    "`{key}` expires after {} (porting.toml `max_age_days`): {renew}",
-                    count(max, "day", "days")
+                    "`{key}` expires after {max_days} (porting.toml `max_age_days`): {renew}"
                 )),
             Some(_) => continue,
             None => view
@@ -779,8 +778,7 @@ fn stale_requirements(
                 )
                 .label(format!("`{key}` without a date"))
                 .help(format!(
-                    "add `{dated} = YYYY-MM-DD` under `[requirements]`, the day the customer got it; an undated `{key}` counts as stale because `{country}` accepts it for at most {} at submission",
-                    count(max, "day", "days")
+                    "add `{dated} = YYYY-MM-DD` under `[requirements]`, the day the customer got it; an undated `{key}` counts as stale because `{country}` accepts it for at most {max_days} at submission"
                 )),
         };
         out.push(finding.severity(severity));

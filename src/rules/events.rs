@@ -683,9 +683,10 @@ fn pending_submission(
         )
         .help(help)
     };
-    match ctx.past.recorded(ev.path()) {
+    let recorded = ctx.past.recorded(ev.path());
+    match recorded {
         Recorded::Now | Recorded::Unknown => {
-            let now = ctx.past.recorded(ev.path()) == Recorded::Now;
+            let now = recorded == Recorded::Now;
             if signed != digest || !fold.signed_current {
                 let how = if now {
                     "while this submission is not merged, "
