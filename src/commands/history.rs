@@ -24,6 +24,7 @@ pub fn run(port: &str, format: HistoryFormat, env: &Environment) -> Result<Outpu
     let git = Git::open(&tree.root)?;
     let mut scan = Scan::new(&git)?;
     let line = scan.timeline(&tree, &checked.repo, report, env.today)?;
+    scan.save();
     let stdout = match format {
         HistoryFormat::Table => timeline::table(&line),
         HistoryFormat::Json => timeline::json(&line),

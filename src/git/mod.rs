@@ -6,6 +6,7 @@
 //! commit on HEAD's first-parent line that contains it (on a merge-based workflow, the merge
 //! of its pull request), and a port's stage at any commit is the stage its files had there.
 
+mod cache;
 pub mod past;
 pub mod pull;
 pub mod scan;
@@ -107,6 +108,14 @@ impl Git {
             prefix.push('/');
         }
         Ok(Git { repo, prefix })
+    }
+
+    /// The same repository opened again (from its git folder), for another thread.
+    pub(crate) fn at(git_dir: &Path, prefix: &str) -> Option<Git> {
+        Some(Git {
+            repo: Repository::open(git_dir).ok()?,
+            prefix: prefix.to_owned(),
+        })
     }
 
     /// Whether the clone is shallow (its history is cut off).

@@ -1,12 +1,14 @@
 //! The first-parent scan: when each event landed, who recorded it, and each port's stages
 //! and SLA clock over time.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 
 use git2::{ObjectType, Oid, Sort};
 
+use super::cache::{Cache, Change, StageKey, Step};
 use super::pull::COMPARE_MAX_BYTES;
 use super::tree::GitTree;
 use super::{Git, GitError};
@@ -17,107 +19,114 @@ use crate::model::policy::Channel;
 use crate::model::timeline::{
     CommitInfo, EventLine, Period, PortTimeline, SlaKind, end_of, sla_clock,
 };
-use crate::repo::{POLICY_FILE, PORTS_DIR, Repo, Tree, WorkTree, is_year_folder};
+use crate::repo::{POLICY_FILE, PORTS_DIR, Repo, Tree, WorkTree, is_year, is_year_folder};
 use crate::rules::events::resolve_voids;
 use crate::rules::{NoHistory, PortReport};
 use crate::stage::Stage;
 
-type PortsMap = Rc<BTreeMap<String, (String, Oid)>>;
+/// A stage judged for a key (`None`: the port could not be read there).
+type Judged = (StageKey, Option<Stage>);
 
-/// Walks HEAD's first-parent line, caching what it reads.
+/// A port folder's place and content from one line position on (`None`: no such port).
+#[derive(Debug, Clone)]
+struct State {
+    /// Position on the line (oldest first).
+    at: usize,
+    place: Option<(String, Oid)>,
+}
+
+/// Walks HEAD's first-parent line once, from what each commit changed: each port's
+/// timeline is folded from the commits that touched it (and those that changed the policy
+/// or the schemas), so the cost follows the changes, not commits × ports.
 pub struct Scan<'g> {
     git: &'g Git,
-    /// HEAD's first-parent line, newest first.
-    line: Vec<Oid>,
-    roots: HashMap<Oid, (Option<Oid>, Option<Oid>)>,
-    ports: HashMap<Oid, PortsMap>,
+    /// HEAD's first-parent line, oldest first, with what each commit changed.
+    steps: Vec<Step>,
+    /// Line position of each commit.
+    index: HashMap<Oid, usize>,
+    /// Each port's states, oldest first.
+    states: HashMap<String, Vec<State>>,
+    /// Positions where porting.toml or the schemas changed, the first commit included.
+    globals: Vec<usize>,
+    cache: Cache,
+    /// The event files of port trees, for the port being dated.
     events: HashMap<Oid, Rc<Vec<(String, Oid)>>>,
-    infos: HashMap<Oid, CommitInfo>,
 }
 
 impl<'g> Scan<'g> {
-    /// Reads HEAD's first-parent line; `history::shallow` when it is cut off.
+    /// Reads HEAD's first-parent line (from the cache where it can); `history::shallow`
+    /// when the line is cut off.
     pub fn new(git: &'g Git) -> Result<Scan<'g>, GitError> {
         git.require_history()?;
+        let mut cache = Cache::load(Some(git.repo.commondir().to_owned()), &git.prefix);
         let mut line = Vec::new();
-        let mut commit = git.head()?;
-        loop {
-            line.push(commit.id());
-            if commit.parent_count() == 0 {
-                break;
-            }
-            commit = commit.parent(0)?;
+        let mut next = Some(git.head()?.id());
+        while let Some(id) = next {
+            line.push(id);
+            next = match cache.step(id) {
+                Some(step) => step.parent,
+                None => {
+                    let commit = git.repo.find_commit(id)?;
+                    match commit.parent_count() {
+                        0 => None,
+                        _ => Some(commit.parent_id(0)?),
+                    }
+                }
+            };
         }
+        line.reverse();
+        let mut steps: Vec<Step> = Vec::with_capacity(line.len());
+        for id in line {
+            let step = match cache.take_step(id) {
+                Some(step) => step,
+                None => {
+                    cache.dirty = true;
+                    step_of(git, id, steps.last().and_then(|s| s.ports))?
+                }
+            };
+            steps.push(step);
+        }
+        let mut states: HashMap<String, Vec<State>> = HashMap::new();
+        let mut globals = Vec::new();
+        for (at, step) in steps.iter().enumerate() {
+            let previous = at.checked_sub(1).map(|p| &steps[p]);
+            if previous.is_none_or(|p| (p.policy, p.schemas) != (step.policy, step.schemas)) {
+                globals.push(at);
+            }
+            for change in &step.changes {
+                let list = states.entry(change.id.clone()).or_default();
+                let place = change.tree.map(|t| (change.dir.clone(), t));
+                match list.last_mut() {
+                    Some(last) if last.at == at => last.place = place,
+                    Some(last) if last.place == place => {}
+                    _ => list.push(State { at, place }),
+                }
+            }
+        }
+        let index = steps.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
         Ok(Scan {
             git,
-            line,
-            roots: HashMap::new(),
-            ports: HashMap::new(),
+            steps,
+            index,
+            states,
+            globals,
+            cache,
             events: HashMap::new(),
-            infos: HashMap::new(),
         })
     }
 
     pub(crate) fn info(&mut self, id: Oid) -> Result<CommitInfo, GitError> {
-        if let Some(info) = self.infos.get(&id) {
-            return Ok(info.clone());
+        match self.index.get(&id) {
+            Some(&at) => Ok(self.steps[at].info.clone()),
+            None => self.git.commit_info(id),
         }
-        let info = self.git.commit_info(id)?;
-        self.infos.insert(id, info.clone());
-        Ok(info)
     }
 
-    /// Port id -> (folder, tree id) at a commit.
-    /// The ids of a commit's `ports/` tree and porting.toml, read once per commit.
-    fn roots_of(&mut self, commit: Oid) -> Result<(Option<Oid>, Option<Oid>), GitError> {
-        if let Some(roots) = self.roots.get(&commit) {
-            return Ok(*roots);
-        }
-        let tree = self.git.repo.find_commit(commit)?.tree()?;
-        let id = |rel: &str| {
-            tree.get_path(Path::new(&format!("{}{rel}", self.git.prefix)))
-                .ok()
-                .map(|e| e.id())
-        };
-        let roots = (id(PORTS_DIR), id(POLICY_FILE));
-        self.roots.insert(commit, roots);
-        Ok(roots)
-    }
-
-    fn ports_at(&mut self, commit: Oid) -> Result<PortsMap, GitError> {
-        let Some(ports_tree) = self.roots_of(commit)?.0 else {
-            return Ok(Rc::default());
-        };
-        if let Some(map) = self.ports.get(&ports_tree) {
-            return Ok(map.clone());
-        }
-        let repo = &self.git.repo;
-        let mut map = BTreeMap::new();
-        if let Ok(ports) = repo.find_tree(ports_tree) {
-            for e in ports.iter() {
-                let (Some(name), Some(ObjectType::Tree)) = (e.name().ok(), e.kind()) else {
-                    continue;
-                };
-                if name.starts_with('.') {
-                    continue;
-                }
-                let sub = repo.find_tree(e.id())?;
-                if is_year_folder(name, sub.get_name("request.toml").is_some()) {
-                    for p in sub.iter() {
-                        if let (Some(id), Some(ObjectType::Tree)) = (p.name().ok(), p.kind()) {
-                            map.entry(id.to_owned())
-                                .or_insert((format!("{PORTS_DIR}/{name}/{id}"), p.id()));
-                        }
-                    }
-                } else {
-                    map.entry(name.to_owned())
-                        .or_insert((format!("{PORTS_DIR}/{name}"), e.id()));
-                }
-            }
-        }
-        let map = Rc::new(map);
-        self.ports.insert(ports_tree, map.clone());
-        Ok(map)
+    /// The port's folder and tree at a line position.
+    fn place_at(&self, id: &str, at: usize) -> Option<(String, Oid)> {
+        let states = self.states.get(id)?;
+        let i = states.partition_point(|s| s.at <= at).checked_sub(1)?;
+        states[i].place.clone()
     }
 
     /// The event files (name, blob) of a port folder's tree.
@@ -142,22 +151,17 @@ impl<'g> Scan<'g> {
         Ok(list)
     }
 
-    /// Whether the port has the event at a commit: a file of the same name, or one with
-    /// the same bytes under a name the port no longer uses (`current` are the names it
-    /// uses now), so a sanctioned renumbering keeps its landing while two identical
-    /// events keep their own.
-    fn has_event(
+    /// Whether a port tree has the event: a file of the same name, or one with the same
+    /// bytes under a name the port no longer uses (`current` are the names it uses now),
+    /// so a sanctioned renumbering keeps its landing while two identical events keep their
+    /// own.
+    fn tree_has_event(
         &mut self,
-        commit: Oid,
-        id: &str,
+        tree: Oid,
         (name, blob): (&str, Oid),
         current: &BTreeSet<String>,
     ) -> Result<bool, GitError> {
-        let ports = self.ports_at(commit)?;
-        let Some((_, tree)) = ports.get(id) else {
-            return Ok(false);
-        };
-        let events = self.events_of(*tree)?;
+        let events = self.events_of(tree)?;
         Ok(events
             .iter()
             .any(|(n, b)| n == name || (*b == blob && !current.contains(n))))
@@ -172,22 +176,27 @@ impl<'g> Scan<'g> {
         current: &BTreeSet<String>,
     ) -> Result<Vec<Option<Oid>>, GitError> {
         let mut landed: Vec<Option<Oid>> = vec![None; events.len()];
+        let states = self.states.get(id).cloned().unwrap_or_default();
         let mut active: Vec<usize> = (0..events.len()).collect();
-        let line = self.line.clone();
-        for commit in line {
+        // Between two states the port's tree is the same: a state stands for its commits.
+        for state in states.iter().rev() {
+            let Some((_, tree)) = state.place else {
+                break;
+            };
             if active.is_empty() {
                 break;
             }
             let mut still = Vec::new();
             for i in active {
                 let (name, blob) = &events[i];
-                if self.has_event(commit, id, (name, *blob), current)? {
-                    landed[i] = Some(commit);
+                if self.tree_has_event(tree, (name, *blob), current)? {
+                    landed[i] = Some(self.steps[state.at].id);
                     still.push(i);
                 }
             }
             active = still;
         }
+        self.events.clear();
         Ok(landed)
     }
 
@@ -204,53 +213,146 @@ impl<'g> Scan<'g> {
         if commit.parent_count() < 2 {
             return Ok(landing);
         }
+        let Some(dir) = self
+            .index
+            .get(&landing)
+            .and_then(|&at| self.place_at(id, at))
+            .map(|(dir, _)| dir)
+        else {
+            return Ok(landing);
+        };
         let mut walk = self.git.repo.revwalk()?;
         walk.push(landing)?;
         walk.hide(commit.parent_id(0)?)?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
         for oid in walk {
             let oid = oid?;
-            if oid != landing && self.has_event(oid, id, event, current)? {
+            if oid == landing {
+                continue;
+            }
+            let root = self.git.repo.find_commit(oid)?.tree()?;
+            let Ok(entry) = root.get_path(Path::new(&format!("{}{dir}", self.git.prefix))) else {
+                continue;
+            };
+            if self.tree_has_event(entry.id(), event, current)? {
+                self.events.clear();
                 return Ok(oid);
             }
         }
+        self.events.clear();
         Ok(landing)
+    }
+
+    /// The commits where a port's stage is judged, with what it is judged on: each commit
+    /// that changed its folder, porting.toml or the schemas while the port existed.
+    fn checkpoints(&self, id: &str) -> Vec<(usize, StageKey)> {
+        let Some(states) = self.states.get(id) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, state) in states.iter().enumerate() {
+            let Some((dir, tree)) = &state.place else {
+                continue;
+            };
+            let end = states.get(i + 1).map_or(self.steps.len(), |s| s.at);
+            let from = self.globals.partition_point(|&g| g <= state.at);
+            let policy_changes = self.globals[from..].iter().take_while(|&&g| g < end);
+            for at in std::iter::once(state.at).chain(policy_changes.copied()) {
+                let step = &self.steps[at];
+                let Some(date) = step.info.local_date() else {
+                    continue;
+                };
+                out.push((
+                    at,
+                    StageKey {
+                        dir: dir.clone(),
+                        tree: *tree,
+                        policy: step.policy,
+                        schemas: step.schemas,
+                        date,
+                    },
+                ));
+            }
+        }
+        out
+    }
+
+    /// Judges every stage the ports `ids` need that the cache does not hold, on all cores.
+    fn judge(&mut self, ids: &[&str]) {
+        let mut wanted: Vec<StageKey> = ids
+            .iter()
+            .flat_map(|id| self.checkpoints(id))
+            .map(|(_, key)| key)
+            .filter(|key| !self.cache.stages.contains_key(key))
+            .collect();
+        wanted.sort_by(|a, b| (&a.dir, a.tree, a.date).cmp(&(&b.dir, b.tree, b.date)));
+        wanted.dedup();
+        if wanted.is_empty() {
+            return;
+        }
+        let workers = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(wanted.len().div_ceil(64).max(1));
+        let chunk = wanted.len().div_ceil(workers);
+        let (path, prefix) = (self.git.repo.path().to_owned(), self.git.prefix.clone());
+        let judged: Vec<Option<Vec<Judged>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = wanted
+                .chunks(chunk)
+                .map(|keys| {
+                    let (path, prefix) = (&path, &prefix);
+                    scope.spawn(move || {
+                        let git = Git::at(path, prefix)?;
+                        Some(
+                            keys.iter()
+                                .map(|k| (k.clone(), stage_of(&git, k)))
+                                .collect(),
+                        )
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().ok().flatten())
+                .collect()
+        });
+        // A worker that could not open the repository leaves its share to this thread.
+        let judged: Vec<Judged> = judged
+            .into_iter()
+            .zip(wanted.chunks(chunk))
+            .flat_map(|(done, keys)| {
+                done.unwrap_or_else(|| {
+                    keys.iter()
+                        .map(|k| (k.clone(), stage_of(self.git, k)))
+                        .collect()
+                })
+            })
+            .collect();
+        for (key, stage) in judged {
+            self.cache.stages.insert(key, stage);
+        }
+        self.cache.dirty = true;
     }
 
     /// The stage of one port at every first-parent commit that changed it (or the policy),
     /// as periods, oldest first. A commit where the port is `invalid` keeps the stage before.
     fn periods(&mut self, id: &str, today: Date) -> Result<Vec<Period>, GitError> {
         let now = end_of(today);
-        let mut marks: Vec<(Stage, Oid)> = Vec::new();
-        let mut last_key: Option<(Oid, Option<Oid>)> = None;
-        let line: Vec<Oid> = self.line.iter().rev().copied().collect();
-        for commit in line {
-            let ports = self.ports_at(commit)?;
-            let Some((dir, tree)) = ports.get(id).cloned() else {
-                last_key = None;
-                continue;
-            };
-            let policy = self.roots_of(commit)?.1;
-            let key = (tree, policy);
-            if last_key == Some(key) {
-                continue;
-            }
-            last_key = Some(key);
-            let root = self.git.repo.find_commit(commit)?.tree()?;
-            let Some(stage) = self.stage_at(&root, &dir, today) else {
+        self.judge(&[id]);
+        let mut marks: Vec<(Stage, usize)> = Vec::new();
+        for (at, key) in self.checkpoints(id) {
+            let Some(Some(stage)) = self.cache.stages.get(&key).copied() else {
                 continue;
             };
             if stage != Stage::Invalid && marks.last().is_none_or(|(s, _)| *s != stage) {
-                marks.push((stage, commit));
+                marks.push((stage, at));
             }
         }
         let mut periods = Vec::new();
-        for (i, (stage, commit)) in marks.iter().enumerate() {
-            let from = self.info(*commit)?;
-            let to = match marks.get(i + 1) {
-                Some((_, next)) => Some(self.info(*next)?),
-                None => None,
-            };
+        for (i, (stage, at)) in marks.iter().enumerate() {
+            let from = self.steps[*at].info.clone();
+            let to = marks
+                .get(i + 1)
+                .map(|(_, next)| self.steps[*next].info.clone());
             let end = to.as_ref().map_or(now, |t| t.time);
             periods.push(Period {
                 stage: *stage,
@@ -262,18 +364,16 @@ impl<'g> Scan<'g> {
         Ok(periods)
     }
 
-    /// The stage a port folder had in a commit's tree (`None` when it cannot be read).
-    fn stage_at(&self, root: &git2::Tree<'_>, dir: &str, today: Date) -> Option<Stage> {
-        let tree = GitTree::build(self.git, root, Some(dir)).ok()?;
-        if !tree.has(POLICY_FILE) {
-            return None;
-        }
-        let checked = check_tree(&tree, &Scope::all(), today, &NoHistory).ok()?;
-        checked
-            .reports
-            .iter()
-            .find(|r| r.dir == dir)
-            .map(|r| r.stage)
+    /// Keeps what was learnt for the next run (see [`Cache`]).
+    pub fn save(&self) {
+        let live: HashSet<(&str, Oid)> = self
+            .states
+            .values()
+            .flatten()
+            .filter_map(|s| s.place.as_ref().map(|(d, t)| (d.as_str(), *t)))
+            .collect();
+        self.cache
+            .save(&self.steps, |k| live.contains(&(k.dir.as_str(), k.tree)));
     }
 
     /// The timeline of a port as it is on disk (`repo` is the checked working tree).
@@ -370,12 +470,22 @@ impl<'g> Scan<'g> {
         commit: Oid,
         id: &str,
     ) -> Result<Option<(LoaData, String)>, GitError> {
-        let ports = self.ports_at(commit)?;
-        let Some((dir, _)) = ports.get(id).cloned() else {
-            return Ok(None);
+        let tree = match self.index.get(&commit) {
+            Some(&at) => {
+                let Some((dir, tree)) = self.place_at(id, at) else {
+                    return Ok(None);
+                };
+                let step = &self.steps[at];
+                GitTree::of_port(self.git, step.policy, step.schemas, &dir, tree)?
+            }
+            None => {
+                let root = self.git.repo.find_commit(commit)?.tree()?;
+                let Some(dir) = port_dir(self.git, &root, id) else {
+                    return Ok(None);
+                };
+                GitTree::build(self.git, &root, Some(&dir))?
+            }
         };
-        let root = self.git.repo.find_commit(commit)?.tree()?;
-        let tree = GitTree::build(self.git, &root, Some(&dir))?;
         if !tree.has(POLICY_FILE) {
             return Ok(None);
         }
@@ -387,8 +497,200 @@ impl<'g> Scan<'g> {
         Ok(port
             .request
             .as_ref()
-            .map(|r| (LoaData::new(&policy.value, id, &r.value), dir)))
+            .map(|r| (LoaData::new(&policy.value, id, &r.value), port.dir.clone())))
     }
+}
+
+/// The folder of port `id` in a commit's tree: `ports/<id>` or `ports/<year>/<id>`.
+fn port_dir(git: &Git, root: &git2::Tree<'_>, id: &str) -> Option<String> {
+    let ports = root
+        .get_path(Path::new(&format!("{}{PORTS_DIR}", git.prefix)))
+        .ok()?;
+    let ports = git.repo.find_tree(ports.id()).ok()?;
+    for e in ports.iter() {
+        let (Some(name), Some(ObjectType::Tree)) = (e.name().ok(), e.kind()) else {
+            continue;
+        };
+        if name == id {
+            return Some(format!("{PORTS_DIR}/{id}"));
+        }
+        if is_year(name)
+            && let Ok(sub) = git.repo.find_tree(e.id())
+            && sub.get_name("request.toml").is_none()
+            && sub.get_name(id).is_some()
+        {
+            return Some(format!("{PORTS_DIR}/{name}/{id}"));
+        }
+    }
+    None
+}
+
+/// The stage a port folder had, judged on the commit's own date (`None` when it cannot be
+/// read). The port is checked alone: cross-port findings count for today's stage only.
+fn stage_of(git: &Git, key: &StageKey) -> Option<Stage> {
+    let tree = GitTree::of_port(git, key.policy, key.schemas, &key.dir, key.tree).ok()?;
+    if !tree.has(POLICY_FILE) {
+        return None;
+    }
+    let checked = check_tree(&tree, &Scope::all(), key.date, &NoHistory).ok()?;
+    checked
+        .reports
+        .iter()
+        .find(|r| r.dir == key.dir)
+        .map(|r| r.stage)
+}
+
+/// What a commit changed against its first parent, whose `ports/` tree is `before`.
+fn step_of(git: &Git, id: Oid, before: Option<Oid>) -> Result<Step, GitError> {
+    let commit = git.repo.find_commit(id)?;
+    let root = commit.tree()?;
+    let entry = |rel: &str| {
+        root.get_path(Path::new(&format!("{}{rel}", git.prefix)))
+            .ok()
+    };
+    let ports = entry(PORTS_DIR)
+        .filter(|e| e.kind() == Some(ObjectType::Tree))
+        .map(|e| e.id());
+    let policy = entry(POLICY_FILE)
+        .filter(|e| e.kind() == Some(ObjectType::Blob))
+        .map(|e| (e.id(), e.filemode() as u32));
+    let schemas = entry("schemas")
+        .filter(|e| e.kind() == Some(ObjectType::Tree))
+        .map(|e| e.id());
+    let mut changes = Vec::new();
+    if ports != before {
+        let old = before.map(|t| git.repo.find_tree(t)).transpose()?;
+        let new = ports.map(|t| git.repo.find_tree(t)).transpose()?;
+        diff_level(
+            git,
+            old.as_ref(),
+            new.as_ref(),
+            PORTS_DIR,
+            true,
+            &mut changes,
+        )?;
+    }
+    // Removals first, so a port moved between folders in one commit ends up moved.
+    changes.sort_by_key(|c| c.tree.is_some());
+    Ok(Step {
+        id,
+        parent: match commit.parent_count() {
+            0 => None,
+            _ => Some(commit.parent_id(0)?),
+        },
+        info: git.commit_info(id)?,
+        ports,
+        policy,
+        schemas,
+        changes,
+    })
+}
+
+/// git's order of tree entries: by name, a folder's name read with a trailing `/`.
+fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> Ordering {
+    let n = a.len().min(b.len());
+    match a[..n].cmp(&b[..n]) {
+        Ordering::Equal => {
+            let tail = |name: &[u8], tree: bool| name.get(n).copied().or(tree.then_some(b'/'));
+            tail(a, a_tree).cmp(&tail(b, b_tree))
+        }
+        other => other,
+    }
+}
+
+/// The port folders that differ between two trees of `base` (`ports/`, or a year folder
+/// under it when `top` is false), walked side by side without reading unchanged ones.
+fn diff_level(
+    git: &Git,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    base: &str,
+    top: bool,
+    out: &mut Vec<Change>,
+) -> Result<(), GitError> {
+    let entries = |t: Option<&git2::Tree<'_>>| -> Vec<(usize, bool)> {
+        t.map(|t| {
+            (0..t.len())
+                .map(|i| {
+                    (
+                        i,
+                        t.get(i).is_some_and(|e| e.kind() == Some(ObjectType::Tree)),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (olds, news) = (entries(old), entries(new));
+    let (mut i, mut j) = (0, 0);
+    while i < olds.len() || j < news.len() {
+        let a = olds.get(i).and_then(|&(k, t)| Some((old?.get(k)?, t)));
+        let b = news.get(j).and_then(|&(k, t)| Some((new?.get(k)?, t)));
+        let order = match (&a, &b) {
+            (Some((x, xt)), Some((y, yt))) => git_order(x.name_bytes(), *xt, y.name_bytes(), *yt),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
+        };
+        let (a, b) = match order {
+            Ordering::Less => {
+                i += 1;
+                (a, None)
+            }
+            Ordering::Greater => {
+                j += 1;
+                (None, b)
+            }
+            Ordering::Equal => {
+                i += 1;
+                j += 1;
+                (a, b)
+            }
+        };
+        let a = a.filter(|(_, t)| *t).map(|(e, _)| e);
+        let b = b.filter(|(_, t)| *t).map(|(e, _)| e);
+        if a.as_ref().map(|e| e.id()) == b.as_ref().map(|e| e.id()) {
+            continue;
+        }
+        let Some(name) = a.as_ref().or(b.as_ref()).and_then(|e| e.name().ok()) else {
+            continue;
+        };
+        if top && name.starts_with('.') {
+            continue;
+        }
+        let tree = |e: Option<&git2::TreeEntry<'_>>| -> Result<Option<git2::Tree<'_>>, GitError> {
+            Ok(e.map(|e| git.repo.find_tree(e.id())).transpose()?)
+        };
+        let (old_sub, new_sub) = (tree(a.as_ref())?, tree(b.as_ref())?);
+        let year = |t: &Option<git2::Tree<'_>>| {
+            top && t
+                .as_ref()
+                .is_some_and(|t| is_year_folder(name, t.get_name("request.toml").is_some()))
+        };
+        let (old_year, new_year) = (year(&old_sub), year(&new_sub));
+        let dir = format!("{base}/{name}");
+        let (old_port, new_port) = (
+            old_sub.as_ref().filter(|_| !old_year),
+            new_sub.as_ref().filter(|_| !new_year),
+        );
+        if old_year || new_year {
+            diff_level(
+                git,
+                old_sub.as_ref().filter(|_| old_year),
+                new_sub.as_ref().filter(|_| new_year),
+                &dir,
+                false,
+                out,
+            )?;
+        }
+        if old_port.is_some() || new_port.is_some() {
+            out.push(Change {
+                id: name.to_owned(),
+                dir,
+                tree: new_port.map(git2::Tree::id),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The timeline of every port, in the order `status` lists them.
@@ -399,9 +701,13 @@ pub fn timelines(
     today: Date,
 ) -> Result<Vec<PortTimeline>, GitError> {
     let mut scan = Scan::new(git)?;
-    checked
+    let ids: Vec<&str> = checked.repo.ports.iter().map(|p| p.id.as_str()).collect();
+    scan.judge(&ids);
+    let lines = checked
         .reports
         .iter()
         .map(|r| scan.timeline(tree, &checked.repo, r, today))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    scan.save();
+    Ok(lines)
 }

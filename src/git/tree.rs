@@ -65,13 +65,16 @@ impl<'r> GitTree<'r> {
         tree: &git2::Tree<'_>,
         only: Option<&str>,
     ) -> Result<GitTree<'r>, GitError> {
-        let mut entries = BTreeMap::new();
-        let mut skipped = Vec::new();
+        let mut built = GitTree {
+            repo: &git.repo,
+            entries: BTreeMap::new(),
+            skipped: Vec::new(),
+        };
         for rel in root_files() {
             if let Ok(e) = tree.get_path(Path::new(&format!("{}{rel}", git.prefix)))
                 && e.kind() == Some(ObjectType::Blob)
             {
-                entries.insert(
+                built.entries.insert(
                     rel,
                     Entry {
                         id: e.id(),
@@ -84,33 +87,75 @@ impl<'r> GitTree<'r> {
         if let Ok(e) = tree.get_path(Path::new(&format!("{}{top}", git.prefix)))
             && e.kind() == Some(ObjectType::Tree)
         {
-            let sub = git.repo.find_tree(e.id())?;
-            sub.walk(TreeWalkMode::PreOrder, |root, entry| {
-                let name = String::from_utf8_lossy(entry.name_bytes());
-                let rel = format!("{top}/{root}{name}");
-                let is_tree = entry.kind() == Some(ObjectType::Tree);
-                if let Some(why) = Listing::skip_reason(&rel) {
-                    // Hidden or unnameable: never read, never descended into.
-                    skipped.push(why);
-                    return TreeWalkResult::Skip;
-                }
-                if !is_tree {
-                    entries.insert(
-                        rel,
+            built.add_folder(top, e.id())?;
+        }
+        Ok(built)
+    }
+
+    /// One port folder (`dir`, whose tree is `port`) with the policy blob and the schemas
+    /// folder of a commit, without reading the commit's other ports.
+    pub(crate) fn of_port(
+        git: &'r Git,
+        policy: Option<(Oid, u32)>,
+        schemas: Option<Oid>,
+        dir: &str,
+        port: Oid,
+    ) -> Result<GitTree<'r>, GitError> {
+        let mut built = GitTree {
+            repo: &git.repo,
+            entries: BTreeMap::new(),
+            skipped: Vec::new(),
+        };
+        if let Some((id, mode)) = policy {
+            built
+                .entries
+                .insert(POLICY_FILE.to_owned(), Entry { id, mode });
+        }
+        if let Some(schemas) = schemas {
+            let tree = git.repo.find_tree(schemas)?;
+            for kind in SchemaKind::ALL {
+                if let Some(e) = tree.get_name(kind.file_name())
+                    && e.kind() == Some(ObjectType::Blob)
+                {
+                    built.entries.insert(
+                        format!("schemas/{}", kind.file_name()),
                         Entry {
-                            id: entry.id(),
-                            mode: entry.filemode() as u32,
+                            id: e.id(),
+                            mode: e.filemode() as u32,
                         },
                     );
                 }
-                TreeWalkResult::Ok
-            })?;
+            }
         }
-        Ok(GitTree {
-            repo: &git.repo,
-            entries,
-            skipped,
-        })
+        built.add_folder(dir, port)?;
+        Ok(built)
+    }
+
+    /// Adds every file under the folder `top` (repo-relative), whose tree is `id`; hidden
+    /// and unnameable paths are skipped (and named), never descended into.
+    fn add_folder(&mut self, top: &str, id: Oid) -> Result<(), GitError> {
+        let sub = self.repo.find_tree(id)?;
+        let (entries, skipped) = (&mut self.entries, &mut self.skipped);
+        sub.walk(TreeWalkMode::PreOrder, |root, entry| {
+            let name = String::from_utf8_lossy(entry.name_bytes());
+            let rel = format!("{top}/{root}{name}");
+            let is_tree = entry.kind() == Some(ObjectType::Tree);
+            if let Some(why) = Listing::skip_reason(&rel) {
+                skipped.push(why);
+                return TreeWalkResult::Skip;
+            }
+            if !is_tree {
+                entries.insert(
+                    rel,
+                    Entry {
+                        id: entry.id(),
+                        mode: entry.filemode() as u32,
+                    },
+                );
+            }
+            TreeWalkResult::Ok
+        })?;
+        Ok(())
     }
 
     /// Whether the tree has this repo-relative file.

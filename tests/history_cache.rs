@@ -1,0 +1,184 @@
+//! The history cache under `.git/portflow/`: a rerun reads it instead of git, rewritten
+//! history is never answered from it, and a broken cache file is ignored, never trusted.
+
+mod common;
+mod history_git;
+
+use std::path::PathBuf;
+
+use history_git::{ANA, BEN, GitRepo, nov};
+use portflow::Exit;
+
+const BAYVIEW: &str = "ports/2026-11-bayview-bistro";
+
+const REJECTED: &str = r#"#:schema ../../../schemas/event.schema.json
+kind = "rejected"
+on = 2026-11-21
+by = "ana.souza@example.com"
+instructions = "Please send us your most recent bill so we can match the billing number."
+
+[[reasons]]
+code = "btn-mismatch"
+detail = "BTN does not match account"
+"#;
+
+/// Bayview requested, signed, submitted and rejected, one commit each.
+fn bayview() -> GitRepo {
+    let repo = GitRepo::new();
+    repo.copy_file(&format!("{BAYVIEW}/request.toml"))
+        .copy_file(&format!("{BAYVIEW}/documents/bill-2026-11.pdf"));
+    repo.commit("Bayview: the request", ANA, nov(16, 9));
+    repo.copy_file(&format!("{BAYVIEW}/documents/loa-signed-2026-11-19.pdf"))
+        .copy_file(&format!("{BAYVIEW}/events/001-signed.toml"));
+    repo.commit("Bayview: signed", BEN, nov(19, 15));
+    repo.copy_file(&format!("{BAYVIEW}/events/002-submitted.toml"));
+    repo.commit("Bayview: submitted", ANA, nov(20, 10));
+    repo.write(&format!("{BAYVIEW}/events/003-rejected.toml"), REJECTED);
+    repo.commit("Bayview: rejected", BEN, nov(24, 9));
+    repo
+}
+
+fn cache_file(repo: &GitRepo) -> PathBuf {
+    repo.path().join(".git/portflow/history.json")
+}
+
+/// `history` and `status` as JSON, with the cache as it is.
+fn views(repo: &GitRepo) -> (String, String) {
+    let run = |args: &[&str]| {
+        let out = repo.run(args);
+        assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
+        out.stdout
+    };
+    (
+        run(&[
+            "history",
+            "2026-11-bayview-bistro",
+            "--today",
+            "2026-11-25",
+            "--format",
+            "json",
+        ]),
+        run(&["status", "--today", "2026-11-25", "--format", "json"]),
+    )
+}
+
+/// The same views with no cache at all (and none left behind).
+fn cold_views(repo: &GitRepo) -> (String, String) {
+    let dir = repo.path().join(".git/portflow");
+    let _ = std::fs::remove_dir_all(&dir);
+    let views = views(repo);
+    let _ = std::fs::remove_dir_all(&dir);
+    views
+}
+
+#[test]
+fn a_rerun_answers_from_the_cache_it_wrote() {
+    let repo = bayview();
+    let first = views(&repo);
+    let cache = cache_file(&repo);
+    let text = std::fs::read_to_string(&cache).expect("status writes the cache");
+    assert!(text.contains(&repo.head().to_string()), "{text}");
+    assert_eq!(views(&repo), first, "a warm run answers like a cold one");
+
+    // What the rerun says comes from the cache, not from git: a changed name in the cached
+    // commits shows up (commit ids are what the cache trusts).
+    std::fs::write(&cache, text.replace("Ben Okafor", "Ben From Cache")).expect("edit");
+    let (history, _) = views(&repo);
+    assert!(history.contains("Ben From Cache"), "{history}");
+}
+
+#[test]
+fn rewritten_history_is_never_answered_from_the_cache() {
+    let repo = bayview();
+    let before = views(&repo);
+    // Rewrite the last commit: the rejection now arrives on Nov 23 from Ana.
+    repo.git(&["reset", "--hard", "HEAD~1"]);
+    repo.write(&format!("{BAYVIEW}/events/003-rejected.toml"), REJECTED);
+    repo.commit("Bayview: rejected", ANA, nov(23, 9));
+    let warm = views(&repo);
+    assert_ne!(warm, before, "the rewrite changes the timeline");
+    assert_eq!(
+        warm,
+        cold_views(&repo),
+        "the cache gives the rewritten answer"
+    );
+    assert!(warm.0.contains("Ana Souza"));
+
+    // Rewritten deeper: the signature and everything after it are gone.
+    views(&repo);
+    repo.git(&["reset", "--hard", "HEAD~3"]);
+    let warm = views(&repo);
+    assert_eq!(warm, cold_views(&repo));
+    assert!(!warm.0.contains("signed"), "{}", warm.0);
+}
+
+#[test]
+fn one_new_commit_is_added_to_what_the_cache_knows() {
+    let repo = bayview();
+    views(&repo);
+    let resubmitted = repo
+        .read(&format!("{BAYVIEW}/events/002-submitted.toml"))
+        .replace("2026-11-20", "2026-11-25")
+        .replace("PC-20977", "PC-21003");
+    repo.write(&format!("{BAYVIEW}/events/004-submitted.toml"), resubmitted);
+    repo.commit("Bayview: resubmitted", ANA, nov(25, 9));
+    let warm = views(&repo);
+    assert!(warm.0.contains("004-submitted.toml"), "{}", warm.0);
+    let text = std::fs::read_to_string(cache_file(&repo)).expect("cache");
+    assert!(
+        text.contains(&repo.head().to_string()),
+        "the new commit is cached"
+    );
+    assert_eq!(warm, cold_views(&repo));
+}
+
+#[test]
+fn a_broken_cache_file_is_ignored_and_replaced() {
+    let repo = bayview();
+    let cold = cold_views(&repo);
+    let cache = cache_file(&repo);
+    std::fs::create_dir_all(cache.parent().expect("dir")).expect("mkdir");
+    for junk in [
+        &b"not json at all"[..],
+        b"{\"format\": 1, \"version\": \"0\"",
+        b"\xff\xfe\x00garbage",
+        br#"{"format":1,"version":"0.1.0","prefix":"","steps":[{"id":"zz"}],"stages":[]}"#,
+    ] {
+        std::fs::write(&cache, junk).expect("junk");
+        assert_eq!(views(&repo), cold, "{}", String::from_utf8_lossy(junk));
+        let text = std::fs::read_to_string(&cache).expect("rewritten");
+        assert!(text.contains(&repo.head().to_string()));
+    }
+}
+
+#[test]
+fn a_cache_path_that_is_not_a_file_is_neither_read_nor_a_failure() {
+    let repo = bayview();
+    let cold = cold_views(&repo);
+    let cache = cache_file(&repo);
+    let args = [
+        "history",
+        "2026-11-bayview-bistro",
+        "--today",
+        "2026-11-25",
+        "--format",
+        "json",
+    ];
+    let expected = common::bin(repo.path(), &args, None);
+    assert_eq!(expected.stdout, cold.0);
+    std::fs::remove_file(&cache).expect("the run wrote the cache");
+    // A FIFO (a read would block), a link to /dev/zero (a read would never end), a folder.
+    let fifo = std::ffi::CString::new(cache.to_str().expect("utf-8")).expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let run = common::bin(repo.path(), &args, None);
+    assert_eq!(run.stdout, cold.0, "{}", run.stderr);
+    std::fs::remove_file(&cache).expect("rm fifo");
+    std::os::unix::fs::symlink("/dev/zero", &cache).expect("link");
+    let run = common::bin(repo.path(), &args, None);
+    assert_eq!(run.stdout, cold.0, "{}", run.stderr);
+    std::fs::remove_file(&cache).expect("rm link");
+    std::fs::create_dir(&cache).expect("folder");
+    let run = common::bin(repo.path(), &args, None);
+    assert_eq!(run.stdout, cold.0, "{}", run.stderr);
+}
