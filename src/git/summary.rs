@@ -138,6 +138,7 @@ impl PullRequest<'_> {
                 }
             })
             .collect();
+        scan.save();
         Ok(markdown::Summary {
             base_ref: self.base_ref.clone(),
             base_commit: self.base_commit.to_string(),
