@@ -21,6 +21,9 @@ use git2::{Commit, DiffOptions, ErrorCode, Oid, Repository};
 use crate::model::timeline::{CommitInfo, Person};
 use crate::repo::RepoError;
 
+/// The most bytes read of one file to compare its base and head versions.
+pub(crate) const COMPARE_MAX_BYTES: u64 = 1 << 30;
+
 /// Failures of the git-backed commands (not findings).
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -84,6 +87,9 @@ pub struct Git {
 impl Git {
     /// Opens the git repository that holds the ports repo at `root`.
     pub fn open(root: &Path) -> Result<Git, GitError> {
+        // Objects are not re-hashed on every read (as git itself does not): at desk scale,
+        // hashing what the scan reads cost more than reading it.
+        git2::opts::strict_hash_verification(false);
         let not_git = || GitError::NotGit(root.to_owned());
         // Only "no repository here" is not-a-repository; anything else keeps git's cause.
         let repo = Repository::discover(root).map_err(|source| match source.code() {

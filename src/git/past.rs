@@ -7,6 +7,7 @@ use std::path::Path;
 
 use git2::Oid;
 
+use super::scan::{Added, Scan};
 use super::tree::GitTree;
 use super::{Git, GitError};
 use crate::engine::{Checked, Scope, check_tree};
@@ -31,6 +32,9 @@ pub struct GitPast<'g> {
     shallow: bool,
     /// Per commit and port folder: porting.toml and the request there.
     loaded: RefCell<HashMap<(Oid, String), DataThen>>,
+    /// What each commit changed, read (and cached) the first time an event's commit is
+    /// looked for; `Some(None)` when it cannot be read.
+    scan: RefCell<Option<Option<Scan<'g>>>>,
 }
 
 impl<'g> GitPast<'g> {
@@ -45,6 +49,7 @@ impl<'g> GitPast<'g> {
             boundary_tree,
             shallow: git.is_shallow(),
             loaded: RefCell::new(HashMap::new()),
+            scan: RefCell::new(None),
         }
     }
 
@@ -59,34 +64,32 @@ impl<'g> GitPast<'g> {
         Ok(GitPast::before(git, boundary))
     }
 
-    fn has(&self, commit: &git2::Commit<'_>, path: &str) -> bool {
-        commit.tree().is_ok_and(|t| {
-            t.get_path(Path::new(&format!("{}{path}", self.git.prefix)))
-                .is_ok()
-        })
+    /// The commit that added the event file at `event_path` (seen from the boundary), with
+    /// the port's folder and tree, porting.toml and the schemas there.
+    fn landing(&self, event_path: &str) -> Option<Added> {
+        let (dir, name) = event_path.split_once("/events/")?;
+        let id = dir.rsplit('/').next()?;
+        let mut scan = self.scan.borrow_mut();
+        let scan = scan
+            .get_or_insert_with(|| Scan::new(self.git).ok())
+            .as_mut()?;
+        scan.added_at(self.boundary?, id, name)
     }
 
-    /// The oldest commit of the unbroken first-parent run from the boundary that has `path`.
-    fn landing(&self, path: &str) -> Option<git2::Commit<'g>> {
-        let mut commit = self.git.repo.find_commit(self.boundary?).ok()?;
-        if !self.has(&commit, path) {
-            return None;
-        }
-        while let Ok(parent) = commit.parent(0) {
-            if !self.has(&parent, path) {
-                break;
-            }
-            commit = parent;
-        }
-        Some(commit)
-    }
-
-    fn load(&self, commit: &git2::Commit<'_>, dir: &str) -> Option<(Policy, Request)> {
-        let tree = GitTree::build(self.git, &commit.tree().ok()?, Some(dir)).ok()?;
+    fn load(&self, added: &Added) -> DataThen {
+        let ports = [(added.dir.as_str(), added.tree)];
+        let tree = GitTree::of_ports(self.git, added.policy, added.schemas, &ports).ok()?;
         let repo = Repo::load(&tree).ok()?;
         let policy = repo.policy.as_ref()?.value.clone();
-        let port = repo.ports.iter().find(|p| p.dir == dir)?;
+        let port = repo.ports.iter().find(|p| p.dir == added.dir)?;
         Some((policy, port.request.as_ref()?.value.clone()))
+    }
+
+    /// Keeps what the scan learnt for the next run.
+    pub fn save(&self) {
+        if let Some(Some(scan)) = self.scan.borrow().as_ref() {
+            scan.save();
+        }
     }
 }
 
@@ -113,13 +116,12 @@ impl Past for GitPast<'_> {
         if self.shallow {
             return None;
         }
-        let (dir, _) = event_path.split_once("/events/")?;
-        let commit = self.landing(event_path)?;
-        let key = (commit.id(), dir.to_owned());
+        let landing = self.landing(event_path)?;
+        let key = (landing.commit, landing.dir.clone());
         if let Some(hit) = self.loaded.borrow().get(&key) {
             return hit.clone();
         }
-        let data = self.load(&commit, dir);
+        let data = self.load(&landing);
         self.loaded.borrow_mut().insert(key, data.clone());
         data
     }
@@ -130,7 +132,11 @@ impl Past for GitPast<'_> {
 pub fn with_history<T>(root: &Path, f: impl FnOnce(&dyn Past) -> T) -> T {
     let git = Git::open(root).ok();
     match git.as_ref().and_then(|g| GitPast::before_head(g).ok()) {
-        Some(past) => f(&past),
+        Some(past) => {
+            let out = f(&past);
+            past.save();
+            out
+        }
         None => f(&NoHistory),
     }
 }

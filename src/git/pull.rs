@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use git2::{ObjectType, Oid};
 
+use super::COMPARE_MAX_BYTES;
 use super::past::GitPast;
 use super::tree::{GitTree, IndexTree};
 use super::{Git, GitError, HeadKind};
@@ -15,9 +16,6 @@ use crate::engine::{Checked, Scope, check_tree};
 use crate::model::Date;
 use crate::repo::{POLICY_FILE, Tree, WorkTree};
 use crate::rules::history::{self, Contents, Side};
-
-/// The most bytes read of one file to compare its base and head versions.
-pub(crate) const COMPARE_MAX_BYTES: u64 = 1 << 30;
 
 /// `check --staged` without a base: the index, checked like a working tree.
 pub fn check_staged(work: &WorkTree, scope: &Scope, today: Date) -> Result<Checked, GitError> {

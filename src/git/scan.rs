@@ -9,9 +9,8 @@ use std::rc::Rc;
 use git2::{ObjectType, Oid, Sort};
 
 use super::cache::{Cache, Change, StageKey, Step};
-use super::pull::COMPARE_MAX_BYTES;
 use super::tree::GitTree;
-use super::{Git, GitError};
+use super::{COMPARE_MAX_BYTES, Git, GitError};
 use crate::engine::{Checked, Scope, check_tree};
 use crate::loa::digest::LoaData;
 use crate::model::Date;
@@ -23,6 +22,20 @@ use crate::repo::{POLICY_FILE, PORTS_DIR, Repo, Tree, WorkTree, is_year, is_year
 use crate::rules::events::resolve_voids;
 use crate::rules::{NoHistory, PortReport};
 use crate::stage::Stage;
+
+/// Where an event file was added: the commit, the port's folder and tree there, and
+/// porting.toml (blob, mode) and the schemas folder of that commit.
+#[derive(Debug, Clone)]
+pub(crate) struct Added {
+    pub commit: Oid,
+    pub dir: String,
+    pub tree: Oid,
+    pub policy: Option<(Oid, u32)>,
+    pub schemas: Option<Oid>,
+}
+
+/// The most port folders checked together when judging stages.
+const GROUP_MAX: usize = 256;
 
 /// A stage judged for a key (`None`: the port could not be read there).
 type Judged = (StageKey, Option<Stage>);
@@ -285,7 +298,10 @@ impl<'g> Scan<'g> {
             .map(|(_, key)| key)
             .filter(|key| !self.cache.stages.contains_key(key))
             .collect();
-        wanted.sort_by(|a, b| (&a.dir, a.tree, a.date).cmp(&(&b.dir, b.tree, b.date)));
+        wanted.sort_by(|a, b| {
+            (a.date, a.policy, a.schemas, &a.dir, a.tree)
+                .cmp(&(b.date, b.policy, b.schemas, &b.dir, b.tree))
+        });
         wanted.dedup();
         if wanted.is_empty() {
             return;
@@ -302,11 +318,7 @@ impl<'g> Scan<'g> {
                     let (path, prefix) = (&path, &prefix);
                     scope.spawn(move || {
                         let git = Git::at(path, prefix)?;
-                        Some(
-                            keys.iter()
-                                .map(|k| (k.clone(), stage_of(&git, k)))
-                                .collect(),
-                        )
+                        Some(stages_of(&git, keys))
                     })
                 })
                 .collect();
@@ -319,13 +331,7 @@ impl<'g> Scan<'g> {
         let judged: Vec<Judged> = judged
             .into_iter()
             .zip(wanted.chunks(chunk))
-            .flat_map(|(done, keys)| {
-                done.unwrap_or_else(|| {
-                    keys.iter()
-                        .map(|k| (k.clone(), stage_of(self.git, k)))
-                        .collect()
-                })
-            })
+            .flat_map(|(done, keys)| done.unwrap_or_else(|| stages_of(self.git, keys)))
             .collect();
         for (key, stage) in judged {
             self.cache.stages.insert(key, stage);
@@ -362,6 +368,40 @@ impl<'g> Scan<'g> {
             });
         }
         Ok(periods)
+    }
+
+    /// Where the event file `name` of port `id` was added, seen from `boundary` (a commit
+    /// on the line): the oldest commit of the unbroken first-parent run ending at
+    /// `boundary` whose port has a file of that name, with the port's folder and tree, the
+    /// policy and the schemas there. `None` when `boundary` is not on the line or its port
+    /// has no such file.
+    pub(crate) fn added_at(&mut self, boundary: Oid, id: &str, name: &str) -> Option<Added> {
+        let at = *self.index.get(&boundary)?;
+        let states = self.states.get(id)?.clone();
+        let mut i = states.partition_point(|s| s.at <= at).checked_sub(1)?;
+        let has = |scan: &mut Scan<'_>, state: &State| match &state.place {
+            Some((_, tree)) => scan
+                .events_of(*tree)
+                .is_ok_and(|events| events.iter().any(|(n, _)| n == name)),
+            None => false,
+        };
+        if !has(self, &states[i]) {
+            self.events.clear();
+            return None;
+        }
+        while i > 0 && has(self, &states[i - 1]) {
+            i -= 1;
+        }
+        self.events.clear();
+        let (dir, tree) = states[i].place.clone()?;
+        let step = &self.steps[states[i].at];
+        Some(Added {
+            commit: step.id,
+            dir,
+            tree,
+            policy: step.policy,
+            schemas: step.schemas,
+        })
     }
 
     /// Keeps what was learnt for the next run (see [`Cache`]).
@@ -476,7 +516,7 @@ impl<'g> Scan<'g> {
                     return Ok(None);
                 };
                 let step = &self.steps[at];
-                GitTree::of_port(self.git, step.policy, step.schemas, &dir, tree)?
+                GitTree::of_ports(self.git, step.policy, step.schemas, &[(&dir, tree)])?
             }
             None => {
                 let root = self.git.repo.find_commit(commit)?.tree()?;
@@ -525,19 +565,47 @@ fn port_dir(git: &Git, root: &git2::Tree<'_>, id: &str) -> Option<String> {
     None
 }
 
-/// The stage a port folder had, judged on the commit's own date (`None` when it cannot be
-/// read). The port is checked alone: cross-port findings count for today's stage only.
-fn stage_of(git: &Git, key: &StageKey) -> Option<Stage> {
-    let tree = GitTree::of_port(git, key.policy, key.schemas, &key.dir, key.tree).ok()?;
-    if !tree.has(POLICY_FILE) {
-        return None;
+/// The stages port folders had, each judged on its commit's own date (`None` when it
+/// cannot be read). Keys that share the policy, the schemas and the date are checked
+/// together, each port alone: cross-port findings count for today's stage only, and a
+/// port's stage does not depend on them.
+fn stages_of(git: &Git, keys: &[StageKey]) -> Vec<Judged> {
+    // Keys come sorted by date, policy and schemas: a group is a run of those, split where
+    // a port repeats (one folder, one tree per check) and at a bounded size.
+    let mut groups: Vec<Vec<&StageKey>> = Vec::new();
+    let mut dirs: HashSet<&str> = HashSet::new();
+    for key in keys {
+        let fits = groups.last().is_some_and(|g: &Vec<&StageKey>| {
+            let first = g[0];
+            (first.policy, first.schemas, first.date) == (key.policy, key.schemas, key.date)
+                && g.len() < GROUP_MAX
+                && !dirs.contains(key.dir.as_str())
+        });
+        if !fits {
+            groups.push(Vec::new());
+            dirs.clear();
+        }
+        dirs.insert(&key.dir);
+        if let Some(group) = groups.last_mut() {
+            group.push(key);
+        }
     }
-    let checked = check_tree(&tree, &Scope::all(), key.date, &NoHistory).ok()?;
-    checked
-        .reports
-        .iter()
-        .find(|r| r.dir == key.dir)
-        .map(|r| r.stage)
+    let mut out = Vec::with_capacity(keys.len());
+    for group in groups {
+        let ports: Vec<(&str, Oid)> = group.iter().map(|k| (k.dir.as_str(), k.tree)).collect();
+        let first = group[0];
+        let checked = GitTree::of_ports(git, first.policy, first.schemas, &ports)
+            .ok()
+            .filter(|tree| tree.has(POLICY_FILE))
+            .and_then(|tree| check_tree(&tree, &Scope::all(), first.date, &NoHistory).ok());
+        for key in group {
+            let stage = checked
+                .as_ref()
+                .and_then(|c| c.reports.iter().find(|r| r.dir == key.dir).map(|r| r.stage));
+            out.push((key.clone(), stage));
+        }
+    }
+    out
 }
 
 /// What a commit changed against its first parent, whose `ports/` tree is `before`.

@@ -92,14 +92,13 @@ impl<'r> GitTree<'r> {
         Ok(built)
     }
 
-    /// One port folder (`dir`, whose tree is `port`) with the policy blob and the schemas
-    /// folder of a commit, without reading the commit's other ports.
-    pub(crate) fn of_port(
+    /// Port folders (`dir`, tree) with the policy blob and the schemas folder of a commit,
+    /// without reading the commit's other ports.
+    pub(crate) fn of_ports(
         git: &'r Git,
         policy: Option<(Oid, u32)>,
         schemas: Option<Oid>,
-        dir: &str,
-        port: Oid,
+        ports: &[(&str, Oid)],
     ) -> Result<GitTree<'r>, GitError> {
         let mut built = GitTree {
             repo: &git.repo,
@@ -127,7 +126,9 @@ impl<'r> GitTree<'r> {
                 }
             }
         }
-        built.add_folder(dir, port)?;
+        for (dir, port) in ports {
+            built.add_folder(dir, *port)?;
+        }
         Ok(built)
     }
 
