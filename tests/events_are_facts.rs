@@ -543,6 +543,37 @@ fn a_stale_submission_is_judged_by_the_commit_that_recorded_it() {
 }
 
 #[test]
+fn a_branch_that_merged_its_base_in_judges_recorded_events_along_the_base() {
+    let repo = GitRepo::new();
+    repo.copy_port(BAYVIEW);
+    rename_bayview(&repo);
+    repo.commit("Add Bayview", ANA, nov(24, 9));
+    repo.branch("pr");
+    repo.write("ports/README.md", "Ports of the desk.\n");
+    repo.commit("Readme", BEN, nov(25, 9));
+    repo.checkout("main");
+    repo.write("ports/CONTRIBUTING.md", "Open a pull request per port.\n");
+    repo.commit("Contributing", ANA, nov(25, 10));
+    // "Update branch": main merged into the pull request, so the merge base is not on the
+    // branch's first-parent line.
+    repo.checkout("pr");
+    repo.merge("main", nov(25, 11));
+    let out = at(
+        &repo,
+        "2026-11-30",
+        &["check", "--base", "main", "--format", "json"],
+    );
+    let findings = json_findings(&out);
+    let stale: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["code"] == "event::stale-signature")
+        .collect();
+    assert_eq!(stale.len(), 1, "{}", out.stdout);
+    let message = stale[0]["message"].as_str().expect("message");
+    assert!(message.contains("when it was recorded"), "{message}");
+}
+
+#[test]
 fn a_new_country_requirement_applies_to_ports_not_yet_with_the_carrier() {
     let repo = GitRepo::new();
     for port in [BAYVIEW, COPPERLEAF, SUMMIT, PINECREST_DIR] {

@@ -69,11 +69,14 @@ impl<'g> GitPast<'g> {
     fn landing(&self, event_path: &str) -> Option<Added> {
         let (dir, name) = event_path.split_once("/events/")?;
         let id = dir.rsplit('/').next()?;
+        // The boundary's own first-parent line: a branch that merged its base in is still
+        // measured along the base's history.
+        let boundary = self.boundary?;
         let mut scan = self.scan.borrow_mut();
         let scan = scan
-            .get_or_insert_with(|| Scan::new(self.git).ok())
+            .get_or_insert_with(|| Scan::from_tip(self.git, boundary).ok())
             .as_mut()?;
-        scan.added_at(self.boundary?, id, name)
+        scan.added_at(boundary, id, name)
     }
 
     fn load(&self, added: &Added) -> DataThen {

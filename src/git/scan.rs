@@ -70,10 +70,15 @@ impl<'g> Scan<'g> {
     /// Reads HEAD's first-parent line (from the cache where it can); `history::shallow`
     /// when the line is cut off.
     pub fn new(git: &'g Git) -> Result<Scan<'g>, GitError> {
+        Scan::from_tip(git, git.head()?.id())
+    }
+
+    /// Reads the first-parent line that ends at `tip`.
+    pub fn from_tip(git: &'g Git, tip: Oid) -> Result<Scan<'g>, GitError> {
         git.require_history()?;
         let mut cache = Cache::load(Some(git.repo.commondir().to_owned()), &git.prefix);
         let mut line = Vec::new();
-        let mut next = Some(git.head()?.id());
+        let mut next = Some(tip);
         while let Some(id) = next {
             line.push(id);
             next = match cache.step(id) {
