@@ -182,3 +182,48 @@ fn a_cache_path_that_is_not_a_file_is_neither_read_nor_a_failure() {
     let run = common::bin(repo.path(), &args, None);
     assert_eq!(run.stdout, cold.0, "{}", run.stderr);
 }
+
+#[test]
+fn history_reads_only_its_port() {
+    let repo = bayview();
+    let (alone, _) = views(&repo);
+    // Another port, broken beyond parsing, and Bayview moved into a year folder.
+    repo.write(
+        "ports/2026-11-broken/request.toml",
+        "this is = = not toml\n",
+    );
+    repo.rename(BAYVIEW, "ports/2026/2026-11-bayview-bistro");
+    for path in ["request.toml", "events/001-signed.toml"] {
+        let file = format!("ports/2026/2026-11-bayview-bistro/{path}");
+        let text = repo.read(&file).replace("#:schema ../", "#:schema ../../");
+        repo.write(&file, text);
+    }
+    repo.commit("Bayview into 2026", ANA, nov(25, 9));
+    for wanted in [
+        "2026-11-bayview-bistro",
+        "ports/2026/2026-11-bayview-bistro",
+        "ports/2026/2026-11-bayview-bistro/",
+    ] {
+        let out = repo.run(&[
+            "history",
+            wanted,
+            "--today",
+            "2026-11-25",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.exit, Exit::Clean, "{wanted}: {}", out.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        assert_eq!(doc["dir"], "ports/2026/2026-11-bayview-bistro", "{wanted}");
+        let before: serde_json::Value = serde_json::from_str(&alone).expect("json");
+        assert_eq!(
+            doc["events"].as_array().map(Vec::len),
+            before["events"].as_array().map(Vec::len)
+        );
+    }
+    let out = repo.run(&["history", "2026", "--today", "2026-11-25"]);
+    assert_ne!(out.exit, Exit::Clean, "a year folder is not a port");
+    let out = repo.run(&["history", "2026-11-nowhere", "--today", "2026-11-25"]);
+    assert_ne!(out.exit, Exit::Clean);
+    assert!(out.stderr.contains("2026-11-nowhere"), "{}", out.stderr);
+}

@@ -3,9 +3,10 @@
 
 use super::RunError;
 use crate::cli::HistoryFormat;
-use crate::engine::Scope;
+use crate::engine::narrow::OnePort;
+use crate::engine::{Scope, check_tree};
 use crate::git::Git;
-use crate::git::past::check_work_tree;
+use crate::git::past::with_history;
 use crate::git::scan::Scan;
 use crate::repo::WorkTree;
 use crate::report::timeline;
@@ -14,16 +15,20 @@ use crate::{Environment, Exit, Output};
 /// Runs `portflow history <port>`.
 pub fn run(port: &str, format: HistoryFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
-    let wanted = port.trim_end_matches('/');
+    // Only this port (with the policy and the schemas) is read and checked: a port's stage
+    // and events do not depend on the other ports.
+    let one = OnePort::find(&tree, port)?.ok_or_else(|| RunError::UnknownPort(port.to_owned()))?;
+    let checked = with_history(&tree.root, |past| {
+        check_tree(&one, &Scope::all(), env.today, past)
+    })?;
     let report = checked
         .reports
         .iter()
-        .find(|r| r.id == wanted || r.dir == wanted)
+        .find(|r| r.dir == one.dir)
         .ok_or_else(|| RunError::UnknownPort(port.to_owned()))?;
     let git = Git::open(&tree.root)?;
     let mut scan = Scan::new(&git)?;
-    let line = scan.timeline(&tree, &checked.repo, report, env.today)?;
+    let line = scan.timeline(&one, &checked.repo, report, env.today)?;
     scan.save();
     let stdout = match format {
         HistoryFormat::Table => timeline::table(&line),

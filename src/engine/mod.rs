@@ -3,6 +3,7 @@
 //! working tree, a commit or the staged index.
 
 pub mod find;
+pub mod narrow;
 
 use crate::diag::{self, Finding};
 use crate::model::Date;
