@@ -339,8 +339,14 @@ impl WorkTree {
     }
 }
 
-impl Tree for WorkTree {
-    fn files(&self) -> Result<Listing, RepoError> {
+impl WorkTree {
+    /// The listing of [`Tree::files`] with only the files under the folder `top` (e.g. one
+    /// port) walked under `ports/`.
+    pub fn files_under(&self, top: &str) -> Result<Listing, RepoError> {
+        self.listing(Some(top))
+    }
+
+    fn listing(&self, top: Option<&str>) -> Result<Listing, RepoError> {
         let mut listing = Listing {
             files: vec![POLICY_FILE.to_owned()],
             ..Listing::default()
@@ -352,7 +358,7 @@ impl Tree for WorkTree {
                 listing.files.push(rel);
             }
         }
-        let ports = self.root.join(PORTS_DIR);
+        let ports = self.root.join(top.unwrap_or(PORTS_DIR));
         if std::fs::symlink_metadata(&ports).is_ok_and(|m| m.is_dir()) {
             let mut walker = WalkDir::new(&ports)
                 .follow_links(false)
@@ -390,6 +396,12 @@ impl Tree for WorkTree {
             }
         }
         Ok(listing)
+    }
+}
+
+impl Tree for WorkTree {
+    fn files(&self) -> Result<Listing, RepoError> {
+        self.listing(None)
     }
 
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {

@@ -221,6 +221,10 @@ fn history_reads_only_its_port() {
             before["events"].as_array().map(Vec::len)
         );
     }
+    for outside in ["ports/..", "ports/../..", "ports/2026/../..", "../ports"] {
+        let out = repo.run(&["history", outside, "--today", "2026-11-25"]);
+        assert_ne!(out.exit, Exit::Clean, "{outside}: {}", out.stdout);
+    }
     let out = repo.run(&["history", "2026", "--today", "2026-11-25"]);
     assert_ne!(out.exit, Exit::Clean, "a year folder is not a port");
     let out = repo.run(&["history", "2026-11-nowhere", "--today", "2026-11-25"]);

@@ -17,7 +17,8 @@ pub fn run(port: &str, format: HistoryFormat, env: &Environment) -> Result<Outpu
     let tree = WorkTree::discover(&env.cwd)?;
     // Only this port (with the policy and the schemas) is read and checked: a port's stage
     // and events do not depend on the other ports.
-    let one = OnePort::find(&tree, port)?.ok_or_else(|| RunError::UnknownPort(port.to_owned()))?;
+    let one = OnePort::in_work_tree(&tree, port)?
+        .ok_or_else(|| RunError::UnknownPort(port.to_owned()))?;
     let checked = with_history(&tree.root, |past| {
         check_tree(&one, &Scope::all(), env.today, past)
     })?;
