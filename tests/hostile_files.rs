@@ -462,18 +462,19 @@ fn links_that_loop_are_named_not_followed() {
     }
 }
 
-// A folder where portflow reads a file: `request.toml`, an event, a document. Each is
-// refused as not a regular file, never descended into, and the port is still seen (an empty
-// folder named `request.toml` used to hide its port entirely).
+// A folder where portflow reads a file: `request.toml`, an event, a document (and a FIFO as
+// a document: never opened, which would block). Each is refused as not a regular file,
+// never descended into, and the port is still seen (an empty folder named `request.toml`
+// used to hide its port entirely).
 #[test]
-fn folders_where_files_belong_are_refused_by_name() {
+fn folders_and_fifos_where_files_belong_are_refused_by_name() {
     let repo = TempRepo::new();
     std::fs::create_dir_all(repo.path().join("ports/2026-11-empty/request.toml")).expect("mkdir");
     repo.write("ports/2026-11-full/request.toml/notes.txt", "hello");
     repo.write(
         REQUEST,
         format!(
-            "{VALID_REQUEST}\n[[documents]]\nkind = \"bill\"\npath = \"documents/bill.pdf\"\ndated = 2026-11-20\n"
+            "{VALID_REQUEST}\n[[documents]]\nkind = \"bill\"\npath = \"documents/bill.pdf\"\ndated = 2026-11-20\n\n[[documents]]\nkind = \"other\"\npath = \"documents/fifo.pdf\"\n"
         ),
     );
     std::fs::create_dir_all(
@@ -487,6 +488,12 @@ fn folders_where_files_belong_are_refused_by_name() {
     );
     std::fs::create_dir_all(repo.path().join("ports/2026-11-acme/documents/bill.pdf"))
         .expect("mkdir");
+    let fifo = repo.path().join("ports/2026-11-acme/documents/fifo.pdf");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
     let run = untouched(repo.path(), || check_json(repo.path(), &[]));
     assert_eq!(run.code, 1, "{}", run.all());
     for file in [
@@ -497,8 +504,12 @@ fn folders_where_files_belong_are_refused_by_name() {
     ] {
         assert_has(&run, "repo::not-a-file", file);
     }
-    assert_has(&run, "document::bad-type", REQUEST);
     let found = codes(&run);
+    let bad_type = found
+        .iter()
+        .filter(|(c, f)| c == "document::bad-type" && f == REQUEST)
+        .count();
+    assert_eq!(bad_type, 2, "the folder and the FIFO: {found:?}");
     assert!(
         !found.iter().any(|(c, _)| c == "repo::stray"),
         "a port with a folder for its request is still a port: {found:?}"
