@@ -246,6 +246,16 @@ impl Listing {
                 .to_owned(),
         })
     }
+
+    /// Whether a path under ports/ is where portflow reads a TOML file: a port's
+    /// `request.toml`, or a `.toml` file directly in a port's `events/` folder. A folder at
+    /// such a path is listed as a file, so that reading it is refused with a finding instead
+    /// of the port (or the event) silently going missing.
+    pub fn is_toml_slot(rel: &str) -> bool {
+        let mut parts = rel.rsplit('/');
+        let name = parts.next().unwrap_or_default();
+        name == "request.toml" || (name.ends_with(".toml") && parts.next() == Some("events"))
+    }
 }
 
 /// Hidden names that are ordinary in a repo and skipped without a word.
@@ -391,6 +401,10 @@ impl WorkTree {
                     listing.links.insert(rel.clone());
                 }
                 if !entry.file_type().is_dir() {
+                    listing.files.push(rel);
+                } else if Listing::is_toml_slot(&rel) {
+                    // A folder named `request.toml` (or an event's name): refused when read.
+                    walker.skip_current_dir();
                     listing.files.push(rel);
                 }
             }
@@ -1144,5 +1158,14 @@ mod tests {
         );
         assert_eq!(parse_event_name("3-rejected.toml").0, None);
         assert_eq!(parse_event_name("003-bogus.toml").1, None);
+    }
+
+    #[test]
+    fn toml_slots() {
+        assert!(Listing::is_toml_slot("ports/x/request.toml"));
+        assert!(Listing::is_toml_slot("ports/2026/x/events/001-signed.toml"));
+        assert!(Listing::is_toml_slot("ports/x/events/notes.toml"));
+        assert!(!Listing::is_toml_slot("ports/x/documents/notes.toml"));
+        assert!(!Listing::is_toml_slot("ports/x/events"));
     }
 }

@@ -1,5 +1,6 @@
 //! Source files: bytes read once, a span-preserving TOML tree, JSON for the schema, and secret masking.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -370,6 +371,8 @@ pub fn secret_value_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
     };
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
+    // A request repeats a handful of keys once per number: judge each key once.
+    let mut judged: HashMap<&str, bool> = HashMap::new();
     for caps in assignment.captures_iter(text) {
         let (Some(whole), Some(key)) = (caps.get(0), caps.get(1).or(caps.get(2)).or(caps.get(3)))
         else {
@@ -382,7 +385,11 @@ pub fn secret_value_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
         if key_is_credential_like(key.as_str()) {
             spans.push(key.range());
         }
-        if !is_secret_key(key.as_str(), keys) {
+        let key = key.as_str();
+        if !*judged
+            .entry(key)
+            .or_insert_with(|| is_secret_key(key, keys))
+        {
             continue;
         }
         let mut i = whole.end();
@@ -453,7 +460,9 @@ impl Document {
         let mut file = file;
         // The tree knows keys however they are spelt (quoted, escaped, dotted): mask by it too.
         let mut spans = std::mem::take(&mut file.secret_spans);
-        collect_secret_spans(&root, &file.secret_keys, &file.text, false, &mut spans);
+        let keys: Vec<&str> = file.secret_keys.iter().map(String::as_str).collect();
+        let mut judged = HashMap::new();
+        collect_secret_spans(&root, &keys, &file.text, false, &mut judged, &mut spans);
         spans.sort_by_key(|s| (s.start, s.end));
         spans.dedup();
         file.secret_spans = spans;
@@ -519,30 +528,34 @@ impl Document {
     }
 }
 
-/// Adds the spans of every value under a secret key (inside its quotes, for strings).
+/// Adds the spans of every value under a secret key (inside its quotes, for strings);
+/// `judged` remembers each key's verdict, since a request repeats its keys once per number.
 fn collect_secret_spans(
     node: &Node,
-    keys: &[String],
+    keys: &[&str],
     text: &str,
     secret: bool,
+    judged: &mut HashMap<String, bool>,
     out: &mut Vec<Range<usize>>,
 ) {
     match &node.value {
         NodeValue::Table(entries) => {
-            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
             for e in entries {
                 if key_is_credential_like(&e.key) {
                     let raw = text.get(e.key_span.clone()).unwrap_or("");
                     let quote = usize::from(raw.starts_with(['"', '\'']) && raw.len() >= 2);
                     out.push(e.key_span.start + quote..e.key_span.end - quote);
                 }
-                let is_secret = secret || is_secret_key(&e.key, &refs);
-                collect_secret_spans(&e.value, keys, text, is_secret, out);
+                let is_secret = secret
+                    || *judged
+                        .entry(e.key.clone())
+                        .or_insert_with(|| is_secret_key(&e.key, keys));
+                collect_secret_spans(&e.value, keys, text, is_secret, judged, out);
             }
         }
         NodeValue::Array(items) => {
             for item in items {
-                collect_secret_spans(item, keys, text, secret, out);
+                collect_secret_spans(item, keys, text, secret, judged, out);
             }
         }
         _ if secret => {

@@ -9,7 +9,7 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{Context, Counts, summary_line};
+use super::{Context, Counts, printable, summary_line};
 use crate::diag::{Finding, Severity};
 use crate::source::LineIndex;
 
@@ -170,9 +170,10 @@ impl Snippets {
             return Some(snippet.clone());
         }
         let source = ctx.sources.get(file)?;
+        // Control characters of the file never reach the terminal.
         let snippet = Snippet {
-            name: file.to_owned(),
-            text: Arc::from(source.masked_text()),
+            name: printable(file).into_owned(),
+            text: Arc::from(printable(&source.masked_text()).as_ref()),
             lines: Arc::new(source.lines.clone()),
         };
         self.0.insert(file.to_owned(), snippet.clone());
@@ -194,6 +195,16 @@ pub fn render(findings: &[Finding], ctx: &Context<'_>, style: Style) -> String {
     let mut snippets = Snippets::default();
     for finding in findings {
         let file = finding.file.to_string_lossy().into_owned();
+        // Messages and labels may quote a value or a name from a file, control characters
+        // and all (`"\u001b[2J"` is a valid TOML string).
+        let mut finding = finding.clone();
+        for text in [&mut finding.message, &mut finding.label, &mut finding.help] {
+            *text = printable(text).into_owned();
+        }
+        for r in &mut finding.related {
+            r.label = printable(&r.label).into_owned();
+        }
+        let shown_file = printable(&file).into_owned();
         let mut same_file_labels = Vec::new();
         let mut related = Vec::new();
         for r in &finding.related {
@@ -210,7 +221,7 @@ pub fn render(findings: &[Finding], ctx: &Context<'_>, style: Style) -> String {
                         Some(r.label.clone()),
                         r.span.clone(),
                     ),
-                    message: format!("{}: {}", rfile, r.label),
+                    message: format!("{}: {}", printable(&rfile), r.label),
                 });
             }
         }
@@ -224,10 +235,10 @@ pub fn render(findings: &[Finding], ctx: &Context<'_>, style: Style) -> String {
         let mut text = String::new();
         if source.is_none() {
             // A finding about a folder or a file without text: name it in the heading.
-            text.push_str(&format!("{file}: "));
+            text.push_str(&format!("{shown_file}: "));
         }
         if handler.render_report(&mut text, &rendered).is_err() {
-            text = format!("{}: {} [{}]\n", file, finding.message, finding.code);
+            text = format!("{}: {} [{}]\n", shown_file, finding.message, finding.code);
         }
         out.push_str(&text);
         out.push('\n');

@@ -74,6 +74,24 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Text from a user's file made safe to print on a terminal: every control character but
+/// tab and line breaks (a NUL, an escape that would start a terminal sequence, DEL, the C1
+/// controls) shows as `?` (`¿` for a C1 control, also two bytes), so byte offsets, line
+/// breaks and columns stay as they were in the file.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            c if !unsafe_char(c) => c,
+            c if c.len_utf8() == 1 => '?',
+            _ => '\u{bf}',
+        })
+        .collect()
+}
+
 /// The closing line of a human report, e.g. `2 errors, 1 warning in 14 ports (53 files)`.
 pub fn summary_line(counts: Counts, ctx: &Context<'_>) -> String {
     let scope = format!(
@@ -89,5 +107,20 @@ pub fn summary_line(counts: Counts, ctx: &Context<'_>) -> String {
             count(counts.errors, "error", "errors"),
             count(counts.warnings, "warning", "warnings")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_print_as_placeholders_of_the_same_size() {
+        let text = "a\0b\x1b[31mc\u{9b}d\te\r\nf";
+        let shown = printable(text);
+        assert_eq!(shown, "a?b?[31mc\u{bf}d\te\r\nf");
+        assert_eq!(shown.len(), text.len());
+        assert_eq!(shown.chars().count(), text.chars().count());
+        assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
     }
 }
