@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 use toml::de::{DeTable, DeValue};
@@ -124,10 +125,10 @@ pub struct Entry {
 /// file, never its values.
 #[derive(Clone)]
 pub struct Document {
-    /// The file.
-    pub file: SourceFile,
-    /// The span-preserving tree; the root is a table.
-    pub root: Node,
+    /// The file, shared with the repo's list of sources (one copy of each text).
+    pub file: Arc<SourceFile>,
+    /// The span-preserving tree (see [`Document::root`]).
+    tree: OnceLock<Node>,
 }
 
 impl std::fmt::Debug for SourceFile {
@@ -292,14 +293,55 @@ fn key_words(key: &str) -> Vec<String> {
 /// a near-miss spelling (`PIN`, `pinCode`, `transferpin`, `pni`, `security_code`,
 /// `pass code`), so that a typo in a key never shows a PIN.
 pub fn is_secret_key(key: &str, keys: &[&str]) -> bool {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    // A bound, so a file of a million distinct keys cannot grow the memory without end.
+    const REMEMBERED: usize = 4096;
+    /// Verdicts under one set of policy keys.
+    #[derive(Default)]
+    struct Verdicts {
+        keys: Vec<String>,
+        by_key: HashMap<String, bool>,
+    }
+    thread_local! {
+        static VERDICTS: RefCell<Verdicts> = RefCell::new(Verdicts::default());
+    }
     if keys.contains(&key) {
         return true;
     }
+    // Every key of every file is judged twice (as text and on the parsed tree), and a ports
+    // repo repeats a few dozen key names across thousands of files: each name's edit
+    // distances are computed once per thread, not once per key.
+    VERDICTS.with(|verdicts| {
+        let mut verdicts = verdicts.borrow_mut();
+        if verdicts
+            .keys
+            .iter()
+            .map(String::as_str)
+            .ne(keys.iter().copied())
+        {
+            verdicts.keys = keys.iter().map(|k| (*k).to_owned()).collect();
+            verdicts.by_key.clear();
+        }
+        if let Some(&verdict) = verdicts.by_key.get(key) {
+            return verdict;
+        }
+        let verdict = judge_key(key, keys);
+        if verdicts.by_key.len() >= REMEMBERED {
+            verdicts.by_key.clear();
+        }
+        verdicts.by_key.insert(key.to_owned(), verdict);
+        verdict
+    })
+}
+
+/// [`is_secret_key`], worked out.
+fn judge_key(key: &str, keys: &[&str]) -> bool {
     let lower = key.to_lowercase();
     if NOT_SECRET.contains(&lower.as_str()) {
         return false;
     }
-    let joined: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+    let joined = joined_lowercase(key);
     if joined.is_empty() {
         return false;
     }
@@ -326,16 +368,20 @@ pub fn is_secret_key(key: &str, keys: &[&str]) -> bool {
     });
     // A slip in the whole key (`pim`, `pn`, `pinn`), against the policy's secret keys.
     let slip_hit = keys.iter().any(|k| {
-        let k: String = k
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .collect();
+        let k = joined_lowercase(k);
         k.len() >= 3
             && k.len().abs_diff(joined.len()) <= 1
             && strsim::osa_distance(&k, &joined) <= 1
     });
     word_hit || phrase_hit || slip_hit
+}
+
+/// The key lowercased, letters and digits only (`Pass Code` → `passcode`).
+fn joined_lowercase(key: &str) -> String {
+    key.to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
 }
 
 /// Whether `a` has exactly the letters of `b` in another order (`pni` for `pin`).
@@ -443,13 +489,20 @@ impl Document {
             let span = err.span().unwrap_or(0..0);
             Box::new(syntax_finding(&file.path, span, err.message()))
         })?;
-        // The deserializer checks a few things the bare parser leaves (e.g. integer range).
-        if let Err(err) = toml::from_str::<toml::Table>(&file.text) {
-            let span = err.span().unwrap_or(0..0);
-            return Err(Box::new(syntax_finding(&file.path, span, err.message())));
-        }
         let span = parsed.span();
-        let root = convert_table(parsed.get_ref(), span, &file.path)?;
+        let root = convert_table(parsed.get_ref(), span, &file.path).map_err(|finding| {
+            // The deserializer has its own words for a number it cannot hold. It refuses
+            // only values the conversion refuses too (an integer beyond 64 bits, a float
+            // beyond range), so it is asked, parsing the text again, only then.
+            match toml::from_str::<toml::Table>(&file.text) {
+                Err(err) => Box::new(syntax_finding(
+                    &file.path,
+                    err.span().unwrap_or(0..0),
+                    err.message(),
+                )),
+                Ok(_) => finding,
+            }
+        })?;
         let mut file = file;
         // The tree knows keys however they are spelt (quoted, escaped, dotted): mask by it too.
         let mut spans = std::mem::take(&mut file.secret_spans);
@@ -457,17 +510,43 @@ impl Document {
         spans.sort_by_key(|s| (s.start, s.end));
         spans.dedup();
         file.secret_spans = spans;
-        Ok(Document { file, root })
+        Ok(Document {
+            file: Arc::new(file),
+            tree: OnceLock::from(root),
+        })
+    }
+
+    /// The span-preserving tree; the root is a table.
+    pub fn root(&self) -> &Node {
+        self.tree.get_or_init(|| {
+            // The text parsed once, so it parses again; should it not, no span is known.
+            DeTable::parse(&self.file.text)
+                .ok()
+                .and_then(|parsed| {
+                    convert_table(parsed.get_ref(), parsed.span(), &self.file.path).ok()
+                })
+                .unwrap_or(Node {
+                    span: 0..0,
+                    value: NodeValue::Table(Vec::new()),
+                })
+        })
+    }
+
+    /// Lets the tree go until a span is asked for, when it is parsed again from the text.
+    /// A repo's trees are most of what it holds in memory, and once its files are loaded
+    /// only findings look spans up: a clean file never needs its tree again.
+    pub fn shed_tree(&mut self) {
+        self.tree = OnceLock::new();
     }
 
     /// The document as JSON for the schema: datetimes become plain strings.
     pub fn to_json(&self) -> Value {
-        to_json(&self.root)
+        to_json(self.root())
     }
 
     /// The node at a JSON pointer (`/numbers/0/number`).
     pub fn node(&self, pointer: &str) -> Option<&Node> {
-        let mut node = &self.root;
+        let mut node = self.root();
         for token in pointer.split('/').skip(1) {
             let token = token.replace("~1", "/").replace("~0", "~");
             node = match &node.value {
@@ -506,9 +585,9 @@ impl Document {
     /// The span of a table: its `[header]` when it has one, else its first key.
     pub fn table_span(&self, pointer: &str) -> Range<usize> {
         let span = self.span(pointer);
-        if pointer.is_empty() || span.is_empty() || span == self.root.span {
+        if pointer.is_empty() || span.is_empty() || span == self.root().span {
             // The root table has no header: point at the start of the file's first key.
-            return match &self.root.value {
+            return match &self.root().value {
                 NodeValue::Table(entries) => entries
                     .first()
                     .map_or(0..0, |e| e.key_span.start..e.key_span.start),
