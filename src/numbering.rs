@@ -91,6 +91,13 @@ pub fn read(e164: &str) -> Option<Reading> {
     })
 }
 
+/// Builds the plan now rather than at the first number read: loading the metadata takes
+/// tens of milliseconds (its patterns are checked as they load), so a caller may have a
+/// spare thread do it while it reads files.
+pub fn prepare() {
+    LazyLock::force(&PLAN);
+}
+
 /// The regions that share a calling code, the main one first (`US` for `+1`).
 pub fn regions_of(code: u16) -> Vec<&'static str> {
     PLAN.get(&code)
