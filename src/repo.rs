@@ -1022,10 +1022,10 @@ impl Loader<'_> {
             sink.findings.push(finding);
             return None;
         }
-        let mut doc = match Document::parse(file.clone()) {
-            Ok(doc) => {
+        let (mut doc, instance) = match Document::parse_json(file.clone()) {
+            Ok((doc, instance)) => {
                 sink.sources.push((path.to_owned(), Arc::clone(&doc.file)));
-                doc
+                (doc, instance)
             }
             Err(finding) => {
                 sink.sources.push((path.to_owned(), Arc::new(file)));
@@ -1035,7 +1035,6 @@ impl Loader<'_> {
         };
         // The directive is checked only on files that parse: a broken file's other checks stop.
         self.check_directive(&doc.file, kind, kind == SchemaKind::Request, sink);
-        let instance = doc.to_json();
         let violations = schema::validate_json(&doc, &instance, kind, &keys);
         if !violations.is_empty() {
             sink.findings.extend(violations);

@@ -485,12 +485,17 @@ fn value_extent(text: &str, i: usize) -> Option<Range<usize>> {
 impl Document {
     /// Parses a file; any TOML error (or a value JSON cannot hold) is one `toml::syntax` finding.
     pub fn parse(file: SourceFile) -> Result<Document, Box<Finding>> {
+        Document::parse_json(file).map(|(doc, _)| doc)
+    }
+
+    /// [`Document::parse`], and the document as JSON for the schema ([`Document::to_json`]).
+    /// The span tree is not built until a span is asked for: most files never need one.
+    pub fn parse_json(file: SourceFile) -> Result<(Document, Value), Box<Finding>> {
         let parsed = DeTable::parse(&file.text).map_err(|err| {
             let span = err.span().unwrap_or(0..0);
             Box::new(syntax_finding(&file.path, span, err.message()))
         })?;
-        let span = parsed.span();
-        let root = convert_table(parsed.get_ref(), span, &file.path).map_err(|finding| {
+        let json = json_of_table(parsed.get_ref(), &file.path).map_err(|finding| {
             // The deserializer has its own words for a number it cannot hold. It refuses
             // only values the conversion refuses too (an integer beyond 64 bits, a float
             // beyond range), so it is asked, parsing the text again, only then.
@@ -503,17 +508,25 @@ impl Document {
                 Ok(_) => finding,
             }
         })?;
+        // The parser knows keys however they are spelt (quoted, escaped, dotted): mask by it too.
+        let mut spans = Vec::new();
+        collect_secret_spans(
+            parsed.get_ref(),
+            &file.secret_keys,
+            &file.text,
+            false,
+            &mut spans,
+        );
+        drop(parsed);
         let mut file = file;
-        // The tree knows keys however they are spelt (quoted, escaped, dotted): mask by it too.
-        let mut spans = std::mem::take(&mut file.secret_spans);
-        collect_secret_spans(&root, &file.secret_keys, &file.text, false, &mut spans);
-        spans.sort_by_key(|s| (s.start, s.end));
-        spans.dedup();
-        file.secret_spans = spans;
-        Ok(Document {
+        file.secret_spans.extend(spans);
+        file.secret_spans.sort_by_key(|s| (s.start, s.end));
+        file.secret_spans.dedup();
+        let doc = Document {
             file: Arc::new(file),
-            tree: OnceLock::from(root),
-        })
+            tree: OnceLock::new(),
+        };
+        Ok((doc, json))
     }
 
     /// The span-preserving tree; the root is a table.
@@ -600,40 +613,80 @@ impl Document {
 
 /// Adds the spans of every value under a secret key (inside its quotes, for strings).
 fn collect_secret_spans(
-    node: &Node,
+    table: &DeTable<'_>,
     keys: &[String],
     text: &str,
     secret: bool,
     out: &mut Vec<Range<usize>>,
 ) {
-    match &node.value {
-        NodeValue::Table(entries) => {
-            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-            for e in entries {
-                if key_is_credential_like(&e.key) {
-                    let raw = text.get(e.key_span.clone()).unwrap_or("");
-                    let quote = usize::from(raw.starts_with(['"', '\'']) && raw.len() >= 2);
-                    out.push(e.key_span.start + quote..e.key_span.end - quote);
-                }
-                let is_secret = secret || is_secret_key(&e.key, &refs);
-                collect_secret_spans(&e.value, keys, text, is_secret, out);
-            }
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    for (key, value) in table.iter() {
+        let key_span = key.span();
+        if key_is_credential_like(key.get_ref()) {
+            let raw = text.get(key_span.clone()).unwrap_or("");
+            let quote = usize::from(raw.starts_with(['"', '\'']) && raw.len() >= 2);
+            out.push(key_span.start + quote..key_span.end - quote);
         }
-        NodeValue::Array(items) => {
+        let is_secret = secret || is_secret_key(key.get_ref(), &refs);
+        collect_value_secret_spans(value.get_ref(), value.span(), keys, text, is_secret, out);
+    }
+}
+
+fn collect_value_secret_spans(
+    value: &DeValue<'_>,
+    span: Range<usize>,
+    keys: &[String],
+    text: &str,
+    secret: bool,
+    out: &mut Vec<Range<usize>>,
+) {
+    match value {
+        DeValue::Table(table) => collect_secret_spans(table, keys, text, secret, out),
+        DeValue::Array(items) => {
             for item in items {
-                collect_secret_spans(item, keys, text, secret, out);
+                collect_value_secret_spans(item.get_ref(), item.span(), keys, text, secret, out);
             }
         }
         _ if secret => {
-            let raw = text.get(node.span.clone()).unwrap_or("");
+            let raw = text.get(span.clone()).unwrap_or("");
             let quote = ["\"\"\"", "'''", "\"", "'"]
                 .into_iter()
                 .find(|q| raw.starts_with(q) && raw.len() >= 2 * q.len())
                 .map_or(0, str::len);
-            out.push(node.span.start + quote..node.span.end - quote);
+            out.push(span.start + quote..span.end - quote);
         }
         _ => {}
     }
+}
+
+/// The JSON form of a table straight from the parser, as [`to_json`] gives it from the span
+/// tree, refusing the same values at the same places as [`convert_table`].
+fn json_of_table(table: &DeTable<'_>, path: &Path) -> Result<Value, Box<Finding>> {
+    let mut map = Map::new();
+    for (key, value) in table.iter() {
+        map.insert(
+            key.get_ref().to_string(),
+            json_of(value.get_ref(), value.span(), path)?,
+        );
+    }
+    Ok(Value::Object(map))
+}
+
+fn json_of(value: &DeValue<'_>, span: Range<usize>, path: &Path) -> Result<Value, Box<Finding>> {
+    Ok(match value {
+        DeValue::String(s) => Value::String(s.to_string()),
+        DeValue::Datetime(d) => Value::String(d.to_string()),
+        DeValue::Boolean(b) => Value::Bool(*b),
+        DeValue::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| json_of(item.get_ref(), item.span(), path))
+                .collect::<Result<_, _>>()?,
+        ),
+        DeValue::Table(table) => json_of_table(table, path)?,
+        // Numbers are read (and refused) as the span tree reads them.
+        DeValue::Integer(_) | DeValue::Float(_) => to_json(&convert_value(value, span, path)?),
+    })
 }
 
 fn syntax_finding(path: &Path, span: Range<usize>, message: &str) -> Finding {
