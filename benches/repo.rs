@@ -1,6 +1,8 @@
 //! Benchmarks on a synthetic ports repo: `cargo bench` (or `cargo bench -- 2000` for a
 //! repo of 2000 ports). Prints the median of several runs of `check`, `status` and `render`
 //! through the same entry point the binary uses, and the peak memory (Linux).
+//! `cargo bench --bench repo -- 10000 --keep DIR` also leaves the repo in DIR (a new folder)
+//! for timing the binary or other tools on the same files.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -115,6 +117,17 @@ fn main() {
     let numbers_per_port = 4;
     let dir = tempfile::tempdir().expect("tempdir");
     build_repo(dir.path(), ports, numbers_per_port);
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(keep) = args
+        .iter()
+        .position(|a| a == "--keep")
+        .and_then(|i| args.get(i + 1))
+    {
+        let keep = Path::new(keep);
+        std::fs::create_dir(keep).expect("--keep DIR must be a new folder");
+        build_repo(keep, ports, numbers_per_port);
+        println!("repo kept in {}", keep.display());
+    }
     let env = Environment::fixed(dir.path());
     println!("synthetic repo: {ports} ports × {numbers_per_port} numbers");
     time(

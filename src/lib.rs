@@ -10,6 +10,7 @@ pub mod git;
 pub mod loa;
 pub mod model;
 pub mod notice;
+pub mod numbering;
 pub mod plural;
 pub mod repo;
 pub mod report;

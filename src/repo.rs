@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use walkdir::WalkDir;
 
@@ -270,6 +272,9 @@ const QUIET_HIDDEN: &[&str] = &[
 /// How many leading bytes of a document are read to tell its type.
 pub const PROBE_HEAD_BYTES: usize = 1024;
 
+/// The first bytes of the file types a document may have: PDF, PNG and JPEG.
+pub const DOCUMENT_SIGNATURES: [&[u8]; 3] = [b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xFF\xD8\xFF"];
+
 /// What is at a document path: learnt without following links and without reading
 /// anything but the head of a regular file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,9 +295,24 @@ pub enum Probe {
     File {
         /// Its size in bytes.
         size: u64,
-        /// Its first bytes (at most [`PROBE_HEAD_BYTES`]).
+        /// Its first bytes (at most [`PROBE_HEAD_BYTES`]; a loaded repo keeps only the
+        /// signature of a PDF, PNG or JPEG, see [`Probe::shrink`]).
         head: Vec<u8>,
     },
+}
+
+impl Probe {
+    /// Keeps of a file's head only its signature when it has one of
+    /// [`DOCUMENT_SIGNATURES`]: nothing past it is ever looked at, and a desk's worth of
+    /// kilobyte heads is a good part of what a check holds in memory.
+    pub fn shrink(&mut self) {
+        if let Probe::File { head, .. } = self
+            && let Some(signature) = DOCUMENT_SIGNATURES.iter().find(|s| head.starts_with(s))
+        {
+            head.truncate(signature.len());
+            head.shrink_to_fit();
+        }
+    }
 }
 
 /// A set of files to check: the working tree, or (later) a git tree.
@@ -305,6 +325,11 @@ pub trait Tree {
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError>;
     /// What is at `rel` inside the port folder `port_dir` (both `/`-separated).
     fn probe(&self, port_dir: &str, rel: &str) -> Probe;
+    /// The same tree when several threads may read it at once (a repo's ports are then
+    /// read in parallel too); `None` keeps reading to one thread.
+    fn sync(&self) -> Option<&(dyn Tree + Sync)> {
+        None
+    }
 }
 
 /// Checks a document path lexically: relative, no `..`, no empty or `.` tricks.
@@ -350,6 +375,32 @@ impl WorkTree {
 }
 
 impl WorkTree {
+    /// Lists one entry below ports/ into `out`; whether it is a folder to walk into (a
+    /// hidden or unnameable one is not).
+    fn take(&self, entry: &walkdir::DirEntry, out: &mut Listing) -> bool {
+        let Ok(rel) = entry.path().strip_prefix(&self.root) else {
+            return false;
+        };
+        let rel = rel_string(rel);
+        if let Some(skipped) = Listing::skip_reason(&rel) {
+            // Hidden or unnameable: never read, never descended into.
+            out.skipped.push(skipped);
+            return false;
+        }
+        // Directories are implied by their files; links and special files are listed so
+        // that reading (or the document rules) refuses them with a finding.
+        if entry.path_is_symlink() {
+            out.links.insert(rel.clone());
+        }
+        if entry.file_type().is_dir() && !Listing::is_toml_slot(&rel) {
+            return true;
+        }
+        // A folder named `request.toml` (or an event's name) is listed as that file, not
+        // walked into: reading refuses it.
+        out.files.push(rel);
+        false
+    }
+
     /// The listing of [`Tree::files`] with only the files under the folder `top` (e.g. one
     /// port) walked under `ports/`.
     pub fn files_under(&self, top: &str) -> Result<Listing, RepoError> {
@@ -370,46 +421,51 @@ impl WorkTree {
         }
         let ports = self.root.join(top.unwrap_or(PORTS_DIR));
         if std::fs::symlink_metadata(&ports).is_ok_and(|m| m.is_dir()) {
-            let mut walker = WalkDir::new(&ports)
-                .follow_links(false)
-                .follow_root_links(false)
-                .sort_by_file_name()
-                .into_iter();
-            while let Some(entry) = walker.next() {
-                let entry = entry.map_err(|err| RepoError::Io {
-                    path: err.path().unwrap_or(&ports).to_owned(),
-                    source: err.into(),
-                })?;
-                if entry.depth() == 0 {
-                    continue;
-                }
-                let Ok(rel) = entry.path().strip_prefix(&self.root) else {
-                    continue;
-                };
-                let rel = rel_string(rel);
-                if let Some(skipped) = Listing::skip_reason(&rel) {
-                    // Hidden or unnameable: never read, never descended into.
-                    if entry.file_type().is_dir() {
-                        walker.skip_current_dir();
+            // Each folder directly under ports/ is walked on its own, in parallel; the parts
+            // are joined in name order, as one walk of ports/ would list them.
+            let entries: Vec<walkdir::Result<walkdir::DirEntry>> =
+                walker(&ports).max_depth(1).into_iter().collect();
+            let parts: Vec<Result<Listing, RepoError>> = entries
+                .into_par_iter()
+                .map(|entry| {
+                    let entry = entry.map_err(|err| walk_error(err, &ports))?;
+                    let mut part = Listing::default();
+                    if self.take(&entry, &mut part) {
+                        let mut walk = walker(entry.path()).into_iter();
+                        while let Some(inner) = walk.next() {
+                            let inner = inner.map_err(|err| walk_error(err, &ports))?;
+                            if !self.take(&inner, &mut part) && inner.file_type().is_dir() {
+                                walk.skip_current_dir();
+                            }
+                        }
                     }
-                    listing.skipped.push(skipped);
-                    continue;
-                }
-                // Directories are implied by their files; links and special files are listed
-                // so that reading (or the document rules) refuses them with a finding.
-                if entry.path_is_symlink() {
-                    listing.links.insert(rel.clone());
-                }
-                if !entry.file_type().is_dir() {
-                    listing.files.push(rel);
-                } else if Listing::is_toml_slot(&rel) {
-                    // A folder named `request.toml` (or an event's name): refused when read.
-                    walker.skip_current_dir();
-                    listing.files.push(rel);
-                }
+                    Ok(part)
+                })
+                .collect();
+            for part in parts {
+                let part = part?;
+                listing.files.extend(part.files);
+                listing.skipped.extend(part.skipped);
+                listing.links.extend(part.links);
             }
         }
         Ok(listing)
+    }
+}
+
+/// The entries below `dir` in name order, never through a link.
+fn walker(dir: &Path) -> WalkDir {
+    WalkDir::new(dir)
+        .follow_links(false)
+        .follow_root_links(false)
+        .sort_by_file_name()
+        .min_depth(1)
+}
+
+fn walk_error(err: walkdir::Error, ports: &Path) -> RepoError {
+    RepoError::Io {
+        path: err.path().unwrap_or(ports).to_owned(),
+        source: err.into(),
     }
 }
 
@@ -420,6 +476,10 @@ impl Tree for WorkTree {
 
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
         read_regular(&self.root, path, cap)
+    }
+
+    fn sync(&self) -> Option<&(dyn Tree + Sync)> {
+        Some(self)
     }
 
     fn probe(&self, port_dir: &str, rel: &str) -> Probe {
@@ -476,6 +536,15 @@ impl Tree for WorkTree {
 }
 
 fn rel_string(path: &Path) -> String {
+    // The common case, a UTF-8 path of plain names, is already written that way.
+    #[cfg(unix)]
+    if let Some(text) = path.to_str()
+        && text
+            .split('/')
+            .all(|name| !name.is_empty() && name != "." && name != "..")
+    {
+        return text.to_owned();
+    }
     path.components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
@@ -548,12 +617,7 @@ pub struct Repo {
     /// Findings from parsing, schemas and layout.
     pub findings: Vec<Finding>,
     /// Every TOML file read, by repo-relative path (masked text is what reports show).
-    pub sources: BTreeMap<String, SourceFile>,
-    /// The most bytes read of a request or event file (from the policy).
-    toml_cap: u64,
-    /// Requests that fail their schema but still make a typed request (an unknown key, one
-    /// value in a wrong format): the other rules run on them, so one typo hides nothing.
-    partial: BTreeSet<String>,
+    pub sources: BTreeMap<String, Arc<SourceFile>>,
 }
 
 /// Whether a folder name is a valid port id.
@@ -579,6 +643,9 @@ pub fn is_year_folder(name: &str, has_own_request: bool) -> bool {
 
 impl Repo {
     /// Reads every file of the tree; findings are collected, only I/O failures are errors.
+    /// Ports are independent, so they are loaded in parallel: read and parsed together when
+    /// the tree may be read from several threads ([`Tree::sync`]), otherwise read in turn and
+    /// parsed in parallel. Findings and sources come out in the same order either way.
     pub fn load(tree: &dyn Tree) -> Result<Repo, RepoError> {
         let listing = tree.files()?;
         let files = &listing.files;
@@ -590,30 +657,41 @@ impl Repo {
         let policy_bytes = tree.read(POLICY_FILE, CONFIG_MAX_BYTES)?;
         let secret_keys = secret_keys_of(&policy_bytes);
         let secret_refs: Vec<&str> = secret_keys.iter().map(String::as_str).collect();
-        repo.policy = repo.load_file::<Policy>(
+        let mut loader = Loader {
+            file_set: &file_set,
+            secret_keys: &secret_refs,
+            toml_cap: crate::model::policy::DocumentPolicy::default_max_toml_bytes(),
+            document_cap: crate::model::policy::DocumentPolicy::default_max_document_bytes(),
+        };
+        let mut sink = Sink::default();
+        repo.policy = loader.load_file::<Policy>(
             POLICY_FILE,
             &policy_bytes,
             SchemaKind::Porting,
             &[],
-            &file_set,
+            &mut sink,
         );
-        repo.toml_cap = repo.policy.as_ref().map_or_else(
-            crate::model::policy::DocumentPolicy::default_max_toml_bytes,
-            |p| p.value.documents.max_toml_bytes,
-        );
+        if let Some(policy) = &repo.policy {
+            loader.toml_cap = policy.value.documents.max_toml_bytes;
+            loader.document_cap = policy.value.documents.max_document_bytes;
+        }
 
         for kind in SchemaKind::ALL {
             let rel = format!("schemas/{}", kind.file_name());
             let copy = if file_set.contains(rel.as_str()) {
-                match repo.read_or_refuse(tree, &rel, CONFIG_MAX_BYTES)? {
-                    Some(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-                    None => continue,
+                match loader.read(tree, &rel, CONFIG_MAX_BYTES)? {
+                    Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+                    Err(refused) => {
+                        sink.findings.push(refused);
+                        continue;
+                    }
                 }
             } else {
                 None
             };
-            repo.findings.extend(schema::drift(kind, copy.as_deref()));
+            sink.findings.extend(schema::drift(kind, copy.as_deref()));
         }
+        repo.absorb(sink);
 
         for skipped in &listing.skipped {
             repo.findings.push(
@@ -671,12 +749,48 @@ impl Repo {
                 .help("add a request.toml (`portflow new`), move the folder out of ports/, or delete it"),
             );
         }
-
+        let port_dirs: Vec<(String, Vec<String>)> = port_dirs.into_iter().collect();
+        // Ports are boxed until they are taken in, so the list of results stays small.
+        let loaded: Vec<Result<(Box<Port>, Sink), RepoError>> = match tree.sync() {
+            Some(tree) => port_dirs
+                .into_par_iter()
+                .map(|(dir, files)| {
+                    let mut sink = Sink::default();
+                    let read = loader.read_port(tree, dir, files)?;
+                    let mut port = Box::new(loader.parse_port(read, &mut sink));
+                    loader.finish_port(tree, &mut port);
+                    Ok((port, sink))
+                })
+                .collect(),
+            None => {
+                let mut read = Vec::with_capacity(port_dirs.len());
+                for (dir, files) in port_dirs {
+                    read.push(loader.read_port(tree, dir, files)?);
+                }
+                let parsed: Vec<(Box<Port>, Sink)> = read
+                    .into_par_iter()
+                    .map(|read| {
+                        let mut sink = Sink::default();
+                        (Box::new(loader.parse_port(read, &mut sink)), sink)
+                    })
+                    .collect();
+                parsed
+                    .into_iter()
+                    .map(|(mut port, sink)| {
+                        loader.finish_port(tree, &mut port);
+                        Ok((port, sink))
+                    })
+                    .collect()
+            }
+        };
         let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
-        for (dir, port_files) in port_dirs {
-            let id = dir.rsplit('/').next().unwrap_or_default().to_owned();
-            let port = repo.load_port(tree, &dir, &id, port_files, &secret_refs, &file_set)?;
-            if !is_port_id(&id) {
+        repo.ports.reserve_exact(loaded.len());
+        for result in loaded {
+            // The first failure in port order, as when the ports are read in turn.
+            let (port, sink) = result?;
+            repo.absorb(sink);
+            let id = &port.id;
+            if !is_port_id(id) {
                 repo.findings.push(
                     Finding::new(
                         Code::RepoPortId,
@@ -687,7 +801,7 @@ impl Repo {
                     .help("rename the folder: 3–64 lowercase letters, digits and hyphens, starting with a letter or digit, e.g. `2026-11-lakeside-dental`"),
                 );
             }
-            if let Some(first) = seen_ids.get(&id) {
+            if let Some(first) = seen_ids.get(id) {
                 repo.findings.push(
                     Finding::new(
                         Code::RepoDuplicatePort,
@@ -704,31 +818,85 @@ impl Repo {
                     .help("port ids are unique across the repo: rename one of the folders"),
                 );
             } else {
-                seen_ids.insert(id.clone(), dir.clone());
+                seen_ids.insert(id.clone(), port.dir.clone());
             }
-            repo.ports.push(port);
+            repo.ports.push(*port);
         }
         Ok(repo)
     }
 
-    fn load_port(
-        &mut self,
+    /// Takes in what loading some files found.
+    fn absorb(&mut self, sink: Sink) {
+        self.findings.extend(sink.findings);
+        self.sources.extend(sink.sources);
+    }
+
+    /// The ports whose files fall under the given repo-relative paths (all when empty).
+    pub fn port_for_file(&self, file: &str) -> Option<&Port> {
+        self.ports
+            .iter()
+            .find(|p| file == p.dir || file.starts_with(&format!("{}/", p.dir)))
+    }
+}
+
+/// What loading files found, kept apart per port so that ports load in parallel and the
+/// repo takes them in, in port order.
+#[derive(Debug, Default)]
+struct Sink {
+    findings: Vec<Finding>,
+    sources: Vec<(String, Arc<SourceFile>)>,
+    /// Requests that fail their schema but still make a typed request (an unknown key, one
+    /// value in a wrong format): the other rules run on them, so one typo hides nothing.
+    partial: Vec<String>,
+}
+
+/// A request or event file as read: its bytes, or the finding for a file portflow refuses.
+type Read = Result<Vec<u8>, Finding>;
+
+/// A port's request and event files as read, in listing order: the part of loading a port
+/// that needs the tree, kept apart from parsing, which needs only the bytes.
+struct PortRead {
+    dir: String,
+    id: String,
+    request: Read,
+    /// Each event file's path, name and bytes.
+    events: Vec<(String, String, Read)>,
+    /// The port's other files.
+    others: Vec<String>,
+}
+
+/// What loading every file shares: the listing, the secret keys and the size caps. Holds
+/// nothing mutable, so any number of threads may load with it.
+struct Loader<'a> {
+    file_set: &'a BTreeSet<&'a str>,
+    secret_keys: &'a [&'a str],
+    /// The most bytes read of a request or event file.
+    toml_cap: u64,
+    /// The most bytes read of a signed LOA file.
+    document_cap: u64,
+}
+
+impl Loader<'_> {
+    /// The bytes of a file, or (`Ok(Err(..))`) the `repo::not-a-file` or `repo::too-large`
+    /// finding when portflow refuses to read it. Other I/O failures stop the load.
+    fn read(&self, tree: &dyn Tree, path: &str, cap: u64) -> Result<Read, RepoError> {
+        match tree.read(path, cap) {
+            Ok(bytes) => Ok(Ok(bytes)),
+            Err(RepoError::Refused { path, refusal }) => Ok(Err(refused_finding(&path, &refusal))),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Reads a port's request and event files.
+    fn read_port(
+        &self,
         tree: &dyn Tree,
-        dir: &str,
-        id: &str,
+        dir: String,
         files: Vec<String>,
-        secret_keys: &[&str],
-        file_set: &BTreeSet<&str>,
-    ) -> Result<Port, RepoError> {
+    ) -> Result<PortRead, RepoError> {
+        let id = dir.rsplit('/').next().unwrap_or_default().to_owned();
         let request_path = format!("{dir}/request.toml");
-        let request = self.read_and_load::<Request>(
-            tree,
-            &request_path,
-            SchemaKind::Request,
-            secret_keys,
-            file_set,
-        )?;
-        let mut invalid = request.is_none() || self.partial.contains(&request_path);
+        let request = self.read(tree, &request_path, self.toml_cap)?;
         let mut events = Vec::new();
         let mut others = Vec::new();
         let events_prefix = format!("{dir}/events/");
@@ -738,33 +906,64 @@ impl Repo {
             }
             match file.strip_prefix(&events_prefix) {
                 Some(name) if !name.contains('/') && name.ends_with(".toml") => {
-                    let loaded = self.read_and_load::<Event>(
-                        tree,
-                        &file,
-                        SchemaKind::Event,
-                        secret_keys,
-                        file_set,
-                    )?;
-                    invalid |= loaded.is_none();
-                    let (number, name_kind) = parse_event_name(name);
-                    events.push(EventFile {
-                        path: file.clone(),
-                        name: name.to_owned(),
-                        number,
-                        name_kind,
-                        loaded,
-                    });
+                    let name = name.to_owned();
+                    let read = self.read(tree, &file, self.toml_cap)?;
+                    events.push((file, name, read));
                 }
                 _ => others.push(file),
             }
         }
-        let mut probes = BTreeMap::new();
+        Ok(PortRead {
+            dir,
+            id,
+            request,
+            events,
+            others,
+        })
+    }
+
+    /// Parses a port's files: the port without what its documents hold (see
+    /// [`Loader::finish_port`]).
+    fn parse_port(&self, read: PortRead, sink: &mut Sink) -> Port {
+        let request_path = format!("{}/request.toml", read.dir);
+        let request =
+            self.read_and_load::<Request>(&request_path, read.request, SchemaKind::Request, sink);
+        let mut invalid = request.is_none() || sink.partial.contains(&request_path);
+        let mut events = Vec::with_capacity(read.events.len());
+        for (path, name, bytes) in read.events {
+            let loaded = self.read_and_load::<Event>(&path, bytes, SchemaKind::Event, sink);
+            invalid |= loaded.is_none();
+            let (number, name_kind) = parse_event_name(&name);
+            events.push(EventFile {
+                path,
+                name,
+                number,
+                name_kind,
+                loaded,
+            });
+        }
+        Port {
+            id: read.id,
+            dir: read.dir,
+            request,
+            events,
+            files: read.others,
+            invalid,
+            probes: BTreeMap::new(),
+            signed_files: BTreeMap::new(),
+        }
+    }
+
+    /// Looks at every document path the request and its `signed` events name, and reads
+    /// the signed LOA files of a port that is not finished.
+    fn finish_port(&self, tree: &dyn Tree, port: &mut Port) {
+        let dir = port.dir.as_str();
         let mut paths: Vec<&str> = Vec::new();
-        if let Some(req) = &request {
+        if let Some(req) = &port.request {
             paths.extend(req.value.documents.iter().map(|d| d.path.as_str()));
         }
         let signed_from = paths.len();
-        for ev in &events {
+        for ev in &port.events {
             if let Some(Loaded {
                 value:
                     Event {
@@ -778,12 +977,15 @@ impl Repo {
             }
         }
         let signed_paths: Vec<&str> = paths[signed_from..].to_vec();
+        let mut probes = BTreeMap::new();
         for path in paths {
-            probes
-                .entry(path.to_owned())
-                .or_insert_with(|| tree.probe(dir, path));
+            probes.entry(path.to_owned()).or_insert_with(|| {
+                let mut probe = tree.probe(dir, path);
+                probe.shrink();
+                probe
+            });
         }
-        let finished = events.iter().any(|e| {
+        let finished = port.events.iter().any(|e| {
             matches!(
                 e.name_kind,
                 Some(EventKind::Completed | EventKind::Cancelled)
@@ -791,10 +993,6 @@ impl Repo {
         });
         let mut signed_files = BTreeMap::new();
         if !finished {
-            let cap = self.policy.as_ref().map_or_else(
-                crate::model::policy::DocumentPolicy::default_max_document_bytes,
-                |p| p.value.documents.max_document_bytes,
-            );
             for path in signed_paths {
                 if signed_files.contains_key(path)
                     || !matches!(probes.get(path), Some(Probe::File { .. }))
@@ -802,104 +1000,83 @@ impl Repo {
                     continue;
                 }
                 // The probe saw a regular file inside the port; the read refuses anything else.
-                if let Ok(bytes) = tree.read(&format!("{dir}/{path}"), cap) {
+                if let Ok(bytes) = tree.read(&format!("{dir}/{path}"), self.document_cap) {
                     signed_files.insert(path.to_owned(), SignedFile::of(&bytes));
                 }
             }
         }
-        Ok(Port {
-            id: id.to_owned(),
-            dir: dir.to_owned(),
-            request,
-            events,
-            files: others,
-            invalid,
-            probes,
-            signed_files,
-        })
+        port.probes = probes;
+        port.signed_files = signed_files;
     }
 
-    /// Reads a request or event file under the policy's cap and loads it; `None` (with a
-    /// finding) when it is refused or does not load.
+    /// Loads a request or event file as read; `None` (with a finding) when it was refused
+    /// or does not load.
     fn read_and_load<T: DeserializeOwned>(
-        &mut self,
-        tree: &dyn Tree,
+        &self,
         path: &str,
+        read: Read,
         kind: SchemaKind,
-        secret_keys: &[&str],
-        file_set: &BTreeSet<&str>,
-    ) -> Result<Option<Loaded<T>>, RepoError> {
-        Ok(match self.read_or_refuse(tree, path, self.toml_cap)? {
-            Some(bytes) => self.load_file::<T>(path, &bytes, kind, secret_keys, file_set),
-            None => None,
-        })
-    }
-
-    /// The bytes of a file; `None`, with a `repo::not-a-file` or `repo::too-large` finding,
-    /// when portflow refuses to read it. Other I/O failures stop the load.
-    fn read_or_refuse(
-        &mut self,
-        tree: &dyn Tree,
-        path: &str,
-        cap: u64,
-    ) -> Result<Option<Vec<u8>>, RepoError> {
-        match tree.read(path, cap) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(RepoError::Refused { path, refusal }) => {
-                self.findings.push(refused_finding(&path, &refusal));
-                Ok(None)
+        sink: &mut Sink,
+    ) -> Option<Loaded<T>> {
+        match read {
+            Ok(bytes) => self.load_file::<T>(path, &bytes, kind, self.secret_keys, sink),
+            Err(refused) => {
+                sink.findings.push(refused);
+                None
             }
-            Err(err) => Err(err),
         }
     }
 
     /// parse -> schema -> typed model; a failing stage stops this file only.
     fn load_file<T: DeserializeOwned>(
-        &mut self,
+        &self,
         path: &str,
         bytes: &[u8],
         kind: SchemaKind,
         secret_keys: &[&str],
-        file_set: &BTreeSet<&str>,
+        sink: &mut Sink,
     ) -> Option<Loaded<T>> {
         let mut keys: Vec<&str> = ALWAYS_SECRET_KEYS.to_vec();
         keys.extend_from_slice(secret_keys);
         let (file, utf8_error) = SourceFile::from_bytes(path, bytes, &keys);
-        self.sources.insert(path.to_owned(), file.clone());
         if let Some(finding) = utf8_error {
-            self.findings.push(finding);
+            sink.sources.push((path.to_owned(), Arc::new(file)));
+            sink.findings.push(finding);
             return None;
         }
-        let doc = match Document::parse(file) {
-            Ok(doc) => {
-                self.sources.insert(path.to_owned(), doc.file.clone());
-                doc
+        let (mut doc, instance) = match Document::parse_json(file.clone()) {
+            Ok((doc, instance)) => {
+                sink.sources.push((path.to_owned(), Arc::clone(&doc.file)));
+                (doc, instance)
             }
             Err(finding) => {
-                self.findings.push(*finding);
+                sink.sources.push((path.to_owned(), Arc::new(file)));
+                sink.findings.push(*finding);
                 return None;
             }
         };
         // The directive is checked only on files that parse: a broken file's other checks stop.
-        self.check_directive(&doc.file, kind, kind == SchemaKind::Request, file_set);
-        let violations = schema::validate(&doc, kind, &keys);
+        self.check_directive(&doc.file, kind, kind == SchemaKind::Request, sink);
+        let violations = schema::validate_json(&doc, &instance, kind, &keys);
         if !violations.is_empty() {
-            self.findings.extend(violations);
+            sink.findings.extend(violations);
             // A request whose typed model still builds is judged by every other rule too;
             // an event or porting.toml that fails its schema is not used at all.
             if kind != SchemaKind::Request {
                 return None;
             }
-            let known = schema::known_keys_only(kind, &doc.to_json());
+            let known = schema::known_keys_only(kind, &instance);
             let value = serde_json::from_value::<T>(known).ok()?;
-            self.partial.insert(path.to_owned());
+            sink.partial.push(path.to_owned());
+            doc.shed_tree();
             return Some(Loaded { doc, value });
         }
-        match serde_json::from_value::<T>(doc.to_json()) {
+        doc.shed_tree();
+        match serde_json::from_value::<T>(instance) {
             Ok(value) => Some(Loaded { doc, value }),
             Err(err) => {
                 // The schema and the model are kept in step by tests; this is the safety net.
-                self.findings.push(
+                sink.findings.push(
                     Finding::new(
                         Code::SchemaViolation,
                         path,
@@ -915,11 +1092,11 @@ impl Repo {
 
     /// `repo::schema-directive`: the leading `#:schema` comment must reach the schema copy.
     fn check_directive(
-        &mut self,
+        &self,
         file: &SourceFile,
         kind: SchemaKind,
         required: bool,
-        file_set: &BTreeSet<&str>,
+        sink: &mut Sink,
     ) {
         let expected = format!("schemas/{}", kind.file_name());
         let dir_depth = file.path.to_string_lossy().matches('/').count();
@@ -937,9 +1114,9 @@ impl Repo {
                 let span = start..start + target.len();
                 let resolved = resolve(&file.path.to_string_lossy(), target);
                 let reaches = resolved.as_deref() == Some(expected.as_str());
-                if !reaches || !file_set.contains(expected.as_str()) {
+                if !reaches || !self.file_set.contains(expected.as_str()) {
                     let why = if reaches { "which is missing" } else { "not" };
-                    self.findings.push(
+                    sink.findings.push(
                         Finding::new(
                             Code::RepoSchemaDirective,
                             file.path.clone(),
@@ -964,7 +1141,7 @@ impl Repo {
             offset += line.len();
         }
         if required {
-            self.findings.push(
+            sink.findings.push(
                 Finding::new(
                     Code::RepoSchemaDirective,
                     file.path.clone(),
@@ -974,13 +1151,6 @@ impl Repo {
                 .help(format!("add `#:schema {suggestion}` as the first line so editors check the file while you type")),
             );
         }
-    }
-
-    /// The ports whose files fall under the given repo-relative paths (all when empty).
-    pub fn port_for_file(&self, file: &str) -> Option<&Port> {
-        self.ports
-            .iter()
-            .find(|p| file == p.dir || file.starts_with(&format!("{}/", p.dir)))
     }
 }
 

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 use toml::de::{DeTable, DeValue};
@@ -125,10 +126,10 @@ pub struct Entry {
 /// file, never its values.
 #[derive(Clone)]
 pub struct Document {
-    /// The file.
-    pub file: SourceFile,
-    /// The span-preserving tree; the root is a table.
-    pub root: Node,
+    /// The file, shared with the repo's list of sources (one copy of each text).
+    pub file: Arc<SourceFile>,
+    /// The span-preserving tree (see [`Document::root`]).
+    tree: OnceLock<Node>,
 }
 
 impl std::fmt::Debug for SourceFile {
@@ -293,14 +294,55 @@ fn key_words(key: &str) -> Vec<String> {
 /// a near-miss spelling (`PIN`, `pinCode`, `transferpin`, `pni`, `security_code`,
 /// `pass code`), so that a typo in a key never shows a PIN.
 pub fn is_secret_key(key: &str, keys: &[&str]) -> bool {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    // A bound, so a file of a million distinct keys cannot grow the memory without end.
+    const REMEMBERED: usize = 4096;
+    /// Verdicts under one set of policy keys.
+    #[derive(Default)]
+    struct Verdicts {
+        keys: Vec<String>,
+        by_key: HashMap<String, bool>,
+    }
+    thread_local! {
+        static VERDICTS: RefCell<Verdicts> = RefCell::new(Verdicts::default());
+    }
     if keys.contains(&key) {
         return true;
     }
+    // Every key of every file is judged twice (as text and on the parsed tree), and a ports
+    // repo repeats a few dozen key names across thousands of files: each name's edit
+    // distances are computed once per thread, not once per key.
+    VERDICTS.with(|verdicts| {
+        let mut verdicts = verdicts.borrow_mut();
+        if verdicts
+            .keys
+            .iter()
+            .map(String::as_str)
+            .ne(keys.iter().copied())
+        {
+            verdicts.keys = keys.iter().map(|k| (*k).to_owned()).collect();
+            verdicts.by_key.clear();
+        }
+        if let Some(&verdict) = verdicts.by_key.get(key) {
+            return verdict;
+        }
+        let verdict = judge_key(key, keys);
+        if verdicts.by_key.len() >= REMEMBERED {
+            verdicts.by_key.clear();
+        }
+        verdicts.by_key.insert(key.to_owned(), verdict);
+        verdict
+    })
+}
+
+/// [`is_secret_key`], worked out.
+fn judge_key(key: &str, keys: &[&str]) -> bool {
     let lower = key.to_lowercase();
     if NOT_SECRET.contains(&lower.as_str()) {
         return false;
     }
-    let joined: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+    let joined = joined_lowercase(key);
     if joined.is_empty() {
         return false;
     }
@@ -327,16 +369,20 @@ pub fn is_secret_key(key: &str, keys: &[&str]) -> bool {
     });
     // A slip in the whole key (`pim`, `pn`, `pinn`), against the policy's secret keys.
     let slip_hit = keys.iter().any(|k| {
-        let k: String = k
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .collect();
+        let k = joined_lowercase(k);
         k.len() >= 3
             && k.len().abs_diff(joined.len()) <= 1
             && strsim::osa_distance(&k, &joined) <= 1
     });
     word_hit || phrase_hit || slip_hit
+}
+
+/// The key lowercased, letters and digits only (`Pass Code` → `passcode`).
+fn joined_lowercase(key: &str) -> String {
+    key.to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
 }
 
 /// Whether `a` has exactly the letters of `b` in another order (`pni` for `pin`).
@@ -371,8 +417,6 @@ pub fn secret_value_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
     };
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
-    // A request repeats a handful of keys once per number: judge each key once.
-    let mut judged: HashMap<&str, bool> = HashMap::new();
     for caps in assignment.captures_iter(text) {
         let (Some(whole), Some(key)) = (caps.get(0), caps.get(1).or(caps.get(2)).or(caps.get(3)))
         else {
@@ -385,11 +429,7 @@ pub fn secret_value_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
         if key_is_credential_like(key.as_str()) {
             spans.push(key.range());
         }
-        let key = key.as_str();
-        if !*judged
-            .entry(key)
-            .or_insert_with(|| is_secret_key(key, keys))
-        {
+        if !is_secret_key(key.as_str(), keys) {
             continue;
         }
         let mut i = whole.end();
@@ -446,37 +486,81 @@ fn value_extent(text: &str, i: usize) -> Option<Range<usize>> {
 impl Document {
     /// Parses a file; any TOML error (or a value JSON cannot hold) is one `toml::syntax` finding.
     pub fn parse(file: SourceFile) -> Result<Document, Box<Finding>> {
+        Document::parse_json(file).map(|(doc, _)| doc)
+    }
+
+    /// [`Document::parse`], and the document as JSON for the schema ([`Document::to_json`]).
+    /// The span tree is not built until a span is asked for: most files never need one.
+    pub fn parse_json(file: SourceFile) -> Result<(Document, Value), Box<Finding>> {
         let parsed = DeTable::parse(&file.text).map_err(|err| {
             let span = err.span().unwrap_or(0..0);
             Box::new(syntax_finding(&file.path, span, err.message()))
         })?;
-        // The deserializer checks a few things the bare parser leaves (e.g. integer range).
-        if let Err(err) = toml::from_str::<toml::Table>(&file.text) {
-            let span = err.span().unwrap_or(0..0);
-            return Err(Box::new(syntax_finding(&file.path, span, err.message())));
-        }
-        let span = parsed.span();
-        let root = convert_table(parsed.get_ref(), span, &file.path)?;
+        let json = json_of_table(parsed.get_ref(), &file.path).map_err(|finding| {
+            // The deserializer has its own words for a number it cannot hold. It refuses
+            // only values the conversion refuses too (an integer beyond 64 bits, a float
+            // beyond range), so it is asked, parsing the text again, only then.
+            match toml::from_str::<toml::Table>(&file.text) {
+                Err(err) => Box::new(syntax_finding(
+                    &file.path,
+                    err.span().unwrap_or(0..0),
+                    err.message(),
+                )),
+                Ok(_) => finding,
+            }
+        })?;
+        // The parser knows keys however they are spelt (quoted, escaped, dotted): mask by it too.
+        let mut spans = Vec::new();
+        let mut walk = SecretWalk {
+            keys: file.secret_keys.iter().map(String::as_str).collect(),
+            text: &file.text,
+            judged: HashMap::new(),
+        };
+        collect_secret_spans(parsed.get_ref(), &mut walk, false, &mut spans);
+        drop(walk);
+        drop(parsed);
         let mut file = file;
-        // The tree knows keys however they are spelt (quoted, escaped, dotted): mask by it too.
-        let mut spans = std::mem::take(&mut file.secret_spans);
-        let keys: Vec<&str> = file.secret_keys.iter().map(String::as_str).collect();
-        let mut judged = HashMap::new();
-        collect_secret_spans(&root, &keys, &file.text, false, &mut judged, &mut spans);
-        spans.sort_by_key(|s| (s.start, s.end));
-        spans.dedup();
-        file.secret_spans = spans;
-        Ok(Document { file, root })
+        file.secret_spans.extend(spans);
+        file.secret_spans.sort_by_key(|s| (s.start, s.end));
+        file.secret_spans.dedup();
+        let doc = Document {
+            file: Arc::new(file),
+            tree: OnceLock::new(),
+        };
+        Ok((doc, json))
+    }
+
+    /// The span-preserving tree; the root is a table.
+    pub fn root(&self) -> &Node {
+        self.tree.get_or_init(|| {
+            // The text parsed once, so it parses again; should it not, no span is known.
+            DeTable::parse(&self.file.text)
+                .ok()
+                .and_then(|parsed| {
+                    convert_table(parsed.get_ref(), parsed.span(), &self.file.path).ok()
+                })
+                .unwrap_or(Node {
+                    span: 0..0,
+                    value: NodeValue::Table(Vec::new()),
+                })
+        })
+    }
+
+    /// Lets the tree go until a span is asked for, when it is parsed again from the text.
+    /// A repo's trees are most of what it holds in memory, and once its files are loaded
+    /// only findings look spans up: a clean file never needs its tree again.
+    pub fn shed_tree(&mut self) {
+        self.tree = OnceLock::new();
     }
 
     /// The document as JSON for the schema: datetimes become plain strings.
     pub fn to_json(&self) -> Value {
-        to_json(&self.root)
+        to_json(self.root())
     }
 
     /// The node at a JSON pointer (`/numbers/0/number`).
     pub fn node(&self, pointer: &str) -> Option<&Node> {
-        let mut node = &self.root;
+        let mut node = self.root();
         for token in pointer.split('/').skip(1) {
             let token = token.replace("~1", "/").replace("~0", "~");
             node = match &node.value {
@@ -515,9 +599,9 @@ impl Document {
     /// The span of a table: its `[header]` when it has one, else its first key.
     pub fn table_span(&self, pointer: &str) -> Range<usize> {
         let span = self.span(pointer);
-        if pointer.is_empty() || span.is_empty() || span == self.root.span {
+        if pointer.is_empty() || span.is_empty() || span == self.root().span {
             // The root table has no header: point at the start of the file's first key.
-            return match &self.root.value {
+            return match &self.root().value {
                 NodeValue::Table(entries) => entries
                     .first()
                     .map_or(0..0, |e| e.key_span.start..e.key_span.start),
@@ -528,46 +612,100 @@ impl Document {
     }
 }
 
-/// Adds the spans of every value under a secret key (inside its quotes, for strings);
-/// `judged` remembers each key's verdict, since a request repeats its keys once per number.
+/// Adds the spans of every value under a secret key (inside its quotes, for strings).
+/// What masking needs while it walks a file: the policy's secret keys, the text, and the
+/// verdict on each key name met so far (a file repeats its key names, e.g. one `number`
+/// per listed number: each name is judged once).
+struct SecretWalk<'a> {
+    keys: Vec<&'a str>,
+    text: &'a str,
+    judged: HashMap<String, bool>,
+}
+
+impl SecretWalk<'_> {
+    fn is_secret(&mut self, key: &str) -> bool {
+        if let Some(&known) = self.judged.get(key) {
+            return known;
+        }
+        let verdict = is_secret_key(key, &self.keys);
+        self.judged.insert(key.to_owned(), verdict);
+        verdict
+    }
+}
+
 fn collect_secret_spans(
-    node: &Node,
-    keys: &[&str],
-    text: &str,
+    table: &DeTable<'_>,
+    walk: &mut SecretWalk<'_>,
     secret: bool,
-    judged: &mut HashMap<String, bool>,
     out: &mut Vec<Range<usize>>,
 ) {
-    match &node.value {
-        NodeValue::Table(entries) => {
-            for e in entries {
-                if key_is_credential_like(&e.key) {
-                    let raw = text.get(e.key_span.clone()).unwrap_or("");
-                    let quote = usize::from(raw.starts_with(['"', '\'']) && raw.len() >= 2);
-                    out.push(e.key_span.start + quote..e.key_span.end - quote);
-                }
-                let is_secret = secret
-                    || *judged
-                        .entry(e.key.clone())
-                        .or_insert_with(|| is_secret_key(&e.key, keys));
-                collect_secret_spans(&e.value, keys, text, is_secret, judged, out);
-            }
+    let text = walk.text;
+    for (key, value) in table.iter() {
+        let key_span = key.span();
+        if key_is_credential_like(key.get_ref()) {
+            let raw = text.get(key_span.clone()).unwrap_or("");
+            let quote = usize::from(raw.starts_with(['"', '\'']) && raw.len() >= 2);
+            out.push(key_span.start + quote..key_span.end - quote);
         }
-        NodeValue::Array(items) => {
+        let is_secret = secret || walk.is_secret(key.get_ref());
+        collect_value_secret_spans(value.get_ref(), value.span(), walk, is_secret, out);
+    }
+}
+
+fn collect_value_secret_spans(
+    value: &DeValue<'_>,
+    span: Range<usize>,
+    walk: &mut SecretWalk<'_>,
+    secret: bool,
+    out: &mut Vec<Range<usize>>,
+) {
+    match value {
+        DeValue::Table(table) => collect_secret_spans(table, walk, secret, out),
+        DeValue::Array(items) => {
             for item in items {
-                collect_secret_spans(item, keys, text, secret, judged, out);
+                collect_value_secret_spans(item.get_ref(), item.span(), walk, secret, out);
             }
         }
         _ if secret => {
-            let raw = text.get(node.span.clone()).unwrap_or("");
+            let raw = walk.text.get(span.clone()).unwrap_or("");
             let quote = ["\"\"\"", "'''", "\"", "'"]
                 .into_iter()
                 .find(|q| raw.starts_with(q) && raw.len() >= 2 * q.len())
                 .map_or(0, str::len);
-            out.push(node.span.start + quote..node.span.end - quote);
+            out.push(span.start + quote..span.end - quote);
         }
         _ => {}
     }
+}
+
+/// The JSON form of a table straight from the parser, as [`to_json`] gives it from the span
+/// tree, refusing the same values at the same places as [`convert_table`].
+fn json_of_table(table: &DeTable<'_>, path: &Path) -> Result<Value, Box<Finding>> {
+    let mut map = Map::new();
+    for (key, value) in table.iter() {
+        map.insert(
+            key.get_ref().to_string(),
+            json_of(value.get_ref(), value.span(), path)?,
+        );
+    }
+    Ok(Value::Object(map))
+}
+
+fn json_of(value: &DeValue<'_>, span: Range<usize>, path: &Path) -> Result<Value, Box<Finding>> {
+    Ok(match value {
+        DeValue::String(s) => Value::String(s.to_string()),
+        DeValue::Datetime(d) => Value::String(d.to_string()),
+        DeValue::Boolean(b) => Value::Bool(*b),
+        DeValue::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| json_of(item.get_ref(), item.span(), path))
+                .collect::<Result<_, _>>()?,
+        ),
+        DeValue::Table(table) => json_of_table(table, path)?,
+        // Numbers are read (and refused) as the span tree reads them.
+        DeValue::Integer(_) | DeValue::Float(_) => to_json(&convert_value(value, span, path)?),
+    })
 }
 
 fn syntax_finding(path: &Path, span: Range<usize>, message: &str) -> Finding {

@@ -9,6 +9,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("atomic", 0),
     ("diag", 0),
     ("model", 0),
+    ("numbering", 0),
     ("signed", 0),
     ("plural", 0),
     ("source", 0),

@@ -77,6 +77,8 @@ pub fn check_tree(
     today: Date,
     past: &dyn Past,
 ) -> Result<Checked, RepoError> {
+    // The rules read numbers; a pool thread loads the numbering plan while files are read.
+    rayon::spawn(crate::numbering::prepare);
     let mut repo = Repo::load(tree)?;
     let mut findings = std::mem::take(&mut repo.findings);
     let (rule_findings, reports) = rules::check(&repo, today, past);

@@ -120,7 +120,7 @@ impl PullRequest<'_> {
             .repo
             .sources
             .iter()
-            .map(|(k, v)| (k.clone(), v))
+            .map(|(k, v)| (k.clone(), &**v))
             .collect();
         let findings = head
             .findings

@@ -13,6 +13,7 @@ pub mod text;
 pub mod timeline;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::diag::{Finding, Severity};
 use crate::plural::count;
@@ -55,12 +56,12 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// A context over every file a repo read, with the given counts for the summary line.
     pub fn of(
-        sources: &'a BTreeMap<String, SourceFile>,
+        sources: &'a BTreeMap<String, Arc<SourceFile>>,
         files_checked: usize,
         ports_checked: usize,
     ) -> Context<'a> {
         Context {
-            sources: sources.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            sources: sources.iter().map(|(k, v)| (k.clone(), &**v)).collect(),
             files_checked,
             ports_checked,
         }

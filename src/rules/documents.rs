@@ -31,7 +31,7 @@ use crate::model::event::EventBody;
 use crate::model::policy::{CarrierKind, Credential, Requirement, RequirementType};
 use crate::model::request::{DocumentKind, NumberType, OBTAINED_ON};
 use crate::plural::count;
-use crate::repo::Probe;
+use crate::repo::{DOCUMENT_SIGNATURES, Probe};
 use crate::rules::{Ctx, EventRef, PortView, Progress, country};
 use crate::stage::Stage;
 
@@ -48,11 +48,12 @@ enum FileType {
 
 /// The allowed type of a file, by its magic bytes.
 fn sniff(head: &[u8]) -> Option<FileType> {
-    if head.starts_with(b"%PDF-") {
+    let [pdf, png, jpeg] = DOCUMENT_SIGNATURES;
+    if head.starts_with(pdf) {
         Some(FileType::Pdf)
-    } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+    } else if head.starts_with(png) {
         Some(FileType::Png)
-    } else if head.starts_with(b"\xFF\xD8\xFF") {
+    } else if head.starts_with(jpeg) {
         Some(FileType::Jpeg)
     } else {
         None

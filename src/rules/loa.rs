@@ -192,16 +192,6 @@ fn require(
     value: Option<&str>,
     what: &str,
 ) -> Option<Finding> {
-    let owner = if table.is_empty() {
-        "the request".to_owned()
-    } else {
-        format!("`{}`", dotted(table))
-    };
-    let place = if table.is_empty() {
-        "the top of the file, before the first table".to_owned()
-    } else {
-        format!("`[{}]`", dotted(table))
-    };
     match value {
         Some(text) if !text.trim().is_empty() => None,
         Some(_) => {
@@ -216,15 +206,28 @@ fn require(
                 .help(format!("fill in `{key}`: {what}")),
             )
         }
-        None => Some(
-            view.at_table(
-                Code::LoaMissingField,
-                table,
-                format!("{owner} lacks `{key}`, which the LOA prints"),
+        None => {
+            let (owner, place) = if table.is_empty() {
+                (
+                    "the request".to_owned(),
+                    "the top of the file, before the first table".to_owned(),
+                )
+            } else {
+                (
+                    format!("`{}`", dotted(table)),
+                    format!("`[{}]`", dotted(table)),
+                )
+            };
+            Some(
+                view.at_table(
+                    Code::LoaMissingField,
+                    table,
+                    format!("{owner} lacks `{key}`, which the LOA prints"),
+                )
+                .label(format!("lacks `{key}`"))
+                .help(format!("add `{key}` to {place}: {what}")),
             )
-            .label(format!("lacks `{key}`"))
-            .help(format!("add `{key}` to {place}: {what}")),
-        ),
+        }
     }
 }
 

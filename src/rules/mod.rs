@@ -15,7 +15,10 @@ pub mod policy;
 pub mod routing;
 pub mod secrets;
 
-use std::collections::BTreeSet;
+use std::cell::Cell;
+use std::collections::{BTreeSet, HashMap};
+
+use rayon::prelude::*;
 
 use crate::diag::{Code, Finding, Severity};
 use crate::loa::digest::{self, LoaData};
@@ -232,6 +235,11 @@ pub fn stage_of(reports: &[PortReport], dir: &str) -> Stage {
 }
 
 /// Runs every rule on every port. Returns the findings and one report per port.
+///
+/// Ports are judged in parallel. A git-backed history is read by one thread only, so what
+/// it says of every event's time is asked first; a port whose rules need more of it (the
+/// request and policy of the commit that added an event) is judged again, in turn, with
+/// the history itself.
 pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> (Vec<Finding>, Vec<PortReport>) {
     let mut findings = Vec::new();
     let mut reports = Vec::new();
@@ -243,38 +251,94 @@ pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> (Vec<Finding>, Vec<Po
         reports.extend(repo.ports.iter().map(PortReport::invalid));
         return (findings, reports);
     };
+    let recorded: HashMap<&str, Recorded> = repo
+        .ports
+        .iter()
+        .flat_map(|port| &port.events)
+        .map(|event| (event.path.as_str(), past.recorded(&event.path)))
+        .collect();
+    let mut judged: Vec<Option<Judged<'_>>> = repo
+        .ports
+        .par_iter()
+        .map(|port| {
+            let answers = Answers {
+                recorded: &recorded,
+                asked_more: Cell::new(false),
+            };
+            let ctx = Ctx {
+                policy,
+                today,
+                past: &answers,
+            };
+            let judged = judge(&ctx, port);
+            (!answers.asked_more.get()).then_some(judged)
+        })
+        .collect();
     let ctx = Ctx {
         policy,
         today,
         past,
     };
+    for (slot, port) in judged.iter_mut().zip(&repo.ports) {
+        if slot.is_none() {
+            *slot = Some(judge(&ctx, port));
+        }
+    }
     let mut open_views = Vec::new();
-    for port in &repo.ports {
-        findings.extend(events::check_names(port));
-        let Some(request) = &port.request else {
-            reports.push(PortReport::invalid(port));
-            continue;
-        };
-        let (events, void_findings) = events::resolve_voids(port);
-        // An invalid port runs no event rule but naming and numbering (SPEC §5).
-        if !port.invalid {
-            findings.extend(void_findings);
-        }
-        let view = PortView {
-            port,
-            request: &request.value,
-            doc: &request.doc,
-            events,
-        };
-        let (report, port_findings) = check_port(&ctx, &view);
+    for (port_findings, report, open) in judged.into_iter().flatten() {
         findings.extend(port_findings);
-        if !report.stage.is_terminal() {
-            open_views.push((view, report.stage));
-        }
+        open_views.extend(open);
         reports.push(report);
     }
     numbers::check_across(&open_views, &mut findings);
     (findings, reports)
+}
+
+/// One port's findings and report, and its view with its stage when it is open.
+type Judged<'r> = (Vec<Finding>, PortReport, Option<(PortView<'r>, Stage)>);
+
+/// Every rule of one port.
+fn judge<'r>(ctx: &Ctx<'_>, port: &'r Port) -> Judged<'r> {
+    let mut findings = events::check_names(port);
+    let Some(request) = &port.request else {
+        return (findings, PortReport::invalid(port), None);
+    };
+    let (events, void_findings) = events::resolve_voids(port);
+    // An invalid port runs no event rule but naming and numbering (SPEC §5).
+    if !port.invalid {
+        findings.extend(void_findings);
+    }
+    let view = PortView {
+        port,
+        request: &request.value,
+        doc: &request.doc,
+        events,
+    };
+    let (report, port_findings) = check_port(ctx, &view);
+    findings.extend(port_findings);
+    let open = (!report.stage.is_terminal()).then_some((view, report.stage));
+    (findings, report, open)
+}
+
+/// What a history said of every event's time, for one port's rules on any thread; notes
+/// when the rules ask for more than that.
+struct Answers<'a> {
+    recorded: &'a HashMap<&'a str, Recorded>,
+    asked_more: Cell<bool>,
+}
+
+impl Past for Answers<'_> {
+    fn recorded(&self, event_path: &str) -> Recorded {
+        self.recorded.get(event_path).copied().unwrap_or_else(|| {
+            self.asked_more.set(true);
+            Recorded::Unknown
+        })
+    }
+
+    fn data_when_added(&self, _: &str) -> Option<(Policy, Request)> {
+        self.asked_more.set(true);
+        None
+    }
 }
 
 /// Checks one port with a valid request; returns its report and findings.

@@ -2,11 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use phonenumber::Type;
-use phonenumber::metadata::DATABASE;
-
 use crate::diag::{Code, Finding};
 use crate::model::request::NumberType;
+use crate::numbering::{self, Type};
 use crate::plural::noun;
 use crate::rules::{Ctx, PortView};
 use crate::stage::Stage;
@@ -21,7 +19,7 @@ const NANP_CODE: u16 = 1;
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Classified {
     /// ISO 3166-1 alpha-2 region; `None` for non-geographic codes such as `+800`.
-    region: Option<String>,
+    region: Option<&'static str>,
     /// The country calling code.
     code: u16,
     /// The metadata type (fixed line, mobile, toll-free, …).
@@ -51,14 +49,11 @@ fn classify(text: &str) -> Option<Classified> {
     if !is_e164_shaped(text) {
         return None;
     }
-    let number = phonenumber::parse(None, text).ok()?;
-    if !phonenumber::is_valid(&number) {
-        return None;
-    }
+    let reading = numbering::read(text).filter(numbering::Reading::is_valid)?;
     Some(Classified {
-        region: number.country().id().map(|id| id.as_ref().to_owned()),
-        code: number.country().code(),
-        kind: number.number_type(&DATABASE),
+        region: reading.region,
+        code: reading.code,
+        kind: reading.kind,
     })
 }
 
@@ -70,7 +65,7 @@ pub fn is_valid(text: &str) -> bool {
 /// The region (ISO 3166-1 alpha-2, e.g. `GG` for a Guernsey `+44` number) of a valid number;
 /// `None` when it is invalid or non-geographic (`+800`, `+882`, …).
 pub fn region_of(text: &str) -> Option<String> {
-    classify(text)?.region
+    classify(text)?.region.map(str::to_owned)
 }
 
 /// Whether a valid number belongs to a country: its region is among the country's regions in
@@ -89,7 +84,7 @@ pub fn fits_country(ctx: &Ctx<'_>, country: &str, number: &str) -> bool {
 }
 
 fn fits(regions: &[String], number: &Classified) -> bool {
-    if let Some(region) = &number.region
+    if let Some(region) = number.region
         && regions.iter().any(|r| r == region)
     {
         return true;
@@ -98,9 +93,7 @@ fn fits(regions: &[String], number: &Classified) -> bool {
 }
 
 fn is_nanp_region(region: &str) -> bool {
-    DATABASE
-        .region(&NANP_CODE)
-        .is_some_and(|regions| regions.contains(&region))
+    numbering::regions_of(NANP_CODE).contains(&region)
 }
 
 /// Whether a declared type contradicts the metadata type. Metadata types with no declared
@@ -221,18 +214,15 @@ fn invalid_number(view: &PortView<'_>, pointer: &str, key: &str, number: &str) -
 
 /// Says how far an invalid number got: a region, a country code, or nothing at all.
 fn invalid_label(text: &str) -> String {
-    let parsed = if is_e164_shaped(text) {
-        phonenumber::parse(None, text).ok()
+    let reading = if is_e164_shaped(text) {
+        numbering::read(text)
     } else {
         None
     };
-    match parsed {
-        Some(number) => match number.country().id() {
-            Some(region) => format!("not a valid `{}` number", region.as_ref()),
-            None => format!(
-                "no such number under country code `+{}`",
-                number.country().code()
-            ),
+    match reading {
+        Some(reading) => match reading.region {
+            Some(region) => format!("not a valid `{region}` number"),
+            None => format!("no such number under country code `+{}`", reading.code),
         },
         None => "not a number in any numbering plan".to_owned(),
     }

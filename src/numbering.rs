@@ -1,0 +1,430 @@
+//! The numbering plan: whether an E.164 number is valid, its region and its type, decided
+//! the way libphonenumber decides them, from the metadata the `phonenumber` crate carries.
+//!
+//! The crate's own checks go through one global regex cache that hashes a pattern's source
+//! (some are kilobytes long) on every match and, keeping 100 of the metadata's ~2,500
+//! patterns, compiles them again and again; they also depart from libphonenumber for
+//! numbers with a national leading zero (Italy, Benin, …) and for numbers that start like a
+//! national prefix (`+375 801…`). Here every pattern is compiled once, on first use, and
+//! shared by all threads; `tests/numbering.rs` holds the result to libphonenumber's own
+//! verdict on every example number of its metadata.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{LazyLock, OnceLock};
+
+use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
+use regex::Regex;
+
+pub use phonenumber::Type;
+
+/// The longest country calling code, in digits.
+const MAX_CODE_DIGITS: usize = 3;
+/// The shortest and longest national significant number libphonenumber parses.
+const NSN_DIGITS: std::ops::RangeInclusive<usize> = 2..=17;
+
+/// What the metadata says about a number: its calling code, its region and its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// The country calling code.
+    pub code: u16,
+    /// ISO 3166-1 alpha-2 region; `None` for non-geographic codes such as `+800`, and for a
+    /// number no region of its calling code claims.
+    pub region: Option<&'static str>,
+    /// The metadata type; [`Type::Unknown`] when the number is not valid.
+    pub kind: Type,
+}
+
+impl Reading {
+    /// Whether the number is valid (libphonenumber's `isValidNumber`).
+    pub fn is_valid(&self) -> bool {
+        self.kind != Type::Unknown
+    }
+}
+
+/// Reads an E.164 number (`+` and digits): `None` when no calling code fits or the
+/// national number is too short or too long to be one (libphonenumber's `parse` fails).
+pub fn read(e164: &str) -> Option<Reading> {
+    let digits = e164.strip_prefix('+')?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
+        return None;
+    }
+    // The first 1, 2 or 3 digits that are a calling code the metadata knows.
+    let (code, regions, national) = (1..=MAX_CODE_DIGITS.min(digits.len())).find_map(|n| {
+        let code: u16 = digits[..n].parse().ok()?;
+        let regions = PLAN.get(&code)?;
+        Some((code, regions, &digits[n..]))
+    })?;
+    let main = regions.first()?;
+    // A national prefix written after the calling code is dropped when what is left is
+    // still a number of the main region's possible lengths.
+    let national = match main.strip_national_prefix(national) {
+        Some(stripped) if main.takes_length_of(&stripped) => stripped,
+        _ => national.to_owned(),
+    };
+    if !NSN_DIGITS.contains(&national.len()) {
+        return None;
+    }
+    let found = if regions.len() == 1 {
+        Some((main, main.kind(&national)))
+    } else {
+        regions.iter().find_map(|region| match &region.leading {
+            Some(leading) => leading
+                .is_match(&national)
+                .then(|| (region, region.kind(&national))),
+            None => {
+                let kind = region.kind(&national);
+                (kind != Type::Unknown).then_some((region, kind))
+            }
+        })
+    };
+    Some(match found {
+        Some((region, kind)) => Reading {
+            code,
+            region: (region.id != NON_GEOGRAPHIC).then_some(region.id),
+            kind,
+        },
+        None => Reading {
+            code,
+            region: None,
+            kind: Type::Unknown,
+        },
+    })
+}
+
+/// Builds the plan now rather than at the first number read: loading the metadata takes
+/// tens of milliseconds (its patterns are checked as they load), so a caller may have a
+/// spare thread do it while it reads files.
+pub fn prepare() {
+    LazyLock::force(&PLAN);
+}
+
+/// The regions that share a calling code, the main one first (`US` for `+1`).
+pub fn regions_of(code: u16) -> Vec<&'static str> {
+    PLAN.get(&code)
+        .map(|regions| regions.iter().map(|r| r.id).collect())
+        .unwrap_or_default()
+}
+
+/// The region id libphonenumber gives the non-geographic entities (`+800`, `+882`, …).
+const NON_GEOGRAPHIC: &str = "001";
+
+/// Every calling code's regions, main region first, as libphonenumber orders them.
+static PLAN: LazyLock<HashMap<u16, Vec<Region>>> = LazyLock::new(|| {
+    (1..=999u16)
+        .filter_map(|code| {
+            let regions: Vec<Region> = DATABASE
+                .by_code(&code)?
+                .into_iter()
+                .map(Region::of)
+                .collect();
+            (!regions.is_empty()).then_some((code, regions))
+        })
+        .collect()
+});
+
+/// A metadata pattern, compiled on first use. Anchored as libphonenumber applies it: whole
+/// for a national number pattern, at the start for leading digits and national prefixes.
+struct Pattern {
+    source: String,
+    regex: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    fn whole(source: &str) -> Pattern {
+        Pattern::new(format!("^(?:{})$", without_spaces(source)))
+    }
+
+    fn start(source: &str) -> Pattern {
+        Pattern::new(format!("^(?:{})", without_spaces(source)))
+    }
+
+    fn new(source: String) -> Pattern {
+        Pattern {
+            source,
+            regex: OnceLock::new(),
+        }
+    }
+
+    fn regex(&self) -> Option<&Regex> {
+        // The metadata's patterns all compile (the crate checks them as it loads); one that
+        // did not would match nothing.
+        self.regex
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.regex().is_some_and(|r| r.is_match(text))
+    }
+}
+
+/// The metadata writes patterns across lines; libphonenumber drops all whitespace.
+fn without_spaces(source: &str) -> String {
+    source.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// One number type's pattern and the national lengths it allows (none listed: any).
+struct Desc {
+    pattern: Pattern,
+    lengths: Vec<u16>,
+}
+
+impl Desc {
+    fn of(desc: &Descriptor) -> Desc {
+        Desc {
+            pattern: Pattern::whole(desc.national_number().as_str()),
+            lengths: desc.possible_length().to_vec(),
+        }
+    }
+
+    /// libphonenumber's `isNumberMatchingDesc`: a possible length, then the whole pattern.
+    fn matches(&self, national: &str) -> bool {
+        (self.lengths.is_empty()
+            || self
+                .lengths
+                .iter()
+                .any(|&l| usize::from(l) == national.len()))
+            && self.pattern.is_match(national)
+    }
+}
+
+/// A region's metadata, as the validity, type and region checks use it.
+struct Region {
+    id: &'static str,
+    /// Decides between regions sharing a calling code, when present.
+    leading: Option<Pattern>,
+    /// `nationalPrefixForParsing`, or the national prefix itself.
+    national_prefix: Option<Pattern>,
+    transform: Option<&'static str>,
+    general: Desc,
+    /// Every type's national lengths, and its local-only lengths that are not among them.
+    lengths: Vec<u16>,
+    local_lengths: Vec<u16>,
+    /// The types checked before fixed line and mobile, in libphonenumber's order.
+    special: Vec<(Type, Desc)>,
+    fixed_line: Option<Desc>,
+    mobile: Option<Desc>,
+    same_fixed_and_mobile: bool,
+}
+
+impl Region {
+    fn of(meta: &'static Metadata) -> Region {
+        let descs = meta.descriptors();
+        let special = [
+            (Type::PremiumRate, descs.premium_rate()),
+            (Type::TollFree, descs.toll_free()),
+            (Type::SharedCost, descs.shared_cost()),
+            (Type::Voip, descs.voip()),
+            (Type::PersonalNumber, descs.personal_number()),
+            (Type::Pager, descs.pager()),
+            (Type::Uan, descs.uan()),
+            (Type::Voicemail, descs.voicemail()),
+        ]
+        .into_iter()
+        .filter_map(|(kind, desc)| Some((kind, Desc::of(desc?))))
+        .collect();
+        // The general lengths are those of every type but "no international dialling"
+        // (libphonenumber's build derives them so).
+        let mut lengths = BTreeSet::new();
+        let mut local = BTreeSet::new();
+        for desc in [
+            descs.fixed_line(),
+            descs.mobile(),
+            descs.toll_free(),
+            descs.premium_rate(),
+            descs.shared_cost(),
+            descs.personal_number(),
+            descs.voip(),
+            descs.pager(),
+            descs.uan(),
+            descs.emergency(),
+            descs.voicemail(),
+            descs.short_code(),
+            descs.standard_rate(),
+            descs.carrier(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            lengths.extend(desc.possible_length());
+            local.extend(desc.possible_local_length());
+        }
+        let pattern_of = |desc: Option<&Descriptor>| {
+            desc.map_or_else(String::new, |d| {
+                without_spaces(d.national_number().as_str())
+            })
+        };
+        let national_prefix = meta
+            .national_prefix_for_parsing()
+            .map(|p| p.as_str())
+            .or(meta.national_prefix())
+            .filter(|p| !p.is_empty())
+            .map(Pattern::start);
+        Region {
+            id: meta.id(),
+            leading: meta.leading_digits().map(|p| Pattern::start(p.as_str())),
+            national_prefix,
+            transform: meta
+                .national_prefix_transform_rule()
+                .filter(|r| !r.is_empty()),
+            general: Desc {
+                pattern: Pattern::whole(descs.general().national_number().as_str()),
+                lengths: lengths.iter().copied().collect(),
+            },
+            local_lengths: local.difference(&lengths).copied().collect(),
+            lengths: lengths.into_iter().collect(),
+            special,
+            fixed_line: descs.fixed_line().map(Desc::of),
+            mobile: descs.mobile().map(Desc::of),
+            same_fixed_and_mobile: pattern_of(descs.fixed_line()) == pattern_of(descs.mobile()),
+        }
+    }
+
+    /// libphonenumber's `getNumberTypeHelper`.
+    fn kind(&self, national: &str) -> Type {
+        if !self.general.matches(national) {
+            return Type::Unknown;
+        }
+        if let Some((kind, _)) = self.special.iter().find(|(_, d)| d.matches(national)) {
+            return *kind;
+        }
+        let mobile = || self.mobile.as_ref().is_some_and(|d| d.matches(national));
+        if self
+            .fixed_line
+            .as_ref()
+            .is_some_and(|d| d.matches(national))
+        {
+            return if self.same_fixed_and_mobile || mobile() {
+                Type::FixedLineOrMobile
+            } else {
+                Type::FixedLine
+            };
+        }
+        if !self.same_fixed_and_mobile && mobile() {
+            return Type::Mobile;
+        }
+        Type::Unknown
+    }
+
+    /// libphonenumber's `maybeStripNationalPrefixAndCarrierCode`: the number without its
+    /// national prefix (transformed where the metadata says so), unless only the number as
+    /// written fits the region's general pattern.
+    fn strip_national_prefix(&self, national: &str) -> Option<String> {
+        let caps = self.national_prefix.as_ref()?.regex()?.captures(national)?;
+        let end = caps.get(0)?.end();
+        let viable = |n: &str| self.general.pattern.is_match(n);
+        // Java's `group(groupCount())`: the last group, or the whole match when there is none.
+        let last_group = caps.get(caps.len() - 1);
+        let stripped = match (self.transform, last_group) {
+            (Some(rule), Some(_)) => format!("{}{}", expand(rule, &caps), &national[end..]),
+            _ => national[end..].to_owned(),
+        };
+        if viable(national) && !viable(&stripped) {
+            return None;
+        }
+        Some(stripped)
+    }
+
+    /// Whether a number stripped of its national prefix is kept: libphonenumber's
+    /// `testNumberLength` says it is possible or too long, not too short, local only or of
+    /// a length between the possible ones.
+    fn takes_length_of(&self, national: &str) -> bool {
+        let len = national.len();
+        let (Some(&min), Some(&max)) = (self.lengths.first(), self.lengths.last()) else {
+            return false;
+        };
+        if self.local_lengths.iter().any(|&l| usize::from(l) == len) {
+            return false;
+        }
+        let (min, max) = (usize::from(min), usize::from(max));
+        len > max || (len >= min && self.lengths.iter().any(|&l| usize::from(l) == len))
+    }
+}
+
+/// A `nationalPrefixTransformRule` with its groups filled in. The rules are written for
+/// Java's `replaceFirst`: `$1` is a group, `\` escapes the next character.
+fn expand(rule: &str, caps: &regex::Captures<'_>) -> String {
+    let groups = caps.len() - 1;
+    let mut out = String::new();
+    let mut chars = rule.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '$' => {
+                // Java reads the first digit, then more while the group number still exists.
+                let mut group = 0;
+                let mut digits = 0;
+                while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                    let next = group * 10 + d as usize;
+                    if digits > 0 && next > groups {
+                        break;
+                    }
+                    group = next;
+                    digits += 1;
+                    chars.next();
+                }
+                if digits == 0 {
+                    out.push('$');
+                } else {
+                    out.push_str(caps.get(group).map_or("", |m| m.as_str()));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(e164: &str) -> Option<(Option<&'static str>, Type)> {
+        read(e164)
+            .filter(Reading::is_valid)
+            .map(|r| (r.region, r.kind))
+    }
+
+    #[test]
+    fn regions_and_types_follow_the_metadata() {
+        assert_eq!(
+            kind("+12065550143"),
+            Some((Some("US"), Type::FixedLineOrMobile))
+        );
+        assert_eq!(kind("+18002345678"), Some((Some("US"), Type::TollFree)));
+        assert_eq!(kind("+14165550143").map(|k| k.0), Some(Some("CA")));
+        assert_eq!(kind("+80012345678"), Some((None, Type::TollFree)));
+        assert_eq!(kind("+447912345678"), Some((Some("GB"), Type::Mobile)));
+        assert_eq!(kind("+12065550"), None);
+        assert_eq!(read("+9991234567"), None);
+    }
+
+    #[test]
+    fn national_leading_zeros_are_part_of_the_number() {
+        // The crate reads these as valid numbers of no known type or region.
+        assert_eq!(kind("+390212345678"), Some((Some("IT"), Type::FixedLine)));
+        assert_eq!(kind("+2290120211234").map(|k| k.0), Some(Some("BJ")));
+    }
+
+    #[test]
+    fn a_number_that_looks_like_a_national_prefix_keeps_it() {
+        // Belarus' national prefix is 8; 801 is its toll-free range.
+        assert_eq!(kind("+3758011234567"), Some((Some("BY"), Type::TollFree)));
+    }
+
+    #[test]
+    fn transform_rules_read_groups_as_java_does() {
+        let re = Regex::new("^(?:0(\\d)(\\d))").unwrap();
+        let caps = re.captures("0123").unwrap();
+        assert_eq!(expand("9$1", &caps), "91");
+        assert_eq!(expand("$15", &caps), "15");
+        assert_eq!(expand("$2$1\\$", &caps), "21$");
+    }
+
+    #[test]
+    fn odd_input_reads_as_nothing() {
+        for text in ["", "+", "12065550143", "+1206555014x", "+0123456789", "+1"] {
+            assert!(kind(text).is_none(), "{text}");
+        }
+    }
+}
