@@ -7,6 +7,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use git2::{ObjectType, Oid, Sort};
+use rayon::prelude::*;
 
 use super::cache::{Cache, Change, StageKey, Step};
 use super::tree::GitTree;
@@ -311,31 +312,17 @@ impl<'g> Scan<'g> {
         if wanted.is_empty() {
             return;
         }
-        let workers = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
-            .min(wanted.len().div_ceil(64).max(1));
-        let chunk = wanted.len().div_ceil(workers);
+        // Each share opens the repository again (a handle is not shared across threads); a
+        // share that cannot is judged here.
         let (path, prefix) = (self.git.repo.path().to_owned(), self.git.prefix.clone());
-        let judged: Vec<Option<Vec<Judged>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = wanted
-                .chunks(chunk)
-                .map(|keys| {
-                    let (path, prefix) = (&path, &prefix);
-                    scope.spawn(move || {
-                        let git = Git::at(path, prefix)?;
-                        Some(stages_of(&git, keys))
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().ok().flatten())
-                .collect()
-        });
-        // A worker that could not open the repository leaves its share to this thread.
-        let judged: Vec<Judged> = judged
+        let shares: Vec<&[StageKey]> = wanted.chunks(GROUP_MAX).collect();
+        let done: Vec<Option<Vec<Judged>>> = shares
+            .par_iter()
+            .map(|keys| Git::at(&path, &prefix).map(|git| stages_of(&git, keys)))
+            .collect();
+        let judged: Vec<Judged> = done
             .into_iter()
-            .zip(wanted.chunks(chunk))
+            .zip(shares)
             .flat_map(|(done, keys)| done.unwrap_or_else(|| stages_of(self.git, keys)))
             .collect();
         for (key, stage) in judged {
