@@ -28,6 +28,9 @@ pub struct GitPast<'g> {
     boundary: Option<Oid>,
     /// Its tree, read once (`None` also when it cannot be read).
     boundary_tree: Option<git2::Tree<'g>>,
+    /// Folders of the boundary's tree by path, read once each: libgit2 does not keep a
+    /// large tree (a desk's `ports/`) parsed between lookups.
+    folders: RefCell<HashMap<String, Option<git2::Tree<'g>>>>,
     /// A shallow clone cuts the history off: every event's time is then unknown.
     shallow: bool,
     /// Per commit and port folder: porting.toml and the request there.
@@ -47,6 +50,7 @@ impl<'g> GitPast<'g> {
             git,
             boundary,
             boundary_tree,
+            folders: RefCell::new(HashMap::new()),
             shallow: git.is_shallow(),
             loaded: RefCell::new(HashMap::new()),
             scan: RefCell::new(None),
@@ -88,6 +92,26 @@ impl<'g> GitPast<'g> {
         Some((policy, port.request.as_ref()?.value.clone()))
     }
 
+    /// The folder at `dir` (from the top of the work tree; `""` is the top) in the
+    /// boundary's tree.
+    fn folder(&self, dir: &str) -> Option<git2::Tree<'g>> {
+        if dir.is_empty() {
+            return self.boundary_tree.clone();
+        }
+        if let Some(known) = self.folders.borrow().get(dir) {
+            return known.clone();
+        }
+        let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+        let tree = self.folder(parent).and_then(|p| {
+            let id = p.get_name(name)?.id();
+            self.git.repo.find_tree(id).ok()
+        });
+        self.folders
+            .borrow_mut()
+            .insert(dir.to_owned(), tree.clone());
+        tree
+    }
+
     /// Keeps what the scan learnt for the next run.
     pub fn save(&self) {
         if let Some(Some(scan)) = self.scan.borrow().as_ref() {
@@ -104,11 +128,12 @@ impl Past for GitPast<'_> {
         if self.boundary.is_none() {
             return Recorded::Now;
         }
-        let Some(tree) = &self.boundary_tree else {
+        if self.boundary_tree.is_none() {
             return Recorded::Unknown;
-        };
+        }
         let path = format!("{}{event_path}", self.git.prefix);
-        if tree.get_path(Path::new(&path)).is_ok() {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", &path));
+        if self.folder(dir).is_some_and(|t| t.get_name(name).is_some()) {
             Recorded::Before
         } else {
             Recorded::Now
