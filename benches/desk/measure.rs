@@ -40,6 +40,8 @@ impl Outcome {
 #[derive(Debug, Clone)]
 pub struct Sample {
     pub wall: Duration,
+    /// User plus system CPU time.
+    pub cpu: Duration,
     /// The child's RSS high-water mark (`ru_maxrss`), in KiB.
     pub peak_kib: u64,
     pub outcome: Outcome,
@@ -164,10 +166,17 @@ pub fn run(cmd: &mut Command, limits: Limits, out: &Path, label: &str) -> io::Re
         .unwrap_or_default();
     Ok(Sample {
         wall,
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
         peak_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         outcome,
         last_line,
     })
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+    let micros = u64::try_from(t.tv_usec).unwrap_or(0);
+    Duration::from_secs(secs) + Duration::from_micros(micros)
 }
 
 /// The last 4 KiB of a file, as text.
@@ -185,5 +194,6 @@ fn last_line(text: &str) -> Option<String> {
         .rev()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .map(|l| l.chars().take(90).collect())
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|l| l.chars().take(80).collect())
 }
