@@ -14,6 +14,7 @@
 mod generate;
 mod git;
 mod measure;
+mod targets;
 mod words;
 
 use std::error::Error;
@@ -26,6 +27,13 @@ use portflow::model::Date;
 
 use generate::{Desk, MAIN, PR_BRANCH};
 use measure::{Limits, Outcome, Sample};
+use targets::{Bound, Figure, Goal, Unit};
+
+/// Row names the targets refer to.
+const CJS: &str = "check-jsonschema (schema only)";
+const TAPLO: &str = "taplo check (schema only)";
+const FLOOR: &str = "bare read+parse (toml crate)";
+const GIT_LOG: &str = "git log --name-status -- ports";
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -36,6 +44,9 @@ struct Args {
     /// Ports in the generated repo (the reference size is 10000).
     #[arg(long, default_value_t = 500)]
     ports: usize,
+    /// The same as `--ports`, so that `cargo bench -- 2000` sizes every benchmark.
+    #[arg(hide = true, value_name = "PORTS")]
+    ports_positional: Option<usize>,
     /// Runs of each measurement; the median time is reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
@@ -86,7 +97,8 @@ fn main() -> std::process::ExitCode {
 /// Generates the repo, and unless `--generate` was given, measures everything.
 fn bench(args: &Args) -> Result<()> {
     let started = Instant::now();
-    let mut desk = Desk::plan(args.ports, args.seed, args.today)?;
+    let ports = args.ports_positional.unwrap_or(args.ports);
+    let mut desk = Desk::plan(ports, args.seed, args.today)?;
     let planned = started.elapsed();
     let temp;
     let repo = match &args.generate {
@@ -204,6 +216,22 @@ impl Row {
             .map(|kib| kib as f64 * 1024.0 / 1e6)
     }
 
+    /// The median wall time, or at least the time of a stopped run, or `-`.
+    fn wall_text(&self) -> String {
+        match (self.median(), self.samples.last()) {
+            (Some(median), _) => seconds(median),
+            (None, Some(last)) if !last.outcome.finished() => format!("≥ {}", seconds(last.wall)),
+            _ => "-".to_owned(),
+        }
+    }
+
+    /// The peak memory, a lower bound (`≥`) when a run was stopped, or `-`.
+    fn peak_text(&self) -> String {
+        let at_least = if self.failure().is_some() { "≥ " } else { "" };
+        self.peak_mb()
+            .map_or("-".to_owned(), |mb| format!("{at_least}{mb:.0} MB"))
+    }
+
     fn result(&self) -> String {
         if let Some(why) = &self.skipped {
             return format!("skipped: {why}");
@@ -305,10 +333,9 @@ impl Bench<'_> {
         eprintln!(
             "  {:<34} {:>9} {:>9} {:>9}  {}",
             row.name,
-            row.median().map_or("-".to_owned(), seconds),
+            row.wall_text(),
             row.cpu().map_or("-".to_owned(), seconds),
-            row.peak_mb()
-                .map_or("-".to_owned(), |mb| format!("{mb:.0} MB")),
+            row.peak_text(),
             row.result()
         );
         self.rows.push(row);
@@ -353,7 +380,7 @@ impl Bench<'_> {
         )?;
         git::run(git::git(self.repo).args(["checkout", "-q", MAIN]))?;
         self.measure(
-            "bare read+parse (toml crate)",
+            FLOOR,
             true,
             &|b| {
                 let mut cmd = Command::new(std::env::current_exe().unwrap_or_default());
@@ -371,7 +398,7 @@ impl Bench<'_> {
                 (schema("porting"), vec!["porting.toml".to_owned()]),
             ];
             self.measure(
-                "check-jsonschema (schema only)",
+                CJS,
                 true,
                 &|b| {
                     let mut out = Vec::new();
@@ -390,10 +417,7 @@ impl Bench<'_> {
                 &mut nothing,
             )?;
         } else {
-            self.skip(
-                "check-jsonschema (schema only)",
-                "not installed (`pip install check-jsonschema`)",
-            );
+            self.skip(CJS, "not installed (`pip install check-jsonschema`)");
         }
         if tool_exists("taplo") {
             let groups = [
@@ -402,7 +426,7 @@ impl Bench<'_> {
                 (schema("porting"), vec!["porting.toml".to_owned()]),
             ];
             self.measure(
-                "taplo check (schema only)",
+                TAPLO,
                 false,
                 &|b| {
                     let mut out = Vec::new();
@@ -428,13 +452,10 @@ impl Bench<'_> {
                 &mut nothing,
             )?;
         } else {
-            self.skip(
-                "taplo check (schema only)",
-                "not installed (`pip install taplo`)",
-            );
+            self.skip(TAPLO, "not installed (`pip install taplo`)");
         }
         self.measure(
-            "git log --name-status -- ports",
+            GIT_LOG,
             false,
             &|b| {
                 let mut cmd = git::git(b.repo);
@@ -525,10 +546,9 @@ impl Bench<'_> {
             t.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
                 row.name,
-                row.median().map_or("-".to_owned(), seconds),
+                row.wall_text(),
                 row.cpu().map_or("-".to_owned(), seconds),
-                row.peak_mb()
-                    .map_or("-".to_owned(), |mb| format!("{mb:.0} MB")),
+                row.peak_text(),
                 row.result()
             ));
         }
@@ -539,151 +559,140 @@ impl Bench<'_> {
         t
     }
 
+    /// A row's time: the median when every run finished, else at least the stopped run's.
+    fn time(&self, name: &str) -> Option<Figure> {
+        let row = self.row(name)?;
+        if let Some(median) = row.median() {
+            return Some(Figure::exact(median.as_secs_f64()));
+        }
+        let stopped = row.samples.last().filter(|s| !s.outcome.finished())?;
+        Some(Figure {
+            value: stopped.wall.as_secs_f64(),
+            bound: Bound::AtLeast,
+        })
+    }
+
+    /// A row's peak memory in MB: exact when every run finished, else a lower bound.
+    fn peak(&self, name: &str) -> Option<Figure> {
+        let row = self.row(name)?;
+        let bound = if row.failure().is_some() {
+            Bound::AtLeast
+        } else {
+            Bound::Exact
+        };
+        row.peak_mb().map(|value| Figure { value, bound })
+    }
+
     /// One Markdown row per target: goal, measured value and whether it is met.
     fn targets(&self, pr_ports: usize) -> Vec<String> {
-        let time = |name: &str| {
-            self.row(name)
-                .and_then(Row::median)
-                .map(|d| d.as_secs_f64())
-        };
-        let peak = |name: &str| {
-            self.row(name)
-                .filter(|r| r.median().is_some())
-                .and_then(Row::peak_mb)
-        };
         let why = |name: &str| self.row(name).map_or("not run".to_owned(), Row::result);
-        let mut out = Vec::new();
-        let mut line = |target: String,
-                        goal: &str,
-                        value: Option<f64>,
-                        shown: &dyn Fn(f64) -> String,
-                        met: &dyn Fn(f64) -> bool,
-                        missing: String| {
-            let (measured, verdict) = match value {
-                Some(v) => (shown(v), if met(v) { "met" } else { "**missed**" }),
-                None => (format!("n/a ({missing})"), "-"),
-            };
-            out.push(format!("| {target} | {goal} | {measured} | {verdict} |\n"));
-        };
-        let check = time("portflow check");
-        let ratio = |other: &str| check.zip(time(other)).map(|(c, o)| o / c);
-        let faster = |x: f64| {
-            if x >= 1.0 {
-                format!("{x:.1}× faster")
-            } else {
-                format!("{:.1}× slower", 1.0 / x)
-            }
-        };
-        line(
-            "check vs check-jsonschema".into(),
-            "≥ 10× faster",
-            ratio("check-jsonschema (schema only)"),
-            &faster,
-            &|x| x >= 10.0,
-            why("check-jsonschema (schema only)"),
-        );
-        line(
-            "check vs taplo".into(),
-            "≥ 7× faster",
-            ratio("taplo check (schema only)"),
-            &faster,
-            &|x| x >= 7.0,
-            why("taplo check (schema only)"),
-        );
-        let floor = check
-            .zip(time("bare read+parse (toml crate)"))
-            .map(|(c, f)| c / f);
-        line(
-            "check vs bare read+parse".into(),
-            "≤ 1.5×",
-            floor,
-            &|x| format!("{x:.2}×"),
-            &|x| x <= 1.5,
-            why("portflow check"),
-        );
-        let mb = |x: f64| format!("{x:.0} MB");
-        line(
-            "check peak memory".into(),
-            "≤ 100 MB",
-            peak("portflow check"),
-            &mb,
-            &|x| x <= 100.0,
-            why("portflow check"),
-        );
+        let check = "portflow check";
+        let vs_check = |other: &str| self.time(other)?.over(self.time(check)?);
+        let mut out = vec![
+            targets::row(
+                "check vs check-jsonschema",
+                "≥ 10× faster",
+                Goal::AtLeast(10.0),
+                Unit::Faster,
+                vs_check(CJS),
+                &why(check),
+            ),
+            targets::row(
+                "check vs taplo",
+                "≥ 7× faster",
+                Goal::AtLeast(7.0),
+                Unit::Faster,
+                vs_check(TAPLO),
+                &why(check),
+            ),
+            targets::row(
+                "check vs bare read+parse",
+                "≤ 1.5×",
+                Goal::AtMost(1.5),
+                Unit::Times,
+                self.time(check)
+                    .zip(self.time(FLOOR))
+                    .and_then(|(c, f)| c.over(f)),
+                &why(check),
+            ),
+            targets::row(
+                "check peak memory",
+                "≤ 100 MB",
+                Goal::AtMost(100.0),
+                Unit::Megabytes,
+                self.peak(check),
+                &why(check),
+            ),
+        ];
         let base = format!("check --base (PR, {pr_ports} ports)");
-        let secs = |x: f64| seconds(Duration::from_secs_f64(x));
-        line(
-            format!("check --base, PR touching {pr_ports} ports"),
+        out.push(targets::row(
+            &format!("check --base, PR touching {pr_ports} ports"),
             "≤ 0.5 s",
-            time(&base),
-            &secs,
-            &|x| x <= 0.5,
-            why(&base),
-        );
-        let git_log = time("git log --name-status -- ports");
+            Goal::AtMost(0.5),
+            Unit::Seconds,
+            self.time(&base),
+            &why(&base),
+        ));
         for name in ["status", "report", "history"] {
             let cold = format!("{name} cold");
-            let vs = time(&cold).zip(git_log).map(|(c, g)| c / g);
-            line(
-                format!("{name} cold vs git log"),
+            let vs_log = self
+                .time(&cold)
+                .zip(self.time(GIT_LOG))
+                .and_then(|(c, g)| c.over(g));
+            out.push(targets::row(
+                &format!("{name} cold vs git log"),
                 "≤ 1× (no slower)",
-                vs,
-                &|x| format!("{x:.2}×"),
-                &|x| x <= 1.0,
-                why(&cold),
-            );
-            line(
-                format!("{name} peak memory"),
+                Goal::AtMost(1.0),
+                Unit::Times,
+                vs_log,
+                &why(&cold),
+            ));
+            out.push(targets::row(
+                &format!("{name} peak memory"),
                 "≤ 300 MB",
-                peak(&cold),
-                &mb,
-                &|x| x <= 300.0,
-                why(&cold),
-            );
+                Goal::AtMost(300.0),
+                Unit::Megabytes,
+                self.peak(&cold),
+                &why(&cold),
+            ));
             let warm = format!("{name} warm (+1 commit)");
-            line(
-                format!("{name} warm (cache, +1 commit)"),
+            out.push(targets::row(
+                &format!("{name} warm (cache, +1 commit)"),
                 "≤ 0.3 s",
-                time(&warm),
-                &secs,
-                &|x| x <= 0.3,
-                why(&warm),
-            );
+                Goal::AtMost(0.3),
+                Unit::Seconds,
+                self.time(&warm),
+                &why(&warm),
+            ));
         }
+        // Rendering is linear in the LOAs: a smaller repo's figure is scaled to 1000.
         let render = self
             .rows
             .iter()
             .find(|r| r.name.starts_with("render "))
             .map(|r| r.name.clone())
             .unwrap_or_default();
-        // Rendering is linear in the LOAs: a smaller repo's figure is scaled to 1000.
         let rendered: f64 = render
             .split(' ')
             .nth(1)
             .and_then(|n| n.parse().ok())
             .unwrap_or(1000.0);
-        line(
-            "render, per 1000 LOAs".to_owned(),
+        let per_1000 = self.time(&render).map(|t| t.scaled(1000.0 / rendered));
+        out.push(targets::row(
+            "render, per 1000 LOAs",
             "≤ 2 s",
-            time(&render).map(|t| t * 1000.0 / rendered),
-            &secs,
-            &|x| x <= 2.0,
-            why(&render),
-        );
+            Goal::AtMost(2.0),
+            Unit::Seconds,
+            per_1000,
+            &why(&render),
+        ));
         out
     }
 }
 
 /// `1.23 s`, `45 ms`.
 fn seconds(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 10.0 {
-        format!("{s:.1} s")
-    } else if s >= 1.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{:.0} ms", s * 1e3)
-    }
+    targets::seconds(d.as_secs_f64())
 }
 
 /// Deletes portflow's cache in the repo's git directory, when there is one.
