@@ -287,7 +287,9 @@ impl Desk {
     }
 
     /// Writes the repository into `dir` (which must not exist or be empty): `main` checked
-    /// out, and the pull request branch beside it.
+    /// out, and the pull request branch beside it. The planned commits are dropped
+    /// afterwards: measured commands are forked from this process, and a child's peak
+    /// memory starts at what its parent holds when it forks.
     pub fn write(&mut self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir)?;
         if std::fs::read_dir(dir)?.next().is_some() {
@@ -312,6 +314,8 @@ impl Desk {
             .map(|c| c.utc)
             .max()
             .unwrap_or(0);
+        self.main = Vec::new();
+        self.pr = Vec::new();
         Ok(())
     }
 

@@ -30,6 +30,7 @@ use measure::{Limits, Outcome, Sample};
 use targets::{Bound, Figure, Goal, Unit};
 
 /// Row names the targets refer to.
+const BASELINE: &str = "baseline: `true`";
 const CJS: &str = "check-jsonschema (schema only)";
 const TAPLO: &str = "taplo check (schema only)";
 const FLOOR: &str = "bare read+parse (toml crate)";
@@ -111,6 +112,7 @@ fn bench(args: &Args) -> Result<()> {
         }
     };
     desk.write(&repo)?;
+    give_back_memory();
     let s = &desk.summary;
     eprintln!(
         "generated {} ports, {} commits, {} events, {} numbers in {:.1} s ({:.1} s planning): {}",
@@ -364,6 +366,13 @@ impl Bench<'_> {
             self.args.runs, self.args.timeout, self.args.memory_cap
         );
 
+        // What any child's peak reads at least: the pages it shares with this process.
+        self.measure(
+            BASELINE,
+            false,
+            &|_| vec![Command::new("true")],
+            &mut nothing,
+        )?;
         self.measure(
             "portflow check",
             true,
@@ -693,6 +702,16 @@ impl Bench<'_> {
 /// `1.23 s`, `45 ms`.
 fn seconds(d: Duration) -> String {
     targets::seconds(d.as_secs_f64())
+}
+
+/// Returns freed heap to the system, so that the measured children, forked from this
+/// process, start small (a forked child's peak RSS counts the pages it shares with us).
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Deletes portflow's cache in the repo's git directory, when there is one.
