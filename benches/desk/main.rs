@@ -26,7 +26,7 @@ use clap::Parser;
 use portflow::model::Date;
 
 use generate::{Desk, MAIN, PR_BRANCH};
-use measure::{Limits, Outcome, Sample};
+use measure::{Launcher, Limits, Outcome, Sample};
 use targets::{Bound, Figure, Goal, Unit};
 
 /// Row names the targets refer to.
@@ -78,11 +78,15 @@ struct Args {
     /// Internal: the bare read+parse floor, run as a child of this program.
     #[arg(long, hide = true, value_name = "DIR")]
     floor: Option<PathBuf>,
+    /// Internal: start the measured commands (see `measure::Launcher`).
+    #[arg(long, hide = true)]
+    launcher: bool,
 }
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
     let result = match &args.floor {
+        _ if args.launcher => measure::serve().map_err(Into::into),
         Some(dir) => floor(dir),
         None => bench(&args),
     };
@@ -97,6 +101,11 @@ fn main() -> std::process::ExitCode {
 
 /// Generates the repo, and unless `--generate` was given, measures everything.
 fn bench(args: &Args) -> Result<()> {
+    // Started first, while this process is small (see `measure::Launcher`).
+    let launcher = match args.generate {
+        Some(_) => None,
+        None => Some(Launcher::start(&std::env::current_exe()?, &["--launcher"])?),
+    };
     let started = Instant::now();
     let ports = args.ports_positional.unwrap_or(args.ports);
     let mut desk = Desk::plan(ports, args.seed, args.today)?;
@@ -112,7 +121,6 @@ fn bench(args: &Args) -> Result<()> {
         }
     };
     desk.write(&repo)?;
-    give_back_memory();
     let s = &desk.summary;
     eprintln!(
         "generated {} ports, {} commits, {} events, {} numbers in {:.1} s ({:.1} s planning): {}",
@@ -147,6 +155,7 @@ fn bench(args: &Args) -> Result<()> {
     std::fs::create_dir_all(&scratch)?;
     let mut bench = Bench {
         args,
+        launcher: launcher.ok_or("no launcher")?,
         repo: &repo,
         scratch: &scratch,
         portflow: portflow_binary(args)?,
@@ -260,6 +269,7 @@ impl Row {
 /// The measurements of one benchmark run.
 struct Bench<'a> {
     args: &'a Args,
+    launcher: Launcher,
     repo: &'a Path,
     scratch: &'a Path,
     portflow: PathBuf,
@@ -302,9 +312,9 @@ impl Bench<'_> {
                 outcome: Outcome::Exited(0),
                 last_line: String::new(),
             };
-            for (i, mut cmd) in commands(self).into_iter().enumerate() {
-                let s = measure::run(
-                    &mut cmd,
+            for (i, cmd) in commands(self).into_iter().enumerate() {
+                let s = self.launcher.run(
+                    &cmd,
                     self.limits,
                     self.scratch,
                     &format!("{label}-{run}-{i}"),
@@ -522,13 +532,9 @@ impl Bench<'_> {
                 continue;
             }
             // Leave a cache behind, then measure runs that each follow one new commit.
-            let mut prime = self.portflow(&argv);
-            measure::run(
-                &mut prime,
-                self.limits,
-                self.scratch,
-                &format!("{name}-prime"),
-            )?;
+            let prime = self.portflow(&argv);
+            self.launcher
+                .run(&prime, self.limits, self.scratch, &format!("{name}-prime"))?;
             self.measure(&label, false, &|b| vec![b.portflow(&argv)], &mut |b| {
                 desk.commit_new_port(b.repo).map(drop)
             })?;
@@ -702,16 +708,6 @@ impl Bench<'_> {
 /// `1.23 s`, `45 ms`.
 fn seconds(d: Duration) -> String {
     targets::seconds(d.as_secs_f64())
-}
-
-/// Returns freed heap to the system, so that the measured children, forked from this
-/// process, start small (a forked child's peak RSS counts the pages it shares with us).
-fn give_back_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free heap pages.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// Deletes portflow's cache in the repo's git directory, when there is one.
