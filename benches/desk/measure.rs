@@ -1,18 +1,132 @@
 //! Running one measured child process: wall time and peak memory, under a memory cap and a
 //! timeout, so a runaway command is reported ("timed out", "killed (memory)") instead of
 //! taking the machine down.
+//!
+//! The children are started by a [`Launcher`], a small process of its own started before
+//! the repo is generated: a forked child's peak RSS (`ru_maxrss`) starts at the memory it
+//! shares with the process it was forked from, and the generator's would be counted too.
 
+use std::ffi::OsStr;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
+/// A command to run, as the launcher receives it (one JSON line).
+#[derive(Debug, Serialize, Deserialize)]
+struct Request {
+    program: PathBuf,
+    args: Vec<String>,
+    cwd: Option<PathBuf>,
+    /// Variables to set (`Some`) or remove (`None`).
+    env: Vec<(String, Option<String>)>,
+    limits: Limits,
+    out: PathBuf,
+    label: String,
+}
+
+/// The process that starts the measured commands.
+pub struct Launcher {
+    child: Child,
+    requests: BufWriter<ChildStdin>,
+    replies: BufReader<ChildStdout>,
+}
+
+impl Launcher {
+    /// Starts `program args…` as the launcher: a program that calls [`serve`].
+    pub fn start(program: &Path, args: &[&str]) -> io::Result<Launcher> {
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(io::Error::other("the launcher has no pipes"));
+        };
+        Ok(Launcher {
+            child,
+            requests: BufWriter::new(stdin),
+            replies: BufReader::new(stdout),
+        })
+    }
+
+    /// Runs a command through the launcher (see [`run`]).
+    pub fn run(
+        &mut self,
+        cmd: &Command,
+        limits: Limits,
+        out: &Path,
+        label: &str,
+    ) -> io::Result<Sample> {
+        let text = |s: &OsStr| s.to_string_lossy().into_owned();
+        let request = Request {
+            program: PathBuf::from(cmd.get_program()),
+            args: cmd.get_args().map(text).collect(),
+            cwd: cmd.get_current_dir().map(Path::to_path_buf),
+            env: cmd
+                .get_envs()
+                .map(|(k, v)| (text(k), v.map(text)))
+                .collect(),
+            limits,
+            out: out.to_path_buf(),
+            label: label.to_owned(),
+        };
+        serde_json::to_writer(&mut self.requests, &request)?;
+        writeln!(self.requests)?;
+        self.requests.flush()?;
+        let mut line = String::new();
+        if self.replies.read_line(&mut line)? == 0 {
+            return Err(io::Error::other("the launcher stopped"));
+        }
+        let reply: Result<Sample, String> = serde_json::from_str(&line)?;
+        reply.map_err(io::Error::other)
+    }
+}
+
+impl Drop for Launcher {
+    fn drop(&mut self) {
+        // Closing its stdin ends the launcher's loop.
+        let _ = self.requests.flush();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The launcher's loop: one JSON request per line on stdin, one JSON reply per line on
+/// stdout, until stdin closes.
+pub fn serve() -> io::Result<()> {
+    let stdin = io::stdin().lock();
+    let mut stdout = io::stdout().lock();
+    for line in stdin.lines() {
+        let request: Request = serde_json::from_str(&line?)?;
+        let mut cmd = Command::new(&request.program);
+        cmd.args(&request.args);
+        if let Some(cwd) = &request.cwd {
+            cmd.current_dir(cwd);
+        }
+        for (key, value) in &request.env {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        let reply =
+            run(&mut cmd, request.limits, &request.out, &request.label).map_err(|e| e.to_string());
+        serde_json::to_writer(&mut stdout, &reply)?;
+        writeln!(stdout)?;
+        stdout.flush()?;
+    }
+    Ok(())
+}
+
 /// What every measured child may use.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Limits {
     /// RLIMIT_DATA in bytes: heap and other private writable memory.
     pub memory: u64,
@@ -21,7 +135,7 @@ pub struct Limits {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     Exited(i32),
     TimedOut,
@@ -37,9 +151,11 @@ impl Outcome {
 }
 
 /// One run of one command.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sample {
     pub wall: Duration,
+    /// User plus system CPU time.
+    pub cpu: Duration,
     /// The child's RSS high-water mark (`ru_maxrss`), in KiB.
     pub peak_kib: u64,
     pub outcome: Outcome,
@@ -164,10 +280,17 @@ pub fn run(cmd: &mut Command, limits: Limits, out: &Path, label: &str) -> io::Re
         .unwrap_or_default();
     Ok(Sample {
         wall,
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
         peak_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         outcome,
         last_line,
     })
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+    let micros = u64::try_from(t.tv_usec).unwrap_or(0);
+    Duration::from_secs(secs) + Duration::from_micros(micros)
 }
 
 /// The last 4 KiB of a file, as text.
@@ -185,5 +308,6 @@ fn last_line(text: &str) -> Option<String> {
         .rev()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .map(|l| l.chars().take(90).collect())
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|l| l.chars().take(80).collect())
 }
