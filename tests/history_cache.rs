@@ -6,21 +6,10 @@ mod history_git;
 
 use std::path::PathBuf;
 
-use history_git::{ANA, BEN, GitRepo, nov};
+use history_git::{ANA, BAYVIEW_REJECTED as REJECTED, BEN, GitRepo, nov};
 use portflow::Exit;
 
 const BAYVIEW: &str = "ports/2026-11-bayview-bistro";
-
-const REJECTED: &str = r#"#:schema ../../../schemas/event.schema.json
-kind = "rejected"
-on = 2026-11-21
-by = "ana.souza@example.com"
-instructions = "Please send us your most recent bill so we can match the billing number."
-
-[[reasons]]
-code = "btn-mismatch"
-detail = "BTN does not match account"
-"#;
 
 /// Bayview requested, signed, submitted and rejected, one commit each.
 fn bayview() -> GitRepo {

@@ -5,22 +5,11 @@
 mod common;
 mod history_git;
 
-use history_git::{ANA, BEN, GitRepo, nov};
+use history_git::{ANA, BAYVIEW_REJECTED as REJECTED_003, BEN, GitRepo, nov};
 use portflow::Exit;
 use serde_json::Value;
 
 const BAYVIEW: &str = "ports/2026-11-bayview-bistro";
-
-const REJECTED_003: &str = r#"#:schema ../../../schemas/event.schema.json
-kind = "rejected"
-on = 2026-11-21
-by = "ana.souza@example.com"
-instructions = "Please send us your most recent bill so we can match the billing number."
-
-[[reasons]]
-code = "btn-mismatch"
-detail = "BTN does not match account"
-"#;
 
 struct Story {
     repo: GitRepo,

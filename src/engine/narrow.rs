@@ -31,7 +31,7 @@ impl<'t> OnePort<'t> {
         let mut dir = None;
         if wanted.starts_with(&format!("{PORTS_DIR}/")) {
             dir = Some(wanted.to_owned()).filter(|d| is_dir(d));
-        } else if !wanted.is_empty() && !wanted.contains('/') && !wanted.starts_with('.') {
+        } else if !wanted.contains('/') {
             let flat = format!("{PORTS_DIR}/{wanted}");
             if is_dir(&flat) && !is_year_folder(wanted, has_request(&flat)) {
                 dir = Some(flat);

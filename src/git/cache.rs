@@ -8,7 +8,7 @@
 //! replaced. The file is written whole, atomically.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use git2::Oid;
 use serde::{Deserialize, Serialize};
@@ -73,7 +73,7 @@ pub struct StageKey {
 /// The cache as loaded: steps by commit, stages by key.
 #[derive(Debug, Default)]
 pub struct Cache {
-    path: Option<PathBuf>,
+    path: PathBuf,
     prefix: String,
     steps: HashMap<Oid, Step>,
     /// `None`: the port could not be read at that commit.
@@ -204,16 +204,16 @@ impl StageRecord {
 impl Cache {
     /// The cache file of the repository at `git_dir` for the ports repo at `prefix`;
     /// empty (and written afresh later) when it is missing or cannot be used.
-    pub fn load(git_dir: Option<PathBuf>, prefix: &str) -> Cache {
-        let path = git_dir.map(|d| d.join("portflow").join("history.json"));
+    pub fn load(git_dir: &Path, prefix: &str) -> Cache {
+        let path = git_dir.join("portflow").join("history.json");
+        let record = read_regular_file(&path, MAX_BYTES).ok();
         let mut cache = Cache {
-            path: path.clone(),
+            path,
             prefix: prefix.to_owned(),
             ..Cache::default()
         };
-        let Some(record) = path
-            .and_then(|p| read_regular_file(&p, MAX_BYTES).ok())
-            .and_then(|bytes| serde_json::from_slice::<FileRecord>(&bytes).ok())
+        let Some(record) =
+            record.and_then(|bytes| serde_json::from_slice::<FileRecord>(&bytes).ok())
         else {
             return cache;
         };
@@ -251,9 +251,7 @@ impl Cache {
     /// Writes the line's steps and the stages worth keeping, when anything is new. A cache
     /// that cannot be written is not an error: the next run reads git again.
     pub fn save(&self, steps: &[Step], keep: impl Fn(&StageKey) -> bool) {
-        let Some(path) = &self.path else {
-            return;
-        };
+        let path = &self.path;
         if !self.dirty {
             return;
         }

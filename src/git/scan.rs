@@ -10,7 +10,7 @@ use git2::{ObjectType, Oid, Sort};
 use rayon::prelude::*;
 
 use super::cache::{Cache, Change, StageKey, Step};
-use super::tree::GitTree;
+use super::tree::{GitTree, Roots};
 use super::{COMPARE_MAX_BYTES, Git, GitError};
 use crate::engine::{Checked, Scope, check_tree};
 use crate::loa::digest::LoaData;
@@ -77,7 +77,7 @@ impl<'g> Scan<'g> {
     /// Reads the first-parent line that ends at `tip`.
     pub fn from_tip(git: &'g Git, tip: Oid) -> Result<Scan<'g>, GitError> {
         git.require_history()?;
-        let mut cache = Cache::load(Some(git.repo.commondir().to_owned()), &git.prefix);
+        let mut cache = Cache::load(git.repo.commondir(), &git.prefix);
         let mut line = Vec::new();
         let mut next = Some(tip);
         while let Some(id) = next {
@@ -95,12 +95,14 @@ impl<'g> Scan<'g> {
         }
         line.reverse();
         let mut steps: Vec<Step> = Vec::with_capacity(line.len());
+        let mut held = None;
         for id in line {
             let step = match cache.take_step(id) {
                 Some(step) => step,
                 None => {
                     cache.dirty = true;
-                    step_of(git, id, steps.last().and_then(|s| s.ports))?
+                    let before = steps.last().and_then(|s| s.ports);
+                    step_of(git, id, &mut held, before)?
                 }
             };
             steps.push(step);
@@ -298,10 +300,18 @@ impl<'g> Scan<'g> {
 
     /// Judges every stage the ports `ids` need that the cache does not hold, on all cores.
     fn judge(&mut self, ids: &[&str]) {
-        let mut wanted: Vec<StageKey> = ids
+        let keys: Vec<StageKey> = ids
             .iter()
             .flat_map(|id| self.checkpoints(id))
             .map(|(_, key)| key)
+            .collect();
+        self.judge_keys(keys);
+    }
+
+    /// Judges the keys the cache does not hold, on all cores.
+    fn judge_keys(&mut self, keys: Vec<StageKey>) {
+        let mut wanted: Vec<StageKey> = keys
+            .into_iter()
             .filter(|key| !self.cache.stages.contains_key(key))
             .collect();
         wanted.sort_by(|a, b| {
@@ -335,9 +345,10 @@ impl<'g> Scan<'g> {
     /// as periods, oldest first. A commit where the port is `invalid` keeps the stage before.
     fn periods(&mut self, id: &str, today: Date) -> Result<Vec<Period>, GitError> {
         let now = end_of(today);
-        self.judge(&[id]);
+        let points = self.checkpoints(id);
+        self.judge_keys(points.iter().map(|(_, key)| key.clone()).collect());
         let mut marks: Vec<(Stage, usize)> = Vec::new();
-        for (at, key) in self.checkpoints(id) {
+        for (at, key) in points {
             let Some(Some(stage)) = self.cache.stages.get(&key).copied() else {
                 continue;
             };
@@ -600,35 +611,32 @@ fn stages_of(git: &Git, keys: &[StageKey]) -> Vec<Judged> {
     out
 }
 
-/// What a commit changed against its first parent, whose `ports/` tree is `before`.
-fn step_of(git: &Git, id: Oid, before: Option<Oid>) -> Result<Step, GitError> {
+/// What a commit changed against its first parent, whose `ports/` tree is `before` (the
+/// previous step's, kept parsed so each tree is read once along the line); `before` then
+/// holds this commit's.
+fn step_of<'g>(
+    git: &'g Git,
+    id: Oid,
+    before: &mut Option<git2::Tree<'g>>,
+    before_id: Option<Oid>,
+) -> Result<Step, GitError> {
     let commit = git.repo.find_commit(id)?;
-    let root = commit.tree()?;
-    let entry = |rel: &str| {
-        root.get_path(Path::new(&format!("{}{rel}", git.prefix)))
-            .ok()
-    };
-    let ports = entry(PORTS_DIR)
-        .filter(|e| e.kind() == Some(ObjectType::Tree))
-        .map(|e| e.id());
-    let policy = entry(POLICY_FILE)
-        .filter(|e| e.kind() == Some(ObjectType::Blob))
-        .map(|e| (e.id(), e.filemode() as u32));
-    let schemas = entry("schemas")
-        .filter(|e| e.kind() == Some(ObjectType::Tree))
-        .map(|e| e.id());
+    let roots = Roots::of(git, &commit.tree()?);
     let mut changes = Vec::new();
-    if ports != before {
-        let old = before.map(|t| git.repo.find_tree(t)).transpose()?;
-        let new = ports.map(|t| git.repo.find_tree(t)).transpose()?;
+    if before.as_ref().map(git2::Tree::id) != before_id {
+        *before = before_id.map(|t| git.repo.find_tree(t)).transpose()?;
+    }
+    if roots.ports != before_id {
+        let new = roots.ports.map(|t| git.repo.find_tree(t)).transpose()?;
         diff_level(
             git,
-            old.as_ref(),
+            before.as_ref(),
             new.as_ref(),
             PORTS_DIR,
             true,
             &mut changes,
         )?;
+        *before = new;
     }
     // Removals first, so a port moved between folders in one commit ends up moved.
     changes.sort_by_key(|c| c.tree.is_some());
@@ -639,9 +647,9 @@ fn step_of(git: &Git, id: Oid, before: Option<Oid>) -> Result<Step, GitError> {
             _ => Some(commit.parent_id(0)?),
         },
         info: git.commit_info(id)?,
-        ports,
-        policy,
-        schemas,
+        ports: roots.ports,
+        policy: roots.policy,
+        schemas: roots.schemas,
         changes,
     })
 }

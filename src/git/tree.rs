@@ -33,6 +33,31 @@ impl Entry {
     }
 }
 
+/// What a check reads of a commit's tree besides the port folders: the `ports/` tree,
+/// porting.toml (blob id and mode) and the `schemas/` tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Roots {
+    pub ports: Option<Oid>,
+    pub policy: Option<(Oid, u32)>,
+    pub schemas: Option<Oid>,
+}
+
+impl Roots {
+    /// The roots of the ports repo in a commit's tree (under the repo's prefix).
+    pub(crate) fn of(git: &Git, root: &git2::Tree<'_>) -> Roots {
+        let entry = |rel: &str, kind: ObjectType| {
+            root.get_path(Path::new(&format!("{}{rel}", git.prefix)))
+                .ok()
+                .filter(|e| e.kind() == Some(kind))
+        };
+        Roots {
+            ports: entry(PORTS_DIR, ObjectType::Tree).map(|e| e.id()),
+            policy: entry(POLICY_FILE, ObjectType::Blob).map(|e| (e.id(), e.filemode() as u32)),
+            schemas: entry("schemas", ObjectType::Tree).map(|e| e.id()),
+        }
+    }
+}
+
 /// The files of one commit (or of the index) as a [`Tree`]: documents are probed from
 /// their blobs, and a symbolic link (mode 120000) is never followed.
 pub struct GitTree<'r> {
@@ -65,31 +90,15 @@ impl<'r> GitTree<'r> {
         tree: &git2::Tree<'_>,
         only: Option<&str>,
     ) -> Result<GitTree<'r>, GitError> {
-        let mut built = GitTree {
-            repo: &git.repo,
-            entries: BTreeMap::new(),
-            skipped: Vec::new(),
-        };
-        for rel in root_files() {
-            if let Ok(e) = tree.get_path(Path::new(&format!("{}{rel}", git.prefix)))
-                && e.kind() == Some(ObjectType::Blob)
-            {
-                built.entries.insert(
-                    rel,
-                    Entry {
-                        id: e.id(),
-                        mode: e.filemode() as u32,
-                    },
-                );
-            }
-        }
+        let roots = Roots::of(git, tree);
         let top = only.unwrap_or(PORTS_DIR);
-        if let Ok(e) = tree.get_path(Path::new(&format!("{}{top}", git.prefix)))
-            && e.kind() == Some(ObjectType::Tree)
-        {
-            built.add_folder(top, e.id())?;
-        }
-        Ok(built)
+        let folder = tree
+            .get_path(Path::new(&format!("{}{top}", git.prefix)))
+            .ok()
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+            .map(|e| e.id());
+        let ports: Vec<(&str, Oid)> = folder.map(|id| (top, id)).into_iter().collect();
+        GitTree::of_ports(git, roots.policy, roots.schemas, &ports)
     }
 
     /// Port folders (`dir`, tree) with the policy blob and the schemas folder of a commit,

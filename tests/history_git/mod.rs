@@ -23,6 +23,18 @@ pub fn nov(day: i64, hour: i64) -> i64 {
     NOV_1 + (day - 1) * DAY + hour * HOUR
 }
 
+/// Bayview's rejection for a billing-number mismatch, typed `on` Nov 21.
+pub const BAYVIEW_REJECTED: &str = r#"#:schema ../../../schemas/event.schema.json
+kind = "rejected"
+on = 2026-11-21
+by = "ana.souza@example.com"
+instructions = "Please send us your most recent bill so we can match the billing number."
+
+[[reasons]]
+code = "btn-mismatch"
+detail = "BTN does not match account"
+"#;
+
 /// Who makes a commit.
 #[derive(Debug, Clone, Copy)]
 pub struct Who {
