@@ -8,14 +8,15 @@
 use std::time::{Duration, SystemTime};
 
 use lettre::Message;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use minijinja::Value;
 use serde_json::json;
 
 use crate::loa::template::{TemplateError, Templates};
 use crate::model::Date;
 use crate::model::event::{Event, EventBody, EventKind};
-use crate::model::policy::Policy;
+use crate::model::policy::{Channel, NoticeKind, Policy};
 use crate::model::request::{PortType, Request};
 use crate::signed::sha256_hex;
 
@@ -66,7 +67,7 @@ impl std::fmt::Debug for NoticeEvent<'_> {
 }
 
 /// A rendered notice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Notice {
     /// The file name without extension: `NNN-<kind>-notice`, e.g. `003-rejected-notice`.
     pub stem: String,
@@ -74,6 +75,8 @@ pub struct Notice {
     pub eml: Vec<u8>,
     /// A plain-text preview: the main headers and the text body.
     pub txt: String,
+    /// The message, to send.
+    pub message: Message,
 }
 
 /// The customer-facing meaning of a rejection reason code (SPEC §4).
@@ -140,7 +143,12 @@ pub fn stem(number: u32, kind: EventKind) -> Option<String> {
         .then(|| format!("{number:03}-{}-notice", kind.as_str()))
 }
 
-fn mailbox(name: Option<&str>, address: &str, role: &'static str) -> Result<Mailbox, NoticeError> {
+/// An address as a mailbox; `role` says where it comes from in the error.
+pub fn mailbox(
+    name: Option<&str>,
+    address: &str,
+    role: &'static str,
+) -> Result<Mailbox, NoticeError> {
     let parsed = address
         .parse()
         .map_err(|e: lettre::address::AddressError| NoticeError::Address {
@@ -157,18 +165,28 @@ fn noon(on: Date) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).unwrap_or(0))
 }
 
-/// RFC 5322 date of noon UTC on `on`, for the preview.
-fn rfc5322(on: Date) -> String {
+/// The RFC 5322 date of an instant, in UTC, for the preview.
+fn rfc5322(time: SystemTime) -> String {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
+    let secs = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let Some(on) = Date::from_days(secs.div_euclid(86_400)) else {
+        return String::new();
+    };
+    let clock = secs.rem_euclid(86_400);
     format!(
-        "{}, {:02} {} {} 12:00:00 +0000",
+        "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
         DAYS[usize::from(on.weekday()) % 7],
         on.day(),
         MONTHS[usize::from(on.month().saturating_sub(1)) % 12],
-        on.year()
+        on.year(),
+        clock / 3600,
+        clock / 60 % 60,
+        clock % 60
     )
 }
 
@@ -263,7 +281,12 @@ fn may_end_service(request: &Request, pending: &[String]) -> bool {
 }
 
 /// The template context of a notice.
-fn context(port: &str, request: &Request, policy: &Policy, ev: &NoticeEvent<'_>) -> Value {
+fn context_json(
+    port: &str,
+    request: &Request,
+    policy: &Policy,
+    ev: Option<&NoticeEvent<'_>>,
+) -> serde_json::Value {
     let end_user = request.end_user.as_ref();
     let mut ctx = json!({
         "port": port,
@@ -288,14 +311,20 @@ fn context(port: &str, request: &Request, policy: &Policy, ev: &NoticeEvent<'_>)
             "authorized_person": end_user.and_then(|u| u.authorized_person.clone()).unwrap_or_default(),
         },
         "numbers": sorted_numbers(request),
-        "event": {
+    });
+    let (Some(map), Some(ev)) = (ctx.as_object_mut(), ev) else {
+        return ctx;
+    };
+    map.insert(
+        "event".to_owned(),
+        json!({
             "kind": ev.event.kind().as_str(),
             "number": format!("{:03}", ev.number),
             "on": ev.event.on.to_string(),
             "by": ev.event.by,
-        },
-    });
-    if let Some(map) = ctx.as_object_mut() {
+        }),
+    );
+    {
         match &ev.event.body {
             EventBody::Rejected {
                 reasons,
@@ -332,27 +361,203 @@ fn context(port: &str, request: &Request, policy: &Policy, ev: &NoticeEvent<'_>)
             _ => {}
         }
     }
-    Value::from(minijinja::value::Serde(ctx))
+    ctx
 }
 
-/// Renders the notice of one event; `None` when its kind sends none.
-pub fn render(
+/// The template of each kind of notice.
+fn template_of(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::SignatureRequest => "signature-request.j2",
+        NoticeKind::Assisted => "assisted.j2",
+        NoticeKind::Scheduled => "scheduled.j2",
+        NoticeKind::Rejected => "rejection.j2",
+        NoticeKind::Completed => "completion.j2",
+    }
+}
+
+/// The notice kind an event sends, if any.
+pub fn kind_of(kind: EventKind) -> Option<NoticeKind> {
+    match kind {
+        EventKind::Scheduled => Some(NoticeKind::Scheduled),
+        EventKind::Rejected => Some(NoticeKind::Rejected),
+        EventKind::Completed => Some(NoticeKind::Completed),
+        _ => None,
+    }
+}
+
+/// What a notice says: its kind, the port as it was when the notice became due, and what
+/// the kind needs besides.
+#[derive(Debug, Clone, Copy)]
+pub struct Content<'a> {
+    /// The kind.
+    pub kind: NoticeKind,
+    /// The port id.
+    pub port: &'a str,
+    /// The request.
+    pub request: &'a Request,
+    /// porting.toml.
+    pub policy: &'a Policy,
+    /// The event the notice is for (scheduled, rejected, completed).
+    pub event: Option<NoticeEvent<'a>>,
+    /// A scheduled notice: the FOC date it replaces, when the date moved.
+    pub previous_foc: Option<Date>,
+    /// A signature request: the LOA's digest, file name and PDF, attached.
+    pub loa: Option<(&'a str, &'a str, &'a [u8])>,
+}
+
+/// Who a notice goes to and from, when, and its place in the port's thread.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// The sender.
+    pub from: Mailbox,
+    /// Where replies go.
+    pub reply_to: Option<Mailbox>,
+    /// The customer.
+    pub to: Mailbox,
+    /// Blind copies.
+    pub bcc: Vec<Mailbox>,
+    /// The `Date` header.
+    pub date: SystemTime,
+    /// The `Message-ID`, with its angle brackets.
+    pub message_id: String,
+    /// The thread the notice belongs to (`In-Reply-To` and `References`), with brackets.
+    pub thread: Option<String>,
+    /// The MIME boundary: derived from the notice, so the same notice is the same bytes.
+    pub boundary: String,
+}
+
+/// A long date as the customer's country writes it: `Tuesday, December 15, 2026` in the
+/// US and Canada, `Tuesday 15 December 2026` elsewhere.
+pub fn long_date(date: Date, country: &str) -> String {
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let day = DAYS[usize::from(date.weekday()) % 7];
+    let month = MONTHS[usize::from(date.month().saturating_sub(1)) % 12];
+    match country {
+        "US" | "CA" => format!("{day}, {month} {}, {}", date.day(), date.year()),
+        _ => format!("{day} {} {month} {}", date.day(), date.year()),
+    }
+}
+
+/// What a kind adds to the template context.
+fn kind_context(content: &Content<'_>, map: &mut serde_json::Map<String, serde_json::Value>) {
+    let country = content.request.country.as_str();
+    map.insert("kind".to_owned(), json!(content.kind.as_str()));
+    if let Some(ev) = &content.event {
+        if let Some(event) = map.get_mut("event").and_then(|e| e.as_object_mut()) {
+            event.insert("on_long".to_owned(), json!(long_date(ev.event.on, country)));
+        }
+        if let EventBody::Scheduled {
+            foc,
+            foc_time,
+            foc_timezone,
+            numbers,
+            ..
+        } = &ev.event.body
+        {
+            let previous = content.previous_foc;
+            map.insert(
+                "foc".to_owned(),
+                json!({
+                    "date": foc.to_string(),
+                    "long": long_date(*foc, country),
+                    "time": foc_time.clone().unwrap_or_default(),
+                    "timezone": foc_timezone.clone().unwrap_or_default(),
+                    "previous": previous.map(|d| d.to_string()).unwrap_or_default(),
+                    "previous_long": previous.map(|d| long_date(d, country)).unwrap_or_default(),
+                }),
+            );
+            let mut scheduled = numbers
+                .clone()
+                .unwrap_or_else(|| sorted_numbers(content.request));
+            scheduled.sort();
+            map.insert("scheduled_numbers".to_owned(), json!(scheduled));
+        }
+    }
+    if let Some((digest, file, _)) = content.loa {
+        map.insert("loa".to_owned(), json!({ "digest": digest, "file": file }));
+    }
+    let policy_country = content.policy.country(country);
+    let count = content.request.numbers.len();
+    map.insert(
+        "country".to_owned(),
+        json!({
+            "code": country,
+            "fee_per_number": policy_country.and_then(|c| c.fee_per_number).unwrap_or(0.0),
+            "fee_total": policy_country
+                .and_then(|c| c.fee_per_number)
+                .map_or(0.0, |fee| fee * count as f64),
+            "currency": policy_country.and_then(|c| c.currency.clone()).unwrap_or_default(),
+            "contact": policy_country.and_then(|c| c.contact.clone()).unwrap_or_default(),
+            "requirements": policy_country
+                .map(|c| {
+                    c.requirements
+                        .iter()
+                        .map(|r| json!({
+                            "key": r.key,
+                            "type": r.kind.as_str(),
+                            "description": r.description,
+                        }))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+        }),
+    );
+    let sla = if policy_country.is_some_and(|c| c.channel == Channel::Assisted) {
+        content.policy.sla.international
+    } else {
+        content.policy.sla.domestic
+    };
+    map.insert("sla".to_owned(), json!(sla));
+    if let Some(user) = &content.request.end_user {
+        if let Some(end_user) = map.get_mut("end_user").and_then(|e| e.as_object_mut()) {
+            end_user.insert(
+                "signer_email".to_owned(),
+                json!(user.signer_email.clone().unwrap_or_default()),
+            );
+        }
+    }
+}
+
+/// Writes the notice: its text from the kind's template, then the RFC 5322 message.
+pub fn compose(
     templates: &Templates,
-    port: &str,
-    request: &Request,
-    policy: &Policy,
-    ev: &NoticeEvent<'_>,
-) -> Result<Option<Notice>, NoticeError> {
-    let kind = ev.event.kind();
-    let Some(stem) = stem(ev.number, kind) else {
-        return Ok(None);
-    };
-    let template = match kind {
-        EventKind::Rejected => "rejection.j2",
-        _ => "completion.j2",
-    };
-    let name = templates.pick(&[template.to_owned()])?;
-    let ctx = context(port, request, policy, ev);
+    content: &Content<'_>,
+    envelope: &Envelope,
+    stem: String,
+) -> Result<Notice, NoticeError> {
+    let name = templates.pick(&[template_of(content.kind).to_owned()])?;
+    let mut ctx = context_json(
+        content.port,
+        content.request,
+        content.policy,
+        content.event.as_ref(),
+    );
+    if let Some(map) = ctx.as_object_mut() {
+        kind_context(content, map);
+    }
+    let ctx = Value::from(minijinja::value::Serde(ctx));
     let mut parts = templates
         .render_blocks(&name, &ctx, &["subject", "body"])?
         .into_iter();
@@ -364,48 +569,112 @@ pub fn render(
         .join(" ");
     let body = tidy(&parts.next().unwrap_or_default());
 
+    let boundary = envelope.boundary.clone();
+    let mut builder = Message::builder().from(envelope.from.clone());
+    if let Some(reply_to) = &envelope.reply_to {
+        builder = builder.reply_to(reply_to.clone());
+    }
+    builder = builder
+        .to(envelope.to.clone())
+        .subject(subject.clone())
+        .date(envelope.date)
+        .message_id(Some(envelope.message_id.clone()));
+    for bcc in &envelope.bcc {
+        builder = builder.bcc(bcc.clone());
+    }
+    if let Some(thread) = &envelope.thread {
+        builder = builder
+            .in_reply_to(thread.clone())
+            .references(thread.clone());
+    }
+    let text = MultiPart::alternative()
+        .boundary(boundary.clone())
+        .singlepart(SinglePart::plain(body.clone()))
+        .singlepart(SinglePart::html(html(&subject, &body)));
+    let message = match content.loa {
+        Some((_, file, pdf)) => builder.multipart(
+            MultiPart::mixed()
+                .boundary(format!("{boundary}-mixed"))
+                .multipart(text)
+                .singlepart(
+                    Attachment::new(file.to_owned()).body(
+                        pdf.to_vec(),
+                        ContentType::parse("application/pdf")
+                            .map_err(|e| NoticeError::Build(e.to_string()))?,
+                    ),
+                ),
+        ),
+        None => builder.multipart(text),
+    }
+    .map_err(|e| NoticeError::Build(e.to_string()))?;
+    let txt = format!(
+        "From: {}\nTo: {}\nDate: {}\nSubject: {subject}\nMessage-ID: {}\n\n{body}",
+        envelope.from,
+        envelope.to,
+        rfc5322(envelope.date),
+        envelope.message_id
+    );
+    Ok(Notice {
+        stem,
+        eml: message.formatted(),
+        txt,
+        message,
+    })
+}
+
+/// Renders the notice of one event as `portflow render` writes it; `None` when its kind
+/// sends none. From the event's `by` (on behalf of the organization), dated noon of the
+/// event's day, with a Message-ID and boundary hashed from the event file.
+pub fn render(
+    templates: &Templates,
+    port: &str,
+    request: &Request,
+    policy: &Policy,
+    ev: &NoticeEvent<'_>,
+) -> Result<Option<Notice>, NoticeError> {
+    let kind = ev.event.kind();
+    let Some(stem) = stem(ev.number, kind) else {
+        return Ok(None);
+    };
+    let Some(notice_kind) = kind_of(kind) else {
+        return Ok(None);
+    };
     let hex = sha256_hex(ev.bytes);
     let domain = ev
         .event
         .by
         .rsplit_once('@')
         .map_or("portflow.invalid", |(_, d)| d);
-    let message_id = format!(
-        "<{}.{:03}-{}.{port}@{domain}>",
-        &hex[..24],
-        ev.number,
-        kind.as_str()
-    );
-    let boundary = format!("portflow-{}", &hex[24..48]);
     let from = mailbox(
         Some(&policy.organization.name),
         &ev.event.by,
         "the event's `by`",
     )?;
-    let to = mailbox(None, &request.requested_by, "the request's `requested_by`")?;
-    let message = Message::builder()
-        .from(from.clone())
-        .reply_to(from.clone())
-        .to(to.clone())
-        .subject(subject.clone())
-        .date(noon(ev.event.on))
-        .message_id(Some(message_id.clone()))
-        .multipart(
-            MultiPart::alternative()
-                .boundary(boundary)
-                .singlepart(SinglePart::plain(body.clone()))
-                .singlepart(SinglePart::html(html(&subject, &body))),
-        )
-        .map_err(|e| NoticeError::Build(e.to_string()))?;
-    let txt = format!(
-        "From: {from}\nTo: {to}\nDate: {}\nSubject: {subject}\nMessage-ID: {message_id}\n\n{body}",
-        rfc5322(ev.event.on)
-    );
-    Ok(Some(Notice {
-        stem,
-        eml: message.formatted(),
-        txt,
-    }))
+    let envelope = Envelope {
+        reply_to: Some(from.clone()),
+        from,
+        to: mailbox(None, &request.requested_by, "the request's `requested_by`")?,
+        bcc: Vec::new(),
+        date: noon(ev.event.on),
+        message_id: format!(
+            "<{}.{:03}-{}.{port}@{domain}>",
+            &hex[..24],
+            ev.number,
+            kind.as_str()
+        ),
+        thread: None,
+        boundary: format!("portflow-{}", &hex[24..48]),
+    };
+    let content = Content {
+        kind: notice_kind,
+        port,
+        request,
+        policy,
+        event: Some(*ev),
+        previous_foc: None,
+        loa: None,
+    };
+    compose(templates, &content, &envelope, stem).map(Some)
 }
 
 #[cfg(test)]
@@ -427,7 +696,7 @@ mod tests {
     #[test]
     fn dates_and_wrapping() {
         let on = Date::new(2026, 11, 23).expect("date");
-        assert_eq!(rfc5322(on), "Mon, 23 Nov 2026 12:00:00 +0000");
+        assert_eq!(rfc5322(noon(on)), "Mon, 23 Nov 2026 12:00:00 +0000");
         let text = tidy(&format!("* {}\n\n\n\nend", "word ".repeat(30)));
         for line in text.lines() {
             assert!(line.chars().count() <= 76, "{line}");

@@ -55,6 +55,18 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
         "completion.j2",
         include_str!("../../templates/email/completion.j2"),
     ),
+    (
+        "signature-request.j2",
+        include_str!("../../templates/email/signature-request.j2"),
+    ),
+    (
+        "scheduled.j2",
+        include_str!("../../templates/email/scheduled.j2"),
+    ),
+    (
+        "assisted.j2",
+        include_str!("../../templates/email/assisted.j2"),
+    ),
 ];
 
 /// The templates built into portflow (the files of this repository's `templates/`), by

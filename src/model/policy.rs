@@ -31,6 +31,9 @@ pub struct Policy {
     /// Non-business days by country code.
     #[serde(default)]
     pub holidays: BTreeMap<String, Vec<Date>>,
+    /// The customer notices `portflow notify` sends; none when absent.
+    #[serde(default)]
+    pub notices: Option<Notices>,
 }
 
 impl Policy {
@@ -190,6 +193,72 @@ impl Default for DocumentPolicy {
 pub struct Secrets {
     /// age public keys (`age1…`).
     pub recipients: Vec<String>,
+}
+
+/// The notices sent to customers (`[notices]`): the desk's mailbox and which kinds go out.
+/// The SMTP server is never here: it comes from the environment (`PORTFLOW_SMTP_URL`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notices {
+    /// The desk's mailbox every notice is from, e.g. `Porting desk <porting@example.com>`.
+    pub from: String,
+    /// Where replies go, when not to `from`.
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    /// Blind copies of every notice (the desk's archive).
+    #[serde(default)]
+    pub bcc: Vec<String>,
+    /// The kinds sent; all of them when absent.
+    #[serde(default = "NoticeKind::all")]
+    pub send: Vec<NoticeKind>,
+}
+
+impl Notices {
+    /// Whether notices of this kind are sent.
+    pub fn sends(&self, kind: NoticeKind) -> bool {
+        self.send.contains(&kind)
+    }
+}
+
+/// A kind of customer notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoticeKind {
+    /// The LOA to sign, when a port reaches `awaiting-signature`.
+    SignatureRequest,
+    /// An assisted country's port: the opening message of the e-mail exchange, with the
+    /// country's requirements and fee.
+    Assisted,
+    /// The FOC date, and again whenever it changes.
+    Scheduled,
+    /// A rejection, with the customer's instructions.
+    Rejected,
+    /// Numbers moved.
+    Completed,
+}
+
+impl NoticeKind {
+    /// Every kind, in the order a port meets them.
+    pub fn all() -> Vec<NoticeKind> {
+        vec![
+            NoticeKind::SignatureRequest,
+            NoticeKind::Assisted,
+            NoticeKind::Scheduled,
+            NoticeKind::Rejected,
+            NoticeKind::Completed,
+        ]
+    }
+
+    /// The kebab-case name, as in porting.toml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::SignatureRequest => "signature-request",
+            NoticeKind::Assisted => "assisted",
+            NoticeKind::Scheduled => "scheduled",
+            NoticeKind::Rejected => "rejected",
+            NoticeKind::Completed => "completed",
+        }
+    }
 }
 
 /// How ports from one country are handled (`[countries.XX]`).
