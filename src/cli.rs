@@ -162,6 +162,32 @@ pub enum Command {
     ///
     /// Example: `portflow render 2026-11-lakeside-dental --out /tmp/loas`
     Render(RenderArgs),
+    /// Send the customer notices due since the last run: signature requests, FOC dates,
+    /// rejections, completions and assisted-country openers, each at most once.
+    ///
+    /// The SMTP server comes from the PORTFLOW_SMTP_URL environment variable
+    /// (`smtps://user:password@host:465`, `smtp://host:587?tls=required`). Each delivery is
+    /// recorded in git notes (`refs/notes/portflow-notices`); push that ref so the next run
+    /// knows. Exit status: 0 all sent, 1 some could not be sent (tried again next run), 2
+    /// could not run.
+    ///
+    /// Example: `portflow notify --dry-run --out /tmp/notices`
+    Notify(NotifyArgs),
+}
+
+/// Options of `portflow notify`.
+#[derive(Debug, clap::Args)]
+pub struct NotifyArgs {
+    /// Consider what landed after REF on the first-parent line (default: after the last
+    /// run recorded in the ledger; the whole line when there is none).
+    #[arg(long, value_name = "REF")]
+    pub since: Option<String>,
+    /// Write and list the notices due, send nothing, record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also write each notice as `<port>/<notice>.eml` under DIR (never replacing a file).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Options of `portflow check`.

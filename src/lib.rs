@@ -159,6 +159,7 @@ where
         Command::Report { format } => commands::report::run(*format, &env).map_err(fail),
         Command::Summary { base } => commands::summary::run(base, &env).map_err(fail),
         Command::Render(args) => commands::render::run(args, &env).map_err(fail),
+        Command::Notify(args) => commands::notify::run(args, &env).map_err(fail),
     };
     result.unwrap_or_else(|err| Output {
         stdout: String::new(),

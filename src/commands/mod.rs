@@ -10,6 +10,7 @@ pub mod find;
 pub mod history;
 pub mod init;
 pub mod new;
+pub mod notify;
 pub mod record;
 pub mod render;
 pub mod report;

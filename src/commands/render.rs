@@ -322,6 +322,24 @@ fn secrets(
     Ok(())
 }
 
+/// The LOA a customer signs (PIN and secret values masked) as a PDF, with its digest:
+/// what a signature request attaches.
+pub(crate) fn customer_loa(
+    templates: &Templates,
+    policy: &Policy,
+    port: &str,
+    request: &Request,
+) -> Result<(String, Vec<u8>), String> {
+    let data = LoaData::new(policy, port, request);
+    let paper = Paper::for_country(&request.country);
+    let digest = digest::digest(&data);
+    let mut presentation = Presentation::new(&request.country, paper, digest.clone());
+    secrets(policy, request, &mut presentation, None)?;
+    let letter =
+        letter::render(templates, &data, &presentation, paper).map_err(|e| e.to_string())?;
+    Ok((digest, letter.pdf.bytes))
+}
+
 /// How a path is shown: relative to the repo root when inside it.
 fn shown(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)

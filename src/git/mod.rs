@@ -7,6 +7,7 @@
 //! of its pull request), and a port's stage at any commit is the stage its files had there.
 
 mod cache;
+pub mod notify;
 pub mod past;
 pub mod pull;
 pub mod scan;
@@ -62,6 +63,9 @@ pub enum GitError {
     /// A port id or folder that the repo does not have.
     #[error("no port `{0}` in this repo (see `portflow status`)")]
     UnknownPort(String),
+    /// The notice ledger (git notes) cannot be read.
+    #[error("{0}: fix or remove that note (`git notes --ref portflow-notices`) before sending")]
+    Ledger(String),
     /// libgit2 failed.
     #[error("git: {0}")]
     Git(#[from] git2::Error),

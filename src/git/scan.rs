@@ -143,15 +143,30 @@ impl<'g> Scan<'g> {
         }
     }
 
+    /// The number of commits on the line.
+    pub(crate) fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// What the commit at a line position changed.
+    pub(crate) fn step(&self, at: usize) -> &Step {
+        &self.steps[at]
+    }
+
+    /// The line position of a commit, when it is on the line.
+    pub(crate) fn position(&self, id: Oid) -> Option<usize> {
+        self.index.get(&id).copied()
+    }
+
     /// The port's folder and tree at a line position.
-    fn place_at(&self, id: &str, at: usize) -> Option<(String, Oid)> {
+    pub(crate) fn place_at(&self, id: &str, at: usize) -> Option<(String, Oid)> {
         let states = self.states.get(id)?;
         let i = states.partition_point(|s| s.at <= at).checked_sub(1)?;
         states[i].place.clone()
     }
 
     /// The event files (name, blob) of a port folder's tree.
-    fn events_of(&mut self, port_tree: Oid) -> Result<Rc<Vec<(String, Oid)>>, GitError> {
+    pub(crate) fn events_of(&mut self, port_tree: Oid) -> Result<Rc<Vec<(String, Oid)>>, GitError> {
         if let Some(list) = self.events.get(&port_tree) {
             return Ok(list.clone());
         }
