@@ -101,6 +101,30 @@ fn ports_workflow_checks_pull_requests_with_full_history_and_main_after_merge() 
         Value::Null,
         "main comments on nothing"
     );
+    // Notices: after main is checked, one run at a time, and write access only to push
+    // the ledger of deliveries.
+    let notices = &workflow["jobs"]["notices"];
+    assert_eq!(notices["needs"], "main");
+    assert_eq!(
+        notices["permissions"],
+        serde_json::json!({ "contents": "write" })
+    );
+    assert_eq!(notices["concurrency"]["cancel-in-progress"], false);
+    let notice_steps = notices["steps"].as_array().expect("steps");
+    let send = notice_steps
+        .iter()
+        .find(|s| s["id"] == "notify")
+        .expect("the notify step");
+    assert_eq!(
+        send["env"]["PORTFLOW_SMTP_URL"],
+        "${{ secrets.PORTFLOW_SMTP_URL }}"
+    );
+    assert!(
+        notice_steps.iter().any(|s| s["run"]
+            .as_str()
+            .is_some_and(|r| r.contains("git push origin refs/notes/portflow-notices"))),
+        "the ledger is pushed"
+    );
 
     let all = steps(&workflow);
     let checkouts: Vec<&Value> = all
@@ -108,7 +132,7 @@ fn ports_workflow_checks_pull_requests_with_full_history_and_main_after_merge() 
         .map(|(_, s)| s)
         .filter(|s| uses(s).starts_with("actions/checkout@"))
         .collect();
-    assert_eq!(checkouts.len(), 2);
+    assert_eq!(checkouts.len(), 3);
     for step in checkouts {
         assert_eq!(step["with"]["fetch-depth"], 0, "history needs every commit");
         assert_eq!(step["with"]["lfs"], true, "documents may be in LFS");
@@ -400,5 +424,5 @@ fn every_portflow_command_in_the_workflows_parses() {
         }
     }
     let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
-    assert_eq!(commands, ["check", "render", "status", "summary"]);
+    assert_eq!(commands, ["check", "notify", "render", "status", "summary"]);
 }

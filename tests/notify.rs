@@ -7,7 +7,7 @@ mod common;
 mod history_git;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use base64::Engine;
@@ -93,10 +93,10 @@ impl Drop for Smtp {
 }
 
 /// `portflow notify` (the built binary) with the SMTP URL in its environment.
-fn notify(repo: &GitRepo, url: &str, args: &[&str]) -> BinRun {
+fn notify(dir: &Path, url: &str, args: &[&str]) -> BinRun {
     let mut argv = vec!["notify"];
     argv.extend_from_slice(args);
-    let run = bin_with_env(repo.path(), &argv, None, &[("PORTFLOW_SMTP_URL", url)]);
+    let run = bin_with_env(dir, &argv, None, &[("PORTFLOW_SMTP_URL", url)]);
     for secret in [PASSWORD, USER] {
         assert!(
             !run.all().contains(secret),
@@ -201,7 +201,7 @@ fn desk() -> GitRepo {
 fn each_notice_is_delivered_once_threaded_and_dated_when_it_landed() {
     let repo = desk();
     let smtp = Smtp::start(&[]);
-    let run = notify(&repo, &smtp.url(), &[]);
+    let run = notify(repo.path(), &smtp.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     let mail = smtp.messages();
     let subjects: Vec<String> = mail
@@ -315,7 +315,7 @@ fn each_notice_is_delivered_once_threaded_and_dated_when_it_landed() {
     assert!(!notes.contains(PASSWORD));
 
     // Nothing twice: the same run again sends nothing.
-    let again = notify(&repo, &smtp.url(), &[]);
+    let again = notify(repo.path(), &smtp.url(), &[]);
     assert_eq!(again.code, 0, "{}", again.all());
     assert_eq!(smtp.messages().len(), 5);
     assert!(again.stdout.contains("0 notices sent"), "{}", again.stdout);
@@ -325,7 +325,7 @@ fn each_notice_is_delivered_once_threaded_and_dated_when_it_landed() {
 fn an_foc_change_is_announced_again_and_the_same_date_is_not() {
     let repo = desk();
     let smtp = Smtp::start(&[]);
-    assert_eq!(notify(&repo, &smtp.url(), &[]).code, 0);
+    assert_eq!(notify(repo.path(), &smtp.url(), &[]).code, 0);
     let before = smtp.messages().len();
     let qw = "ports/2026-11-queen-west-physio";
     for file in [
@@ -344,7 +344,7 @@ fn an_foc_change_is_announced_again_and_the_same_date_is_not() {
     repo.write(&format!("{qw}/events/007-scheduled.toml"), same);
     repo.stage_all();
     repo.commit("Queen West FOC confirmed again", MERGER, nov(24, 15));
-    let run = notify(&repo, &smtp.url(), &[]);
+    let run = notify(repo.path(), &smtp.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     let mail = smtp.messages();
     assert_eq!(mail.len(), before + 1, "{}", run.all());
@@ -366,7 +366,7 @@ fn an_foc_change_is_announced_again_and_the_same_date_is_not() {
     repo.write(&format!("{qw}/events/007-scheduled.toml"), seventh);
     repo.stage_all();
     repo.commit("Queen West FOC moved", ANA, nov(25, 15));
-    let run = notify(&repo, &smtp.url(), &[]);
+    let run = notify(repo.path(), &smtp.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     let mail = smtp.messages();
     assert_eq!(mail.len(), before + 2, "{}", run.all());
@@ -391,7 +391,7 @@ fn a_server_that_is_down_records_nothing_and_the_next_run_delivers() {
     let port = closed.local_addr().expect("addr").port();
     drop(closed);
     let down = format!("smtp://{USER}:{PASSWORD}@127.0.0.1:{port}");
-    let run = notify(&repo, &down, &[]);
+    let run = notify(repo.path(), &down, &[]);
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(
         run.stderr.lines().count(),
@@ -406,7 +406,7 @@ fn a_server_that_is_down_records_nothing_and_the_next_run_delivers() {
     );
 
     let smtp = Smtp::start(&[]);
-    let run = notify(&repo, &smtp.url(), &[]);
+    let run = notify(repo.path(), &smtp.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(smtp.messages().len(), 5);
 }
@@ -415,7 +415,7 @@ fn a_server_that_is_down_records_nothing_and_the_next_run_delivers() {
 fn a_deferred_recipient_is_retried_alone_by_the_next_run() {
     let repo = desk();
     let smtp = Smtp::start(&["front.desk@example.com"]);
-    let run = notify(&repo, &smtp.url(), &[]);
+    let run = notify(repo.path(), &smtp.url(), &[]);
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(smtp.messages().len(), 4, "{}", run.all());
     let failed: Vec<&str> = run.stderr.lines().collect();
@@ -434,7 +434,7 @@ fn a_deferred_recipient_is_retried_alone_by_the_next_run() {
     repo.stage_all();
     repo.commit("Readme", ANA, nov(23, 9));
     let smtp2 = Smtp::start(&[]);
-    let run = notify(&repo, &smtp2.url(), &[]);
+    let run = notify(repo.path(), &smtp2.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     let mail = smtp2.messages();
     assert_eq!(mail.len(), 1, "{}", run.all());
@@ -443,7 +443,7 @@ fn a_deferred_recipient_is_retried_alone_by_the_next_run() {
         Some("<2026-11-queen-west-physio.rejected.003@example.com>")
     );
     // And then nothing more.
-    let run = notify(&repo, &smtp2.url(), &[]);
+    let run = notify(repo.path(), &smtp2.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(smtp2.messages().len(), 1);
 }
@@ -454,7 +454,7 @@ fn a_dry_run_writes_the_messages_and_sends_and_records_nothing() {
     let out = tempfile::tempdir().expect("tempdir");
     let out_dir = out.path().join("notices");
     let run = notify(
-        &repo,
+        repo.path(),
         "smtp://127.0.0.1:9",
         &["--dry-run", "--out", &out_dir.to_string_lossy()],
     );
@@ -477,7 +477,7 @@ fn a_dry_run_writes_the_messages_and_sends_and_records_nothing() {
     assert!(!has_notes(&repo));
     // Written files are never replaced.
     let again = notify(
-        &repo,
+        repo.path(),
         "smtp://127.0.0.1:9",
         &["--dry-run", "--out", &out_dir.to_string_lossy()],
     );
@@ -516,7 +516,7 @@ fn a_partial_completion_says_which_numbers_are_still_to_come() {
     repo.stage_all();
     repo.commit("Queen West: one number moved", ANA, nov(24, 15));
     let smtp = Smtp::start(&[]);
-    let run = notify(&repo, &smtp.url(), &[]);
+    let run = notify(repo.path(), &smtp.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     let mail = smtp.messages();
     let (_, completed) = mail
@@ -536,4 +536,54 @@ fn a_partial_completion_says_which_numbers_are_still_to_come() {
         "the numbers still to come: {text}"
     );
     assert!(text.contains("do not close your account"), "{text}");
+}
+
+#[test]
+fn a_repo_from_init_delivers_each_notice_exactly_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let init = bin_with_env(dir.path(), &["init", "desk"], None, &[]);
+    assert_eq!(init.code, 0, "{}", init.all());
+    let root = dir.path().join("desk");
+    common::copy_dir(
+        &project_root().join("ports/2026-11-copperleaf-law"),
+        &root.join("ports/2026-11-copperleaf-law"),
+    );
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main");
+    let repo = git2::Repository::init_opts(&root, &opts).expect("git init");
+    let mut index = repo.index().expect("index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("add");
+    let tree = repo
+        .find_tree(index.write_tree().expect("write tree"))
+        .expect("tree");
+    let who = git2::Signature::new(ANA.name, ANA.email, &git2::Time::new(nov(20, 15), 0))
+        .expect("signature");
+    repo.commit(
+        Some("HEAD"),
+        &who,
+        &who,
+        "A new desk and its first port",
+        &tree,
+        &[],
+    )
+    .expect("commit");
+    let smtp = Smtp::start(&[]);
+    for _ in 0..3 {
+        let run = notify(&root, &smtp.url(), &[]);
+        assert_eq!(run.code, 0, "{}", run.all());
+    }
+    let ids: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|(_, m)| header(m, "Message-ID").expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "<2026-11-copperleaf-law.scheduled.005@example.com>",
+            "<2026-11-copperleaf-law.completed.006@example.com>",
+        ]
+    );
 }
