@@ -319,6 +319,16 @@ fn each_notice_is_delivered_once_threaded_and_dated_when_it_landed() {
     assert_eq!(again.code, 0, "{}", again.all());
     assert_eq!(smtp.messages().len(), 5);
     assert!(again.stdout.contains("0 notices sent"), "{}", again.stdout);
+
+    // A commit that makes nothing due moves the start of the next run to it.
+    repo.write("README.md", "desk\n");
+    repo.stage_all();
+    let quiet = repo.commit("Readme", ANA, nov(23, 9));
+    let run = notify(repo.path(), &smtp.url(), &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(smtp.messages().len(), 5);
+    let noted = repo.git(&["notes", "--ref", "portflow-notices", "list"]);
+    assert!(noted.contains(&quiet.to_string()), "{noted}");
 }
 
 #[test]

@@ -170,10 +170,12 @@ pub fn run(args: &NotifyArgs, env: &Environment) -> Result<Output, NotifyError> 
         stderr.push_str(&format!("error: {} {}: {why}\n", d.port, label(d)));
     }
 
-    // A run that delivered nothing records nothing: the next one starts from the same
-    // place and tries again.
-    if !sent.is_empty() {
-        let head = git.head()?.id();
+    // A run that delivered nothing because of failures records nothing: the next one
+    // starts from the same place and tries again. A run that found nothing due records
+    // that it got this far, so the next one starts here.
+    let head = git.head()?.id();
+    let advanced = window.last.as_ref().is_none_or(|(id, _)| *id != head);
+    if !sent.is_empty() || (failures.is_empty() && advanced && since.is_none()) {
         let mut note = match &window.last {
             Some((id, note)) if *id == head => note.clone(),
             _ => Note::default(),
