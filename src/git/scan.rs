@@ -25,14 +25,13 @@ use crate::rules::{NoHistory, PortReport};
 use crate::stage::Stage;
 
 /// Where an event file was added: the commit, the port's folder and tree there, and
-/// porting.toml (blob, mode) and the schemas folder of that commit.
+/// porting.toml (blob, mode) of that commit.
 #[derive(Debug, Clone)]
 pub(crate) struct Added {
     pub commit: Oid,
     pub dir: String,
     pub tree: Oid,
     pub policy: Option<(Oid, u32)>,
-    pub schemas: Option<Oid>,
 }
 
 /// The most port folders checked together when judging stages.
@@ -375,8 +374,8 @@ impl<'g> Scan<'g> {
 
     /// Where the event file `name` of port `id` was added, seen from `boundary` (a commit
     /// on the line): the oldest commit of the unbroken first-parent run ending at
-    /// `boundary` whose port has a file of that name, with the port's folder and tree, the
-    /// policy and the schemas there. `None` when `boundary` is not on the line or its port
+    /// `boundary` whose port has a file of that name, with the port's folder and tree and the
+    /// policy there. `None` when `boundary` is not on the line or its port
     /// has no such file.
     pub(crate) fn added_at(&mut self, boundary: Oid, id: &str, name: &str) -> Option<Added> {
         let at = *self.index.get(&boundary)?;
@@ -403,7 +402,6 @@ impl<'g> Scan<'g> {
             dir,
             tree,
             policy: step.policy,
-            schemas: step.schemas,
         })
     }
 
