@@ -194,7 +194,7 @@ impl SourceFile {
 
     /// The text with every secret value masked by `*`, byte for byte, newlines kept.
     pub fn masked_text(&self) -> String {
-        mask(&self.text, &self.secret_spans)
+        mask_spans(&self.text, &self.secret_spans, Stars::PerByte)
     }
 
     /// 1-based line and column (Unicode scalar values) of a byte offset.
@@ -210,11 +210,22 @@ impl SourceFile {
     }
 }
 
-fn mask(text: &str, spans: &[Range<usize>]) -> String {
+/// How many `*` stand for a masked character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stars {
+    /// One per byte, so that byte offsets into the text stay valid.
+    PerByte,
+    /// One per character, so that a value reads as long as it is.
+    PerChar,
+}
+
+/// `text` with every character that a span covers (spans may overlap) masked by `*`,
+/// newlines kept, in one pass.
+pub fn mask_spans(text: &str, spans: &[Range<usize>], stars: Stars) -> String {
     let mut spans: Vec<&Range<usize>> = spans.iter().filter(|s| !s.is_empty()).collect();
     spans.sort_by_key(|s| s.start);
     let mut out = String::with_capacity(text.len());
-    // One pass: `next` is the first span that may still cover a later character.
+    // `next` is the first span that may still cover a later character.
     let mut next = 0;
     let mut covered_to = 0;
     for (i, ch) in text.char_indices() {
@@ -224,10 +235,11 @@ fn mask(text: &str, spans: &[Range<usize>]) -> String {
         }
         let secret = i < covered_to;
         if secret && ch != '\n' && ch != '\r' {
-            // Keep byte offsets valid: one `*` per byte of the character.
-            for _ in 0..ch.len_utf8() {
-                out.push('*');
-            }
+            let count = match stars {
+                Stars::PerByte => ch.len_utf8(),
+                Stars::PerChar => 1,
+            };
+            out.extend(std::iter::repeat_n('*', count));
         } else {
             out.push(ch);
         }
