@@ -5,9 +5,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
+use std::thread::JoinHandle;
 
 use git2::{ObjectType, Oid};
 
+use super::cache::Cache;
 use super::scan::{Added, Scan};
 use super::tree::read_blob;
 use super::{Git, GitError};
@@ -44,6 +46,9 @@ pub struct GitPast<'g> {
     /// What each commit changed, read (and cached) the first time an event's commit is
     /// looked for; `Some(None)` when it cannot be read.
     scan: RefCell<Option<Option<Scan<'g>>>>,
+    /// The history cache the scan starts from, read on a thread of its own from the
+    /// start: it is first needed once the repo is loaded and its events are dated.
+    cache_ahead: RefCell<Option<JoinHandle<Cache>>>,
 }
 
 impl<'g> GitPast<'g> {
@@ -52,15 +57,25 @@ impl<'g> GitPast<'g> {
         let boundary_tree = boundary
             .and_then(|id| git.repo.find_commit(id).ok())
             .and_then(|c| c.tree().ok());
+        let shallow = git.is_shallow();
+        let cache_ahead = (!shallow && boundary.is_some())
+            .then(|| {
+                let (dir, prefix) = (git.repo.commondir().to_owned(), git.prefix.clone());
+                std::thread::Builder::new()
+                    .spawn(move || Cache::load(&dir, &prefix))
+                    .ok()
+            })
+            .flatten();
         GitPast {
             git,
             boundary,
             boundary_tree,
             folders: RefCell::new(HashMap::new()),
-            shallow: git.is_shallow(),
+            shallow,
             loaded: RefCell::new(HashMap::new()),
             policies: RefCell::new(HashMap::new()),
             scan: RefCell::new(None),
+            cache_ahead: RefCell::new(cache_ahead),
         }
     }
 
@@ -85,7 +100,13 @@ impl<'g> GitPast<'g> {
         let boundary = self.boundary?;
         let mut scan = self.scan.borrow_mut();
         let scan = scan
-            .get_or_insert_with(|| Scan::from_tip(self.git, boundary).ok())
+            .get_or_insert_with(|| {
+                let ahead = self.cache_ahead.borrow_mut().take();
+                match ahead.and_then(|reading| reading.join().ok()) {
+                    Some(cache) => Scan::with_cache(self.git, boundary, cache).ok(),
+                    None => Scan::from_tip(self.git, boundary).ok(),
+                }
+            })
             .as_mut()?;
         scan.added_at(boundary, id, name)
     }

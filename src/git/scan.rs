@@ -76,7 +76,16 @@ impl<'g> Scan<'g> {
     /// Reads the first-parent line that ends at `tip`.
     pub fn from_tip(git: &'g Git, tip: Oid) -> Result<Scan<'g>, GitError> {
         git.require_history()?;
-        let mut cache = Cache::load(git.repo.commondir(), &git.prefix);
+        Scan::with_cache(git, tip, Cache::load(git.repo.commondir(), &git.prefix))
+    }
+
+    /// [`Scan::from_tip`] with the history cache already read.
+    pub(crate) fn with_cache(
+        git: &'g Git,
+        tip: Oid,
+        mut cache: Cache,
+    ) -> Result<Scan<'g>, GitError> {
+        git.require_history()?;
         let mut line = Vec::new();
         let mut next = Some(tip);
         while let Some(id) = next {
