@@ -416,6 +416,9 @@ impl<'g> Scan<'g> {
 
     /// Keeps what was learnt for the next run (see [`Cache`]).
     pub fn save(&self) {
+        if !self.cache.dirty {
+            return;
+        }
         let live: HashSet<(&str, Oid)> = self
             .states
             .values()
