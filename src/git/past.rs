@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::thread::JoinHandle;
 
 use git2::{ObjectType, Oid};
+use rayon::prelude::*;
 
 use super::cache::Cache;
 use super::scan::{Added, Scan};
@@ -15,13 +16,8 @@ use super::tree::read_blob;
 use super::{Git, GitError};
 use crate::engine::{Checked, Scope, check_tree};
 use crate::model::Date;
-use crate::model::policy::Policy;
-use crate::model::request::Request;
 use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, RepoError, WorkTree};
-use crate::rules::{NoHistory, Past, Recorded};
-
-/// porting.toml and a port's request, as one commit had them.
-type DataThen = Option<(Policy, Request)>;
+use crate::rules::{DataThen, NoHistory, Past, Recorded};
 
 /// A porting.toml blob and its file mode.
 type PolicyBlob = (Oid, u32);
@@ -54,28 +50,32 @@ pub struct GitPast<'g> {
 impl<'g> GitPast<'g> {
     /// Everything in `boundary` is recorded.
     pub fn before(git: &'g Git, boundary: Option<Oid>) -> GitPast<'g> {
+        let past = GitPast::at(git, boundary);
+        if !past.shallow && boundary.is_some() {
+            let (dir, prefix) = (git.repo.commondir().to_owned(), git.prefix.clone());
+            *past.cache_ahead.borrow_mut() = std::thread::Builder::new()
+                .spawn(move || Cache::load(&dir, &prefix))
+                .ok();
+        }
+        past
+    }
+
+    /// [`GitPast::before`], without reading the history cache ahead: for the lookups of
+    /// one thread.
+    fn at(git: &'g Git, boundary: Option<Oid>) -> GitPast<'g> {
         let boundary_tree = boundary
             .and_then(|id| git.repo.find_commit(id).ok())
             .and_then(|c| c.tree().ok());
-        let shallow = git.is_shallow();
-        let cache_ahead = (!shallow && boundary.is_some())
-            .then(|| {
-                let (dir, prefix) = (git.repo.commondir().to_owned(), git.prefix.clone());
-                std::thread::Builder::new()
-                    .spawn(move || Cache::load(&dir, &prefix))
-                    .ok()
-            })
-            .flatten();
         GitPast {
             git,
             boundary,
             boundary_tree,
             folders: RefCell::new(HashMap::new()),
-            shallow,
+            shallow: git.is_shallow(),
             loaded: RefCell::new(HashMap::new()),
             policies: RefCell::new(HashMap::new()),
             scan: RefCell::new(None),
-            cache_ahead: RefCell::new(cache_ahead),
+            cache_ahead: RefCell::new(None),
         }
     }
 
@@ -190,7 +190,34 @@ impl Past for GitPast<'_> {
         }
     }
 
-    fn data_when_added(&self, event_path: &str) -> Option<(Policy, Request)> {
+    /// The events' folders are looked up in the boundary on every core, each share with
+    /// the repository opened again (a handle is not shared across threads); a share that
+    /// cannot open it is looked up here.
+    fn recorded_all(&self, event_paths: &[&str]) -> Vec<Recorded> {
+        let share = event_paths
+            .len()
+            .div_ceil(rayon::current_num_threads())
+            .max(1);
+        let shares: Vec<&[&str]> = event_paths.chunks(share).collect();
+        let (dir, prefix) = (self.git.repo.path().to_owned(), self.git.prefix.clone());
+        let boundary = self.boundary;
+        let done: Vec<Option<Vec<Recorded>>> = shares
+            .par_iter()
+            .map(|paths| {
+                let git = Git::at(&dir, &prefix)?;
+                let past = GitPast::at(&git, boundary);
+                Some(paths.iter().map(|path| past.recorded(path)).collect())
+            })
+            .collect();
+        done.into_iter()
+            .zip(shares)
+            .flat_map(|(done, paths)| {
+                done.unwrap_or_else(|| paths.iter().map(|path| self.recorded(path)).collect())
+            })
+            .collect()
+    }
+
+    fn data_when_added(&self, event_path: &str) -> DataThen {
         if self.shallow {
             return None;
         }
@@ -346,5 +373,33 @@ mod tests {
         }
         // valid, unknown-key and by-year load; the rest do not.
         assert_eq!(loaded, 3);
+    }
+
+    // Guards looking events up in the boundary on several threads: each answer is the one
+    // looked up alone.
+    #[test]
+    fn events_looked_up_together_are_recorded_as_alone() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let root = temp.path();
+        let repo = Repository::init(root).expect("git init");
+        write(root, "porting.toml", &bundled("porting.toml"));
+        let mut paths = Vec::new();
+        for port in 0..40 {
+            let event = format!("ports/port-{port:02}/events/001-signed.toml");
+            write(root, &event, b"kind = \"signed\"\n");
+            paths.push(event);
+        }
+        let boundary = commit(&repo, 1_800_000_000);
+        for port in (0..40).step_by(3) {
+            paths.push(format!("ports/port-{port:02}/events/002-submitted.toml"));
+        }
+        paths.push("ports/port-99/events/001-signed.toml".to_owned());
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+
+        let git = Git::open(root).expect("open");
+        let past = GitPast::before(&git, Some(boundary));
+        let alone: Vec<Recorded> = paths.iter().map(|path| past.recorded(path)).collect();
+        assert_eq!(past.recorded_all(&paths), alone);
+        assert_eq!(alone.iter().filter(|r| **r == Recorded::Before).count(), 40);
     }
 }
