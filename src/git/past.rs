@@ -274,6 +274,14 @@ mod tests {
         std::fs::write(path, bytes).expect("write");
     }
 
+    /// A git repository with the bundled porting.toml, nothing committed yet.
+    fn ports_repo() -> (tempfile::TempDir, Repository) {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let repo = Repository::init(temp.path()).expect("git init");
+        write(temp.path(), "porting.toml", &bundled("porting.toml"));
+        (temp, repo)
+    }
+
     /// Commits the whole work tree, at a fixed time.
     fn commit(repo: &Repository, when: i64) -> Oid {
         let mut index = repo.index().expect("index");
@@ -305,10 +313,8 @@ mod tests {
     // commit's port gives, for requests that load, load in part, or do not load at all.
     #[test]
     fn the_data_of_an_events_time_is_what_a_check_of_its_commit_loads() {
-        let temp = tempfile::tempdir().expect("tempdir");
+        let (temp, repo) = ports_repo();
         let root = temp.path();
-        let repo = Repository::init(root).expect("git init");
-        write(root, "porting.toml", &bundled("porting.toml"));
         for kind in crate::schema::SchemaKind::ALL {
             let rel = format!("schemas/{}", kind.file_name());
             write(root, &rel, &bundled(&rel));
@@ -379,10 +385,8 @@ mod tests {
     // looked up alone.
     #[test]
     fn events_looked_up_together_are_recorded_as_alone() {
-        let temp = tempfile::tempdir().expect("tempdir");
+        let (temp, repo) = ports_repo();
         let root = temp.path();
-        let repo = Repository::init(root).expect("git init");
-        write(root, "porting.toml", &bundled("porting.toml"));
         let mut paths = Vec::new();
         for port in 0..40 {
             let event = format!("ports/port-{port:02}/events/001-signed.toml");
