@@ -839,6 +839,61 @@ impl Repo {
     }
 }
 
+/// porting.toml of a past commit, loaded alone as [`Repo::load`] loads it, and that commit's
+/// requests loaded under it: the data an event of that time is judged by. Findings are not
+/// kept; what does not load is `None`, as it is for [`Repo::load`].
+#[derive(Debug, Clone)]
+pub struct PolicyThen {
+    /// The validated policy.
+    pub policy: Policy,
+    /// Its secret requirement keys, masked in a request.
+    secret_keys: Vec<String>,
+}
+
+impl PolicyThen {
+    /// `None` when porting.toml does not parse, fails its schema or does not build the model.
+    pub fn load(bytes: &[u8]) -> Option<PolicyThen> {
+        let policy = load_alone::<Policy>(POLICY_FILE, bytes, SchemaKind::Porting, &[])?;
+        Some(PolicyThen {
+            policy,
+            secret_keys: secret_keys_of(bytes),
+        })
+    }
+
+    /// The most bytes read of a request file under this policy.
+    pub fn request_cap(&self) -> u64 {
+        self.policy.documents.max_toml_bytes
+    }
+
+    /// The request at `path` (repo-relative): `None` when it does not parse or does not
+    /// build the typed model. A request that fails its schema but builds it loads, as it
+    /// does for [`Repo::load`].
+    pub fn load_request(&self, path: &str, bytes: &[u8]) -> Option<Request> {
+        let keys: Vec<&str> = self.secret_keys.iter().map(String::as_str).collect();
+        load_alone::<Request>(path, bytes, SchemaKind::Request, &keys)
+    }
+}
+
+/// One file loaded by the loader's own steps (parse, schema, typed model), outside a repo.
+fn load_alone<T: DeserializeOwned>(
+    path: &str,
+    bytes: &[u8],
+    kind: SchemaKind,
+    secret_keys: &[&str],
+) -> Option<T> {
+    let no_files = BTreeSet::new();
+    let loader = Loader {
+        file_set: &no_files,
+        secret_keys,
+        toml_cap: u64::MAX,
+        document_cap: u64::MAX,
+    };
+    let mut sink = Sink::default();
+    loader
+        .load_file::<T>(path, bytes, kind, secret_keys, &mut sink)
+        .map(|loaded| loaded.value)
+}
+
 /// What loading files found, kept apart per port so that ports load in parallel and the
 /// repo takes them in, in port order.
 #[derive(Debug, Default)]

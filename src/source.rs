@@ -194,7 +194,7 @@ impl SourceFile {
 
     /// The text with every secret value masked by `*`, byte for byte, newlines kept.
     pub fn masked_text(&self) -> String {
-        mask(&self.text, &self.secret_spans)
+        mask_spans(&self.text, &self.secret_spans, Stars::PerByte)
     }
 
     /// 1-based line and column (Unicode scalar values) of a byte offset.
@@ -210,11 +210,22 @@ impl SourceFile {
     }
 }
 
-fn mask(text: &str, spans: &[Range<usize>]) -> String {
+/// How many `*` stand for a masked character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stars {
+    /// One per byte, so that byte offsets into the text stay valid.
+    PerByte,
+    /// One per character, so that a value reads as long as it is.
+    PerChar,
+}
+
+/// `text` with every character that a span covers (spans may overlap) masked by `*`,
+/// newlines kept, in one pass.
+pub fn mask_spans(text: &str, spans: &[Range<usize>], stars: Stars) -> String {
     let mut spans: Vec<&Range<usize>> = spans.iter().filter(|s| !s.is_empty()).collect();
     spans.sort_by_key(|s| s.start);
     let mut out = String::with_capacity(text.len());
-    // One pass: `next` is the first span that may still cover a later character.
+    // `next` is the first span that may still cover a later character.
     let mut next = 0;
     let mut covered_to = 0;
     for (i, ch) in text.char_indices() {
@@ -224,10 +235,11 @@ fn mask(text: &str, spans: &[Range<usize>]) -> String {
         }
         let secret = i < covered_to;
         if secret && ch != '\n' && ch != '\r' {
-            // Keep byte offsets valid: one `*` per byte of the character.
-            for _ in 0..ch.len_utf8() {
-                out.push('*');
-            }
+            let count = match stars {
+                Stars::PerByte => ch.len_utf8(),
+                Stars::PerChar => 1,
+            };
+            out.extend(std::iter::repeat_n('*', count));
         } else {
             out.push(ch);
         }
@@ -409,27 +421,26 @@ pub fn key_is_credential_like(key: &str) -> bool {
 /// and even inside comments.
 pub fn secret_value_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
     static ASSIGNMENT: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#"(?:^|[\s{,.#])(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))[ \t]*="#)
-            .ok()
+        regex::Regex::new(r#"(?:^|[\s{,.#])(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_-]+)[ \t]*="#).ok()
     });
     let Some(assignment) = ASSIGNMENT.as_ref() else {
         return Vec::new();
     };
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
-    for caps in assignment.captures_iter(text) {
-        let (Some(whole), Some(key)) = (caps.get(0), caps.get(1).or(caps.get(2)).or(caps.get(3)))
-        else {
-            continue;
-        };
+    // Matches, not captures: the key is read off the match, which costs the regex a second
+    // pass over each match.
+    for whole in assignment.find_iter(text) {
         // `==` is not an assignment.
         if bytes.get(whole.end()) == Some(&b'=') {
             continue;
         }
-        if key_is_credential_like(key.as_str()) {
-            spans.push(key.range());
+        let key = assigned_key(text, whole.range());
+        let name = &text[key.clone()];
+        if key_is_credential_like(name) {
+            spans.push(key);
         }
-        if !is_secret_key(key.as_str(), keys) {
+        if !is_secret_key(name, keys) {
             continue;
         }
         let mut i = whole.end();
@@ -442,6 +453,27 @@ pub fn secret_value_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
     }
     spans.sort_by_key(|s| (s.start, s.end));
     spans
+}
+
+/// The key of an assignment the pattern of [`secret_value_spans`] matched at `whole`
+/// (`[prefix] key [ \t]* =`): the span of its name, inside its quotes when it is quoted.
+fn assigned_key(text: &str, whole: Range<usize>) -> Range<usize> {
+    let matched = &text[whole.clone()];
+    // The prefix is one separator character; at the start of the text there is none. No
+    // key starts with a separator, so a leading one is the prefix.
+    let prefix = matched
+        .chars()
+        .next()
+        .filter(|c| c.is_whitespace() || matches!(c, '{' | ',' | '.' | '#'))
+        .map_or(0, char::len_utf8);
+    let key = matched[prefix..matched.len() - 1].trim_end_matches([' ', '\t']);
+    let start = whole.start + prefix;
+    let quoted = key.len() >= 2 && (key.starts_with('"') || key.starts_with('\''));
+    if quoted {
+        start + 1..start + key.len() - 1
+    } else {
+        start..start + key.len()
+    }
 }
 
 /// The span of the content of the value starting at `i` (inside its quotes).
@@ -874,6 +906,27 @@ mod tests {
             assert!(!masked.contains(secret), "{secret} leaked in {masked}");
         }
         assert!(masked.contains("pin = \"****\""));
+    }
+
+    // Guards reading the key off each match: it is the span the pattern's groups capture.
+    #[test]
+    fn an_assignments_key_is_what_the_pattern_captures() {
+        let captures = regex::Regex::new(
+            r#"(?:^|[\s{,.#])(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))[ \t]*="#,
+        )
+        .unwrap();
+        let text = " pin = 1\na=2\n\"quoted key\" \t= 3\n{ 'x y'= 4, z = 5 }\nt.pin = 6\n\
+                    # 1234 = 7\n\u{a0}é-k = 8\n\u{2003}pin = 9\n\"\" = 10\na == b\n\"k=v\" = 11\n";
+        let found: Vec<Range<usize>> = captures
+            .captures_iter(text)
+            .map(|c| assigned_key(text, c.get(0).unwrap().range()))
+            .collect();
+        let captured: Vec<Range<usize>> = captures
+            .captures_iter(text)
+            .map(|c| c.get(1).or(c.get(2)).or(c.get(3)).unwrap().range())
+            .collect();
+        assert!(captured.len() >= 10, "{captured:?}");
+        assert_eq!(found, captured);
     }
 
     #[test]

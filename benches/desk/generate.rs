@@ -1455,25 +1455,20 @@ impl NumberPool {
     }
 }
 
-/// Whether libphonenumber holds a number valid and of the kind a pool hands out: a fixed
-/// line (or fixed-or-mobile, as NANP numbers are) of the country, or toll-free. Other
-/// types (Canada's non-geographic 600 numbers are VoIP, for one) would contradict the
-/// declared type (`number::type-mismatch`).
+/// Whether a number is valid and of the kind a pool hands out, read by portflow's own
+/// numbering plan (libphonenumber's verdicts; the `phonenumber` crate's own type lookup
+/// departs from them): a geographic number of the country, which fits every type a port
+/// declares for it (landline, mobile or VoIP), or a toll-free number. Other types would
+/// contradict the declared type (`number::type-mismatch`): Canada's non-geographic 600
+/// numbers, for one, are VoIP.
 fn fits(country: Option<&str>, text: &str) -> bool {
-    use phonenumber::Type;
-    let Ok(number) = phonenumber::parse(None, text) else {
+    use portflow::numbering::{self, Type};
+    let Some(reading) = numbering::read(text) else {
         return false;
     };
-    if !phonenumber::is_valid(&number) {
-        return false;
-    }
-    let kind = number.number_type(&phonenumber::metadata::DATABASE);
     match country {
-        Some(c) => {
-            number.country().id().is_some_and(|id| id.as_ref() == c)
-                && matches!(kind, Type::FixedLine | Type::FixedLineOrMobile)
-        }
-        None => kind == Type::TollFree,
+        Some(c) => reading.region == Some(c) && reading.kind == Type::FixedLineOrMobile,
+        None => reading.kind == Type::TollFree,
     }
 }
 

@@ -5,10 +5,15 @@
 pub mod find;
 pub mod narrow;
 
+use std::ops::Range;
+
+use aho_corasick::AhoCorasick;
+
 use crate::diag::{self, Finding};
 use crate::model::Date;
 use crate::repo::{Repo, RepoError, Tree};
 use crate::rules::{self, Past, PortReport};
+use crate::source::{Stars, mask_spans};
 use crate::stage::Stage;
 
 /// Repo-relative paths a run is narrowed to; empty means the whole repo.
@@ -111,7 +116,10 @@ pub fn check_tree(
 
 /// Defence in depth: no message, label or help may quote a secret value of any file.
 fn redact(findings: &mut [Finding], repo: &Repo) {
-    let secrets: Vec<&str> = repo
+    if findings.is_empty() {
+        return;
+    }
+    let mut secrets: Vec<&str> = repo
         .sources
         .values()
         .flat_map(|file| {
@@ -123,22 +131,55 @@ fn redact(findings: &mut [Finding], repo: &Repo) {
         .map(str::trim)
         .filter(|v| v.len() >= 2)
         .collect();
+    secrets.sort_unstable();
+    secrets.dedup();
     if secrets.is_empty() {
         return;
     }
-    let mask = |text: &mut String| {
-        for secret in &secrets {
-            if text.contains(secret) {
-                *text = text.replace(secret, &"*".repeat(secret.chars().count()));
-            }
-        }
-    };
+    let secrets = Secrets::new(secrets);
     for f in findings {
-        mask(&mut f.message);
-        mask(&mut f.label);
-        mask(&mut f.help);
+        secrets.mask(&mut f.message);
+        secrets.mask(&mut f.label);
+        secrets.mask(&mut f.help);
         for related in &mut f.related {
-            mask(&mut related.label);
+            secrets.mask(&mut related.label);
+        }
+    }
+}
+
+/// Secret values to find in a text: all at once in one pass, or (should the automaton be
+/// too large to build) one after the other.
+enum Secrets<'a> {
+    Automaton(AhoCorasick),
+    Each(Vec<&'a str>),
+}
+
+impl<'a> Secrets<'a> {
+    fn new(secrets: Vec<&'a str>) -> Secrets<'a> {
+        match AhoCorasick::new(&secrets) {
+            Ok(automaton) => Secrets::Automaton(automaton),
+            Err(_) => Secrets::Each(secrets),
+        }
+    }
+
+    /// Replaces every character of every occurrence of a secret by `*` (occurrences may
+    /// overlap: every character any of them covers is masked).
+    fn mask(&self, text: &mut String) {
+        let covered: Vec<Range<usize>> = match self {
+            Secrets::Automaton(automaton) => automaton
+                .find_overlapping_iter(text.as_str())
+                .map(|m| m.range())
+                .collect(),
+            Secrets::Each(secrets) => secrets
+                .iter()
+                .flat_map(|secret| {
+                    text.match_indices(secret)
+                        .map(|(at, found)| at..at + found.len())
+                })
+                .collect(),
+        };
+        if !covered.is_empty() {
+            *text = mask_spans(text, &covered, Stars::PerChar);
         }
     }
 }
@@ -156,5 +197,52 @@ mod tests {
         assert!(inner.touches_port("ports/acme"));
         assert!(!inner.touches_port("ports/other"));
         assert!(Scope::all().contains("porting.toml"));
+    }
+
+    fn repo_with(files: &[(&str, &str)]) -> Repo {
+        let mut repo = Repo::default();
+        for (path, text) in files {
+            let (file, _) = crate::source::SourceFile::from_bytes(*path, text.as_bytes(), &["pin"]);
+            repo.sources
+                .insert((*path).to_owned(), std::sync::Arc::new(file));
+        }
+        repo
+    }
+
+    fn finding(message: &str) -> Finding {
+        Finding::new(diag::Code::SecretPlaintext, "a.toml", 0..0, message)
+            .label(message)
+            .help(message)
+            .related("b.toml", 0..0, message)
+    }
+
+    // Guards masking every secret of every file in one pass: each occurrence, overlapping
+    // or not, becomes one `*` per character, and the rest of the text stays.
+    #[test]
+    fn redact_masks_every_occurrence_of_every_secret() {
+        let repo = repo_with(&[
+            ("a.toml", "pin = \"4821\"\n"),
+            ("b.toml", "pin = \"\"\"\nabcd\nbcdé\n\"\"\"\n"),
+        ]);
+        let mut findings = vec![
+            finding("pins `4821` and `4821`, then abcdé and 48214821"),
+            finding("no secret here: 482 and abc"),
+        ];
+        redact(&mut findings, &repo);
+        let masked = "pins `****` and `****`, then ***** and ********";
+        for text in [
+            &findings[0].message,
+            &findings[0].label,
+            &findings[0].help,
+            &findings[0].related[0].label,
+        ] {
+            assert_eq!(text, masked);
+        }
+        assert_eq!(findings[1].message, "no secret here: 482 and abc");
+
+        // Without the automaton, one secret after the other masks the same.
+        let mut text = "pins `4821` and `4821`, then abcdé and 48214821".to_owned();
+        Secrets::Each(vec!["4821", "abcd", "bcdé"]).mask(&mut text);
+        assert_eq!(text, masked);
     }
 }

@@ -4,21 +4,23 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::rc::Rc;
+use std::thread::JoinHandle;
 
-use git2::Oid;
+use git2::{ObjectType, Oid};
+use rayon::prelude::*;
 
+use super::cache::Cache;
 use super::scan::{Added, Scan};
-use super::tree::GitTree;
+use super::tree::read_blob;
 use super::{Git, GitError};
 use crate::engine::{Checked, Scope, check_tree};
 use crate::model::Date;
-use crate::model::policy::Policy;
-use crate::model::request::Request;
-use crate::repo::{Repo, RepoError, WorkTree};
-use crate::rules::{NoHistory, Past, Recorded};
+use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, RepoError, WorkTree};
+use crate::rules::{DataThen, NoHistory, Past, Recorded};
 
-/// porting.toml and a port's request, as one commit had them.
-type DataThen = Option<(Policy, Request)>;
+/// A porting.toml blob and its file mode.
+type PolicyBlob = (Oid, u32);
 
 /// The history before a change: events in the `boundary` commit are recorded facts; any
 /// other event is added by the change and judged on its files.
@@ -35,14 +37,32 @@ pub struct GitPast<'g> {
     shallow: bool,
     /// Per commit and port folder: porting.toml and the request there.
     loaded: RefCell<HashMap<(Oid, String), DataThen>>,
+    /// Per porting.toml blob (id, mode): its policy (`None` when it does not load).
+    policies: RefCell<HashMap<PolicyBlob, Option<Rc<PolicyThen>>>>,
     /// What each commit changed, read (and cached) the first time an event's commit is
     /// looked for; `Some(None)` when it cannot be read.
     scan: RefCell<Option<Option<Scan<'g>>>>,
+    /// The history cache the scan starts from, read on a thread of its own from the
+    /// start: it is first needed once the repo is loaded and its events are dated.
+    cache_ahead: RefCell<Option<JoinHandle<Cache>>>,
 }
 
 impl<'g> GitPast<'g> {
     /// Everything in `boundary` is recorded.
     pub fn before(git: &'g Git, boundary: Option<Oid>) -> GitPast<'g> {
+        let past = GitPast::at(git, boundary);
+        if !past.shallow && boundary.is_some() {
+            let (dir, prefix) = (git.repo.commondir().to_owned(), git.prefix.clone());
+            *past.cache_ahead.borrow_mut() = std::thread::Builder::new()
+                .spawn(move || Cache::load(&dir, &prefix))
+                .ok();
+        }
+        past
+    }
+
+    /// [`GitPast::before`], without reading the history cache ahead: for the lookups of
+    /// one thread.
+    fn at(git: &'g Git, boundary: Option<Oid>) -> GitPast<'g> {
         let boundary_tree = boundary
             .and_then(|id| git.repo.find_commit(id).ok())
             .and_then(|c| c.tree().ok());
@@ -53,7 +73,9 @@ impl<'g> GitPast<'g> {
             folders: RefCell::new(HashMap::new()),
             shallow: git.is_shallow(),
             loaded: RefCell::new(HashMap::new()),
+            policies: RefCell::new(HashMap::new()),
             scan: RefCell::new(None),
+            cache_ahead: RefCell::new(None),
         }
     }
 
@@ -69,7 +91,7 @@ impl<'g> GitPast<'g> {
     }
 
     /// The commit that added the event file at `event_path` (seen from the boundary), with
-    /// the port's folder and tree, porting.toml and the schemas there.
+    /// the port's folder and tree and porting.toml there.
     fn landing(&self, event_path: &str) -> Option<Added> {
         let (dir, name) = event_path.split_once("/events/")?;
         let id = dir.rsplit('/').next()?;
@@ -78,18 +100,46 @@ impl<'g> GitPast<'g> {
         let boundary = self.boundary?;
         let mut scan = self.scan.borrow_mut();
         let scan = scan
-            .get_or_insert_with(|| Scan::from_tip(self.git, boundary).ok())
+            .get_or_insert_with(|| {
+                let ahead = self.cache_ahead.borrow_mut().take();
+                match ahead.and_then(|reading| reading.join().ok()) {
+                    Some(cache) => Scan::with_cache(self.git, boundary, cache).ok(),
+                    None => Scan::from_tip(self.git, boundary).ok(),
+                }
+            })
             .as_mut()?;
         scan.added_at(boundary, id, name)
     }
 
+    /// porting.toml and the request of the landing, read straight from their blobs and
+    /// loaded as a check of that commit would load them.
     fn load(&self, added: &Added) -> DataThen {
-        let ports = [(added.dir.as_str(), added.tree)];
-        let tree = GitTree::of_ports(self.git, added.policy, added.schemas, &ports).ok()?;
-        let repo = Repo::load(&tree).ok()?;
-        let policy = repo.policy.as_ref()?.value.clone();
-        let port = repo.ports.iter().find(|p| p.dir == added.dir)?;
-        Some((policy, port.request.as_ref()?.value.clone()))
+        let policy = self.policy_then(added.policy?)?;
+        let port = self.git.repo.find_tree(added.tree).ok()?;
+        let entry = port.get_name("request.toml")?;
+        if entry.kind() != Some(ObjectType::Blob) {
+            return None;
+        }
+        let path = format!("{}/request.toml", added.dir);
+        let mode = entry.filemode() as u32;
+        let bytes = read_blob(self.git, entry.id(), mode, &path, policy.request_cap()).ok()?;
+        let request = policy.load_request(&path, &bytes)?;
+        Some((policy.policy.clone(), request))
+    }
+
+    /// The policy in a porting.toml blob, loaded once per blob: most commits share one.
+    fn policy_then(&self, (blob, mode): PolicyBlob) -> Option<Rc<PolicyThen>> {
+        if let Some(known) = self.policies.borrow().get(&(blob, mode)) {
+            return known.clone();
+        }
+        let loaded = read_blob(self.git, blob, mode, POLICY_FILE, CONFIG_MAX_BYTES)
+            .ok()
+            .and_then(|bytes| PolicyThen::load(&bytes))
+            .map(Rc::new);
+        self.policies
+            .borrow_mut()
+            .insert((blob, mode), loaded.clone());
+        loaded
     }
 
     /// The folder at `dir` (from the top of the work tree; `""` is the top) in the
@@ -140,7 +190,34 @@ impl Past for GitPast<'_> {
         }
     }
 
-    fn data_when_added(&self, event_path: &str) -> Option<(Policy, Request)> {
+    /// The events' folders are looked up in the boundary on every core, each share with
+    /// the repository opened again (a handle is not shared across threads); a share that
+    /// cannot open it is looked up here.
+    fn recorded_all(&self, event_paths: &[&str]) -> Vec<Recorded> {
+        let share = event_paths
+            .len()
+            .div_ceil(rayon::current_num_threads())
+            .max(1);
+        let shares: Vec<&[&str]> = event_paths.chunks(share).collect();
+        let (dir, prefix) = (self.git.repo.path().to_owned(), self.git.prefix.clone());
+        let boundary = self.boundary;
+        let done: Vec<Option<Vec<Recorded>>> = shares
+            .par_iter()
+            .map(|paths| {
+                let git = Git::at(&dir, &prefix)?;
+                let past = GitPast::at(&git, boundary);
+                Some(paths.iter().map(|path| past.recorded(path)).collect())
+            })
+            .collect();
+        done.into_iter()
+            .zip(shares)
+            .flat_map(|(done, paths)| {
+                done.unwrap_or_else(|| paths.iter().map(|path| self.recorded(path)).collect())
+            })
+            .collect()
+    }
+
+    fn data_when_added(&self, event_path: &str) -> DataThen {
         if self.shallow {
             return None;
         }
@@ -173,4 +250,160 @@ pub fn with_history<T>(root: &Path, f: impl FnOnce(&dyn Past) -> T) -> T {
 /// HEAD's commit are judged by the data of their own time.
 pub fn check_work_tree(work: &WorkTree, scope: &Scope, today: Date) -> Result<Checked, RepoError> {
     with_history(&work.root, |past| check_tree(work, scope, today, past))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use git2::{IndexAddOption, Repository, Signature, Time};
+
+    use super::*;
+    use crate::git::tree::GitTree;
+    use crate::repo::Repo;
+
+    const BAYVIEW: &str = "ports/2026-11-bayview-bistro/request.toml";
+
+    fn bundled(rel: &str) -> Vec<u8> {
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).expect("bundled file")
+    }
+
+    fn write(root: &Path, rel: &str, bytes: &[u8]) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, bytes).expect("write");
+    }
+
+    /// A git repository with the bundled porting.toml, nothing committed yet.
+    fn ports_repo() -> (tempfile::TempDir, Repository) {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let repo = Repository::init(temp.path()).expect("git init");
+        write(temp.path(), "porting.toml", &bundled("porting.toml"));
+        (temp, repo)
+    }
+
+    /// Commits the whole work tree, at a fixed time.
+    fn commit(repo: &Repository, when: i64) -> Oid {
+        let mut index = repo.index().expect("index");
+        index
+            .add_all(["*"], IndexAddOption::DEFAULT, None)
+            .expect("add");
+        index.write().expect("write index");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("tree");
+        let who = Signature::new("Ana Souza", "ana@example.com", &Time::new(when, 0)).unwrap();
+        let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+        repo.commit(Some("HEAD"), &who, &who, "change", &tree, &parents)
+            .expect("commit")
+    }
+
+    /// What a check of the landing commit loads: the port alone, with the whole loader.
+    fn as_a_check_loads_it(git: &Git, added: &Added) -> DataThen {
+        let root = git.repo.find_commit(added.commit).ok()?.tree().ok()?;
+        let tree = GitTree::build(git, &root, Some(&added.dir)).ok()?;
+        let repo = Repo::load(&tree).ok()?;
+        let policy = repo.policy.as_ref()?.value.clone();
+        let port = repo.ports.iter().find(|p| p.dir == added.dir)?;
+        Some((policy, port.request.as_ref()?.value.clone()))
+    }
+
+    // Guards reading the data of an event's time from its blobs: it is what loading that
+    // commit's port gives, for requests that load, load in part, or do not load at all.
+    #[test]
+    fn the_data_of_an_events_time_is_what_a_check_of_its_commit_loads() {
+        let (temp, repo) = ports_repo();
+        let root = temp.path();
+        for kind in crate::schema::SchemaKind::ALL {
+            let rel = format!("schemas/{}", kind.file_name());
+            write(root, &rel, &bundled(&rel));
+        }
+        let request = String::from_utf8(bundled(BAYVIEW)).expect("UTF-8");
+        let ports = [
+            ("ports/valid", request.clone()),
+            // An unknown key fails the schema, but the typed request still builds.
+            (
+                "ports/unknown-key",
+                format!("{request}\n[extra]\nnote = \"x\"\n"),
+            ),
+            ("ports/2026/by-year", request.clone()),
+            ("ports/broken", "country = \"US\n".to_owned()),
+            (
+                "ports/no-model",
+                "#:schema ../../schemas/request.schema.json\nx = 1\n".to_owned(),
+            ),
+        ];
+        for (dir, text) in &ports {
+            write(root, &format!("{dir}/request.toml"), text.as_bytes());
+        }
+        write(root, "ports/linked/elsewhere.toml", request.as_bytes());
+        std::os::unix::fs::symlink("elsewhere.toml", root.join("ports/linked/request.toml"))
+            .expect("symlink");
+        // A valid request, over the size a request may have.
+        let big = format!("{request}#{}\n", "x".repeat(2 << 20));
+        write(root, "ports/big/request.toml", big.as_bytes());
+        commit(&repo, 1_800_000_000);
+        let mut dirs: Vec<&str> = ports.iter().map(|(dir, _)| *dir).collect();
+        dirs.extend(["ports/linked", "ports/big"]);
+        for dir in &dirs {
+            write(
+                root,
+                &format!("{dir}/events/001-signed.toml"),
+                b"kind = \"signed\"\n",
+            );
+        }
+        commit(&repo, 1_800_000_100);
+        // porting.toml broken from here on: an event added now has no data of its time.
+        write(root, "porting.toml", b"[countries\n");
+        write(
+            root,
+            "ports/valid/events/002-submitted.toml",
+            b"kind = \"submitted\"\n",
+        );
+        let boundary = commit(&repo, 1_800_000_200);
+
+        let git = Git::open(root).expect("open");
+        let past = GitPast::before(&git, Some(boundary));
+        let mut loaded = 0;
+        let events = dirs
+            .iter()
+            .map(|dir| format!("{dir}/events/001-signed.toml"))
+            .chain(["ports/valid/events/002-submitted.toml".to_owned()]);
+        for event in events {
+            let landing = past.landing(&event).expect("the event has a landing");
+            let expected = as_a_check_loads_it(&git, &landing);
+            let data = past.data_when_added(&event);
+            assert_eq!(data, expected, "{event}");
+            loaded += usize::from(data.is_some());
+        }
+        // valid, unknown-key and by-year load; the rest do not.
+        assert_eq!(loaded, 3);
+    }
+
+    // Guards looking events up in the boundary on several threads: each answer is the one
+    // looked up alone.
+    #[test]
+    fn events_looked_up_together_are_recorded_as_alone() {
+        let (temp, repo) = ports_repo();
+        let root = temp.path();
+        let mut paths = Vec::new();
+        for port in 0..40 {
+            let event = format!("ports/port-{port:02}/events/001-signed.toml");
+            write(root, &event, b"kind = \"signed\"\n");
+            paths.push(event);
+        }
+        let boundary = commit(&repo, 1_800_000_000);
+        for port in (0..40).step_by(3) {
+            paths.push(format!("ports/port-{port:02}/events/002-submitted.toml"));
+        }
+        paths.push("ports/port-99/events/001-signed.toml".to_owned());
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+
+        let git = Git::open(root).expect("open");
+        let past = GitPast::before(&git, Some(boundary));
+        let alone: Vec<Recorded> = paths.iter().map(|path| past.recorded(path)).collect();
+        assert_eq!(past.recorded_all(&paths), alone);
+        assert_eq!(alone.iter().filter(|r| **r == Recorded::Before).count(), 40);
+    }
 }

@@ -25,14 +25,13 @@ use crate::rules::{NoHistory, PortReport};
 use crate::stage::Stage;
 
 /// Where an event file was added: the commit, the port's folder and tree there, and
-/// porting.toml (blob, mode) and the schemas folder of that commit.
+/// porting.toml (blob, mode) of that commit.
 #[derive(Debug, Clone)]
 pub(crate) struct Added {
     pub commit: Oid,
     pub dir: String,
     pub tree: Oid,
     pub policy: Option<(Oid, u32)>,
-    pub schemas: Option<Oid>,
 }
 
 /// The most port folders checked together when judging stages.
@@ -77,7 +76,16 @@ impl<'g> Scan<'g> {
     /// Reads the first-parent line that ends at `tip`.
     pub fn from_tip(git: &'g Git, tip: Oid) -> Result<Scan<'g>, GitError> {
         git.require_history()?;
-        let mut cache = Cache::load(git.repo.commondir(), &git.prefix);
+        Scan::with_cache(git, tip, Cache::load(git.repo.commondir(), &git.prefix))
+    }
+
+    /// [`Scan::from_tip`] with the history cache already read.
+    pub(crate) fn with_cache(
+        git: &'g Git,
+        tip: Oid,
+        mut cache: Cache,
+    ) -> Result<Scan<'g>, GitError> {
+        git.require_history()?;
         let mut line = Vec::new();
         let mut next = Some(tip);
         while let Some(id) = next {
@@ -390,8 +398,8 @@ impl<'g> Scan<'g> {
 
     /// Where the event file `name` of port `id` was added, seen from `boundary` (a commit
     /// on the line): the oldest commit of the unbroken first-parent run ending at
-    /// `boundary` whose port has a file of that name, with the port's folder and tree, the
-    /// policy and the schemas there. `None` when `boundary` is not on the line or its port
+    /// `boundary` whose port has a file of that name, with the port's folder and tree and the
+    /// policy there. `None` when `boundary` is not on the line or its port
     /// has no such file.
     pub(crate) fn added_at(&mut self, boundary: Oid, id: &str, name: &str) -> Option<Added> {
         let at = *self.index.get(&boundary)?;
@@ -418,12 +426,14 @@ impl<'g> Scan<'g> {
             dir,
             tree,
             policy: step.policy,
-            schemas: step.schemas,
         })
     }
 
     /// Keeps what was learnt for the next run (see [`Cache`]).
     pub fn save(&self) {
+        if !self.cache.dirty {
+            return;
+        }
         let live: HashSet<(&str, Oid)> = self
             .states
             .values()

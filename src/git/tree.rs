@@ -195,6 +195,45 @@ impl<'r> GitTree<'r> {
     }
 }
 
+/// The bytes of the file `path` (repo-relative, for messages) with blob `id` and `mode`,
+/// refused as the working tree refuses it: a link, a submodule, more than `cap` bytes.
+pub(crate) fn read_blob(
+    git: &Git,
+    id: Oid,
+    mode: u32,
+    path: &str,
+    cap: u64,
+) -> Result<Vec<u8>, RepoError> {
+    read_entry(&git.repo, Entry { id, mode }, path, cap)
+}
+
+fn read_entry(repo: &Repository, entry: Entry, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
+    let refused = |refusal| RepoError::Refused {
+        path: path.to_owned(),
+        refusal,
+    };
+    // A link's blob is its target's name: never read as the file it points at.
+    if entry.is_symlink() {
+        return Err(refused(Refusal::Link));
+    }
+    if entry.is_gitlink() {
+        return Err(refused(Refusal::NotAFile("a submodule")));
+    }
+    // The size from the object header, so an oversized blob is never loaded.
+    let size = repo
+        .odb()
+        .and_then(|odb| odb.read_header(entry.id))
+        .map_err(|e| io_error(path, e.message().to_owned()))?
+        .0 as u64;
+    if size > cap {
+        return Err(refused(Refusal::TooLarge { size, cap }));
+    }
+    let blob = repo
+        .find_blob(entry.id)
+        .map_err(|e| io_error(path, e.message().to_owned()))?;
+    Ok(blob.content().to_vec())
+}
+
 fn io_error(path: &str, message: String) -> RepoError {
     RepoError::Io {
         path: PathBuf::from(path),
@@ -235,32 +274,7 @@ impl Tree for GitTree<'_> {
             path: PathBuf::from(path),
             source: io::Error::from(io::ErrorKind::NotFound),
         })?;
-        let refused = |refusal| RepoError::Refused {
-            path: path.to_owned(),
-            refusal,
-        };
-        // A link's blob is its target's name: never read as the file it points at.
-        if entry.is_symlink() {
-            return Err(refused(Refusal::Link));
-        }
-        if entry.is_gitlink() {
-            return Err(refused(Refusal::NotAFile("a submodule")));
-        }
-        // The size from the object header, so an oversized blob is never loaded.
-        let size = self
-            .repo
-            .odb()
-            .and_then(|odb| odb.read_header(entry.id))
-            .map_err(|e| io_error(path, e.message().to_owned()))?
-            .0 as u64;
-        if size > cap {
-            return Err(refused(Refusal::TooLarge { size, cap }));
-        }
-        let blob = self
-            .repo
-            .find_blob(entry.id)
-            .map_err(|e| io_error(path, e.message().to_owned()))?;
-        Ok(blob.content().to_vec())
+        read_entry(self.repo, *entry, path, cap)
     }
 
     fn probe(&self, port_dir: &str, rel: &str) -> Probe {

@@ -15,7 +15,7 @@ pub mod policy;
 pub mod routing;
 pub mod secrets;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 
 use rayon::prelude::*;
@@ -69,8 +69,22 @@ pub trait Past {
     fn recorded(&self, event_path: &str) -> Recorded;
     /// porting.toml and the port's request as they were in the commit that added the
     /// event file (`None` when that cannot be read).
-    fn data_when_added(&self, event_path: &str) -> Option<(Policy, Request)>;
+    fn data_when_added(&self, event_path: &str) -> DataThen;
+    /// [`Past::recorded`] of each of these events (a history may answer them in parallel).
+    fn recorded_all(&self, event_paths: &[&str]) -> Vec<Recorded> {
+        event_paths.iter().map(|path| self.recorded(path)).collect()
+    }
+    /// [`Past::data_when_added`] of each of these events.
+    fn data_when_added_all(&self, event_paths: &[&str]) -> Vec<DataThen> {
+        event_paths
+            .iter()
+            .map(|path| self.data_when_added(path))
+            .collect()
+    }
 }
+
+/// porting.toml and a port's request as one commit had them (`None`: they cannot be read).
+pub type DataThen = Option<(Policy, Request)>;
 
 /// No history: every event's time is unknown.
 #[derive(Debug, Clone, Copy, Default)]
@@ -236,10 +250,11 @@ pub fn stage_of(reports: &[PortReport], dir: &str) -> Stage {
 
 /// Runs every rule on every port. Returns the findings and one report per port.
 ///
-/// Ports are judged in parallel. A git-backed history is read by one thread only, so what
-/// it says of every event's time is asked first; a port whose rules need more of it (the
-/// request and policy of the commit that added an event) is judged again, in turn, with
-/// the history itself.
+/// Ports are judged in parallel. A git-backed history is not shared between threads, so
+/// what it says of every event's time is asked first, all at once; the ports whose rules
+/// need more of it (the request and policy of the commit that added an event) are judged
+/// again, in parallel, once it has answered that too. A port that then needs still more is
+/// judged in turn with the history itself.
 pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> (Vec<Finding>, Vec<PortReport>) {
     let mut findings = Vec::new();
     let mut reports = Vec::new();
@@ -251,37 +266,53 @@ pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> (Vec<Finding>, Vec<Po
         reports.extend(repo.ports.iter().map(PortReport::invalid));
         return (findings, reports);
     };
-    let recorded: HashMap<&str, Recorded> = repo
+    let paths: Vec<&str> = repo
         .ports
         .iter()
         .flat_map(|port| &port.events)
-        .map(|event| (event.path.as_str(), past.recorded(&event.path)))
+        .map(|event| event.path.as_str())
         .collect();
-    let mut judged: Vec<Option<Judged<'_>>> = repo
+    let recorded: HashMap<&str, Recorded> = paths
+        .iter()
+        .copied()
+        .zip(past.recorded_all(&paths))
+        .collect();
+    let no_data = HashMap::new();
+    let mut judged: Vec<Result<Judged<'_>, Vec<String>>> = repo
         .ports
         .par_iter()
-        .map(|port| {
-            let answers = Answers {
-                recorded: &recorded,
-                asked_more: Cell::new(false),
-            };
-            let ctx = Ctx {
-                policy,
-                today,
-                past: &answers,
-            };
-            let judged = judge(&ctx, port);
-            (!answers.asked_more.get()).then_some(judged)
-        })
+        .map(|port| judge_answered(policy, today, &recorded, &no_data, port))
         .collect();
+    let mut asked: Vec<&str> = judged
+        .iter()
+        .filter_map(|j| j.as_ref().err())
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    if !asked.is_empty() {
+        asked.sort_unstable();
+        asked.dedup();
+        let data: HashMap<String, DataThen> = asked
+            .iter()
+            .map(|path| (*path).to_owned())
+            .zip(past.data_when_added_all(&asked))
+            .collect();
+        judged
+            .par_iter_mut()
+            .zip(&repo.ports)
+            .filter(|(slot, _)| slot.is_err())
+            .for_each(|(slot, port)| {
+                *slot = judge_answered(policy, today, &recorded, &data, port);
+            });
+    }
     let ctx = Ctx {
         policy,
         today,
         past,
     };
     for (slot, port) in judged.iter_mut().zip(&repo.ports) {
-        if slot.is_none() {
-            *slot = Some(judge(&ctx, port));
+        if slot.is_err() {
+            *slot = Ok(judge(&ctx, port));
         }
     }
     let mut open_views = Vec::new();
@@ -292,6 +323,34 @@ pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> (Vec<Finding>, Vec<Po
     }
     numbers::check_across(&open_views, &mut findings);
     (findings, reports)
+}
+
+/// Every rule of one port, with what the history has answered so far; `Err` with the
+/// events whose data the rules asked for when they asked for more than that.
+fn judge_answered<'r>(
+    policy: &Policy,
+    today: Date,
+    recorded: &HashMap<&str, Recorded>,
+    data: &HashMap<String, DataThen>,
+    port: &'r Port,
+) -> Result<Judged<'r>, Vec<String>> {
+    let answers = Answers {
+        recorded,
+        data,
+        asked: RefCell::new(Vec::new()),
+        asked_more: Cell::new(false),
+    };
+    let ctx = Ctx {
+        policy,
+        today,
+        past: &answers,
+    };
+    let judged = judge(&ctx, port);
+    if answers.asked_more.get() {
+        Err(answers.asked.into_inner())
+    } else {
+        Ok(judged)
+    }
 }
 
 /// One port's findings and report, and its view with its stage when it is open.
@@ -320,10 +379,13 @@ fn judge<'r>(ctx: &Ctx<'_>, port: &'r Port) -> Judged<'r> {
     (findings, report, open)
 }
 
-/// What a history said of every event's time, for one port's rules on any thread; notes
-/// when the rules ask for more than that.
+/// What a history said of every event's time (and of the data of some events' time), for
+/// one port's rules on any thread; notes when the rules ask for more than that, and which
+/// events' data they asked for.
 struct Answers<'a> {
     recorded: &'a HashMap<&'a str, Recorded>,
+    data: &'a HashMap<String, DataThen>,
+    asked: RefCell<Vec<String>>,
     asked_more: Cell<bool>,
 }
 
@@ -335,9 +397,12 @@ impl Past for Answers<'_> {
         })
     }
 
-    fn data_when_added(&self, _: &str) -> Option<(Policy, Request)> {
-        self.asked_more.set(true);
-        None
+    fn data_when_added(&self, event_path: &str) -> DataThen {
+        self.data.get(event_path).cloned().unwrap_or_else(|| {
+            self.asked_more.set(true);
+            self.asked.borrow_mut().push(event_path.to_owned());
+            None
+        })
     }
 }
 
