@@ -41,28 +41,29 @@ pub enum NoticeError {
     Build(String),
 }
 
-/// One event a notice is written for. Its `Debug` gives the file's size, not its bytes.
-#[derive(Clone, Copy)]
+/// One event a notice is written for.
+#[derive(Debug, Clone, Copy)]
 pub struct NoticeEvent<'a> {
     /// The event's number (NNN).
     pub number: u32,
     /// The event.
     pub event: &'a Event,
-    /// The event file's bytes (hashed into the Message-ID and boundary).
-    pub bytes: &'a [u8],
     /// The numbers earlier `completed` events of the port (not voided) already moved: a
     /// completion notice says which numbers are still to come.
     pub moved_before: &'a [String],
 }
 
-impl std::fmt::Debug for NoticeEvent<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NoticeEvent")
-            .field("number", &self.number)
-            .field("event", &self.event)
-            .field("bytes", &self.bytes.len())
-            .field("moved_before", &self.moved_before)
-            .finish()
+/// The numbers an event moves: a `completed` event's subset, or every number of the
+/// request when it names none; nothing for any other event.
+pub fn numbers_moved(event: &Event, request: &Request) -> Vec<String> {
+    match &event.body {
+        EventBody::Completed {
+            numbers: Some(subset),
+        } => subset.clone(),
+        EventBody::Completed { numbers: None } => {
+            request.numbers.iter().map(|n| n.number.clone()).collect()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -324,42 +325,40 @@ fn context_json(
             "by": ev.event.by,
         }),
     );
-    {
-        match &ev.event.body {
-            EventBody::Rejected {
-                reasons,
-                instructions,
-            } => {
-                let reasons: Vec<serde_json::Value> = reasons
-                    .iter()
-                    .map(|r| {
-                        json!({
-                            "code": r.code,
-                            "summary": reason_summary(&r.code),
-                            "detail": r.detail,
-                            "numbers": r.numbers.clone().unwrap_or_default(),
-                        })
+    match &ev.event.body {
+        EventBody::Rejected {
+            reasons,
+            instructions,
+        } => {
+            let reasons: Vec<serde_json::Value> = reasons
+                .iter()
+                .map(|r| {
+                    json!({
+                        "code": r.code,
+                        "summary": reason_summary(&r.code),
+                        "detail": r.detail,
+                        "numbers": r.numbers.clone().unwrap_or_default(),
                     })
-                    .collect();
-                map.insert("reasons".to_owned(), json!(reasons));
-                map.insert("instructions".to_owned(), json!(instructions));
-            }
-            EventBody::Completed { numbers } => {
-                let mut done = numbers.clone().unwrap_or_else(|| sorted_numbers(request));
-                done.sort();
-                let pending: Vec<String> = sorted_numbers(request)
-                    .into_iter()
-                    .filter(|n| !done.contains(n) && !ev.moved_before.contains(n))
-                    .collect();
-                map.insert(
-                    "may_end_service".to_owned(),
-                    json!(may_end_service(request, &pending)),
-                );
-                map.insert("completed_numbers".to_owned(), json!(done));
-                map.insert("pending_numbers".to_owned(), json!(pending));
-            }
-            _ => {}
+                })
+                .collect();
+            map.insert("reasons".to_owned(), json!(reasons));
+            map.insert("instructions".to_owned(), json!(instructions));
         }
+        EventBody::Completed { numbers } => {
+            let mut done = numbers.clone().unwrap_or_else(|| sorted_numbers(request));
+            done.sort();
+            let pending: Vec<String> = sorted_numbers(request)
+                .into_iter()
+                .filter(|n| !done.contains(n) && !ev.moved_before.contains(n))
+                .collect();
+            map.insert(
+                "may_end_service".to_owned(),
+                json!(may_end_service(request, &pending)),
+            );
+            map.insert("completed_numbers".to_owned(), json!(done));
+            map.insert("pending_numbers".to_owned(), json!(pending));
+        }
+        _ => {}
     }
     ctx
 }
@@ -624,13 +623,14 @@ pub fn compose(
 
 /// Renders the notice of one event as `portflow render` writes it; `None` when its kind
 /// sends none. From the event's `by` (on behalf of the organization), dated noon of the
-/// event's day, with a Message-ID and boundary hashed from the event file.
+/// event's day, with a Message-ID and boundary hashed from the event file's `bytes`.
 pub fn render(
     templates: &Templates,
     port: &str,
     request: &Request,
     policy: &Policy,
     ev: &NoticeEvent<'_>,
+    bytes: &[u8],
 ) -> Result<Option<Notice>, NoticeError> {
     let kind = ev.event.kind();
     let Some(stem) = stem(ev.number, kind) else {
@@ -639,7 +639,7 @@ pub fn render(
     let Some(notice_kind) = kind_of(kind) else {
         return Ok(None);
     };
-    let hex = sha256_hex(ev.bytes);
+    let hex = sha256_hex(bytes);
     let domain = ev
         .event
         .by

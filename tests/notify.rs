@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use base64::Engine;
-use common::{BinRun, bin_with_env, project_root};
+use common::{BinRun, bin_with_env, project_root, unqp};
 use history_git::{ANA, GitRepo, MERGER, nov};
 
 const USER: &str = "desk-user";
@@ -133,6 +133,21 @@ fn header(message: &str, name: &str) -> Option<String> {
         .find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned))
 }
 
+/// The message (envelope, message) whose Message-ID is `id`, or starts with it when
+/// `id` ends in `.`.
+fn by_id<'m>(mail: &'m [(String, String)], id: &str) -> &'m (String, String) {
+    mail.iter()
+        .find(|(_, m)| {
+            header(m, "Message-ID")
+                .is_some_and(|found| found == id || (id.ends_with('.') && found.starts_with(id)))
+        })
+        .unwrap_or_else(|| {
+            let ids: Vec<Option<String>> =
+                mail.iter().map(|(_, m)| header(m, "Message-ID")).collect();
+            panic!("no message {id} among {ids:#?}")
+        })
+}
+
 /// The plain-text part, quoted-printable decoded (soft line breaks removed, `=XX` bytes).
 fn text_of(message: &str) -> String {
     let start = message
@@ -141,24 +156,8 @@ fn text_of(message: &str) -> String {
     let rest = &message[start..];
     let body = rest.split_once("\r\n\r\n").expect("part body").1;
     let body = body.split("\r\n--").next().expect("until the boundary");
-    let joined = body.replace("=\r\n", "");
-    let mut out = Vec::new();
-    let bytes = joined.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
     // Words only: the text is wrapped at 76 columns.
-    let text = String::from_utf8(out).expect("utf-8 text");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    unqp(body).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The notices of the bundled ports, as a desk's month: porting.toml with `[notices]`,
@@ -211,19 +210,9 @@ fn each_notice_is_delivered_once_threaded_and_dated_when_it_landed() {
     assert_eq!(mail.len(), 5, "{subjects:#?}\n{}", run.all());
     assert!(run.stdout.ends_with("5 notices sent\n"), "{}", run.stdout);
 
-    let find = |id: &str| {
-        mail.iter()
-            .find(|(_, m)| header(m, "Message-ID").as_deref() == Some(id))
-            .unwrap_or_else(|| panic!("no message {id}: {subjects:#?}"))
-    };
+    let find = |id: &str| by_id(&mail, id);
     // The signature request goes to the signer, with the LOA attached as a real PDF.
-    let (envelope, message) = mail
-        .iter()
-        .find(|(_, m)| {
-            header(m, "Message-ID")
-                .is_some_and(|id| id.starts_with("<2026-11-lakeside-dental.signature-request."))
-        })
-        .expect("lakeside's signature request");
+    let (envelope, message) = find("<2026-11-lakeside-dental.signature-request.");
     assert!(
         envelope.contains("RCPT TO: maria.lopez@example.org\n"),
         "{envelope}"
@@ -529,13 +518,10 @@ fn a_partial_completion_says_which_numbers_are_still_to_come() {
     let run = notify(repo.path(), &smtp.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     let mail = smtp.messages();
-    let (_, completed) = mail
-        .iter()
-        .find(|(_, m)| {
-            header(m, "Message-ID").as_deref()
-                == Some("<2026-11-queen-west-physio.completed.007@example.com>")
-        })
-        .unwrap_or_else(|| panic!("no completion notice:\n{}", run.all()));
+    let (_, completed) = by_id(
+        &mail,
+        "<2026-11-queen-west-physio.completed.007@example.com>",
+    );
     assert!(
         header(completed, "Subject").is_some_and(|s| s.starts_with("Part of your number port")),
         "{completed}"

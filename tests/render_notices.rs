@@ -7,7 +7,7 @@ mod render_support;
 
 use std::collections::BTreeSet;
 
-use common::{TempRepo, project_root, run_in};
+use common::{TempRepo, project_root, run_in, unqp};
 use portflow::Exit;
 use sha2::{Digest, Sha256};
 
@@ -29,26 +29,6 @@ code = "number-not-on-account"
 detail = "Number not found on this account"
 numbers = ["+18665550175"]
 "#;
-
-/// Decodes quoted-printable text (soft line breaks and `=XX` escapes).
-fn unqp(text: &str) -> String {
-    let joined = text.replace("=\r\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).expect("utf-8")
-}
 
 fn hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

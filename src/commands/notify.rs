@@ -15,11 +15,11 @@ use crate::git::notify::{self as ledger, Due, Note, Owed, Sent};
 use crate::git::scan::Scan;
 use crate::git::{Git, GitError};
 use crate::loa::template::{Kind, TemplateError, Templates};
-use crate::model::event::EventBody;
 use crate::model::policy::{NoticeKind, Notices};
 use crate::notice::{self, Content, Envelope, Notice, NoticeEvent, mailbox};
 use crate::plural::count;
 use crate::repo::{RepoError, WorkTree};
+use crate::report::text::fmt_utc;
 use crate::rules::events::resolve_voids;
 use crate::signed::sha256_hex;
 use crate::{Environment, Exit, Output};
@@ -159,7 +159,11 @@ pub fn run(args: &NotifyArgs, env: &Environment) -> Result<Output, NotifyError> 
                         notice: r.due.id.clone(),
                         message_id: message_id_of(&r.notice),
                         to: r.to.clone(),
-                        at: rfc3339(SystemTime::now()),
+                        at: fmt_utc(
+                            SystemTime::now()
+                                .duration_since(SystemTime::UNIX_EPOCH)
+                                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0)),
+                        ),
                     });
                 }
                 Err(e) => failures.push((r.due, masked(&e.to_string(), &url))),
@@ -244,21 +248,6 @@ fn message_id_of(notice: &Notice) -> String {
         .to_owned()
 }
 
-/// RFC 3339, UTC, to the second.
-fn rfc3339(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-    let day = crate::model::Date::from_days(secs.div_euclid(86_400)).unwrap_or_default();
-    let clock = secs.rem_euclid(86_400);
-    format!(
-        "{day}T{:02}:{:02}:{:02}Z",
-        clock / 3600,
-        clock / 60 % 60,
-        clock % 60
-    )
-}
-
 /// Writes a new file atomically; an existing file is never replaced.
 fn write_new(path: &Path, bytes: &[u8]) -> Result<(), NotifyError> {
     let fail = |source| NotifyError::Write {
@@ -303,24 +292,12 @@ fn prepare(
     let (live, _) = resolve_voids(port);
     let mut moved: Vec<String> = Vec::new();
     let mut event = None;
-    let mut bytes = Vec::new();
     for ev in &live {
         if Some(&ev.file.name) == due.event.as_ref() {
-            bytes = then
-                .repo
-                .sources
-                .get(ev.path())
-                .map(|s| s.text.as_bytes().to_vec())
-                .unwrap_or_default();
             event = Some(*ev);
             break;
         }
-        if let EventBody::Completed { numbers } = &ev.event.body {
-            match numbers {
-                Some(subset) => moved.extend(subset.iter().cloned()),
-                None => moved.extend(request.numbers.iter().map(|n| n.number.clone())),
-            }
-        }
+        moved.extend(notice::numbers_moved(ev.event, request));
     }
     if due.event.is_some() && event.is_none() {
         return Err("its event is no longer there".to_owned());
@@ -341,7 +318,6 @@ fn prepare(
         event: event.map(|ev| NoticeEvent {
             number: ev.number,
             event: ev.event,
-            bytes: &bytes,
             moved_before: &moved,
         }),
         previous_foc: due.previous_foc,

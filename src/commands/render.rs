@@ -25,7 +25,6 @@ use crate::git::past::check_work_tree;
 use crate::loa::digest::{self, LoaData};
 use crate::loa::letter::{self, MASK, Paper, Presentation};
 use crate::loa::template::{Kind, Templates};
-use crate::model::event::EventBody;
 use crate::model::policy::{Policy, RequirementType};
 use crate::model::request::Request;
 use crate::notice::{self, NoticeEvent};
@@ -490,12 +489,7 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
         let mut moved: Vec<String> = Vec::new();
         for ev in events {
             let moved_before = moved.clone();
-            if let EventBody::Completed { numbers } = &ev.event.body {
-                match numbers {
-                    Some(subset) => moved.extend(subset.iter().cloned()),
-                    None => moved.extend(request.numbers.iter().map(|n| n.number.clone())),
-                }
-            }
+            moved.extend(notice::numbers_moved(ev.event, request));
             if notice::stem(ev.number, ev.event.kind()).is_none() {
                 continue;
             }
@@ -509,10 +503,9 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
             let input = NoticeEvent {
                 number: ev.number,
                 event: ev.event,
-                bytes: &bytes,
                 moved_before: &moved_before,
             };
-            match notice::render(&email_templates, &port.id, request, policy, &input) {
+            match notice::render(&email_templates, &port.id, request, policy, &input, &bytes) {
                 Err(e) => problems.push(format!("notice for `{}`: {e}", ev.file.name)),
                 Ok(None) => {}
                 Ok(Some(n)) => {

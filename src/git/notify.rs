@@ -11,20 +11,21 @@
 //! the notices it delivered and the ones it still owes. The newest such commit on the line
 //! is where the next run starts; what it owes is tried again.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 use git2::Oid;
 use serde::{Deserialize, Serialize};
 
 use super::scan::Scan;
-use super::tree::GitTree;
+use super::tree::{GitTree, read_blob};
 use super::{Git, GitError};
 use crate::engine::{Checked, Scope, check_tree};
 use crate::model::Date;
 use crate::model::event::EventBody;
 use crate::model::policy::{Channel, NoticeKind};
 use crate::notice;
+use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen};
 use crate::rules::NoHistory;
 use crate::rules::events::resolve_voids;
 use crate::stage::Stage;
@@ -218,8 +219,33 @@ fn port_at(git: &Git, scan: &Scan<'_>, at: usize, dir: &str, tree: Oid) -> Optio
     check_tree(&built, &Scope::all(), date, &NoHistory).ok()
 }
 
+/// Whether each porting.toml blob (file mode included) has `[notices]`: read once per
+/// blob, so the commits of a desk that sends none are passed over without checking a port.
+type NoticesOn = HashMap<(Oid, u32), bool>;
+
+fn notices_on(git: &Git, known: &mut NoticesOn, policy: Option<(Oid, u32)>) -> bool {
+    let Some((blob, mode)) = policy else {
+        return false;
+    };
+    *known.entry((blob, mode)).or_insert_with(|| {
+        read_blob(git, blob, mode, POLICY_FILE, CONFIG_MAX_BYTES)
+            .ok()
+            .and_then(|bytes| PolicyThen::load(&bytes))
+            .is_some_and(|then| then.policy.notices.is_some())
+    })
+}
+
 /// The notices that became due at line position `at`.
-fn due_at(git: &Git, scan: &mut Scan<'_>, at: usize, out: &mut Vec<Due>) -> Result<(), GitError> {
+fn due_at(
+    git: &Git,
+    scan: &mut Scan<'_>,
+    at: usize,
+    on: &mut NoticesOn,
+    out: &mut Vec<Due>,
+) -> Result<(), GitError> {
+    if !notices_on(git, on, scan.step(at).policy) {
+        return Ok(());
+    }
     let step = scan.step(at).clone();
     for change in &step.changes {
         let Some(tree) = change.tree else { continue };
@@ -325,6 +351,7 @@ fn due_at(git: &Git, scan: &mut Scan<'_>, at: usize, out: &mut Vec<Due>) -> Resu
 /// those the last run owes. A notice whose event was voided since is not due.
 pub fn plan(git: &Git, scan: &mut Scan<'_>, window: &Window) -> Result<Vec<Due>, GitError> {
     let mut due = Vec::new();
+    let mut on = NoticesOn::new();
     let from = window.after.map_or(0, |a| a + 1);
     let owed: BTreeSet<usize> = window
         .owed
@@ -334,7 +361,7 @@ pub fn plan(git: &Git, scan: &mut Scan<'_>, window: &Window) -> Result<Vec<Due>,
         .collect();
     for at in owed {
         let mut found = Vec::new();
-        due_at(git, scan, at, &mut found)?;
+        due_at(git, scan, at, &mut on, &mut found)?;
         due.extend(
             found
                 .into_iter()
@@ -342,7 +369,7 @@ pub fn plan(git: &Git, scan: &mut Scan<'_>, window: &Window) -> Result<Vec<Due>,
         );
     }
     for at in from..scan.len() {
-        due_at(git, scan, at, &mut due)?;
+        due_at(git, scan, at, &mut on, &mut due)?;
     }
     due.retain(|d| !window.sent.contains(&d.id));
     let mut seen = HashSet::new();
