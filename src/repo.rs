@@ -618,6 +618,19 @@ pub struct Repo {
     pub findings: Vec<Finding>,
     /// Every TOML file read, by repo-relative path (masked text is what reports show).
     pub sources: BTreeMap<String, Arc<SourceFile>>,
+    /// Port folders left unread ([`Repo::load_with`]), sorted: their verdicts are known.
+    pub unread: Vec<String>,
+}
+
+/// What [`Repo::load_with`] has read when it asks which ports to leave unread.
+#[derive(Debug)]
+pub struct Listed<'a> {
+    /// porting.toml's bytes.
+    pub policy: &'a [u8],
+    /// The repo's schema copies ([`SchemaKind::ALL`] order; `None` when absent or refused).
+    pub schemas: &'a [Option<String>],
+    /// Every port folder with its files, in path order.
+    pub ports: &'a [(String, Vec<String>)],
 }
 
 /// Whether a folder name is a valid port id.
@@ -647,6 +660,16 @@ impl Repo {
     /// the tree may be read from several threads ([`Tree::sync`]), otherwise read in turn and
     /// parsed in parallel. Findings and sources come out in the same order either way.
     pub fn load(tree: &dyn Tree) -> Result<Repo, RepoError> {
+        Repo::load_with(tree, &mut |_| BTreeSet::new())
+    }
+
+    /// [`Repo::load`], reading only the ports `unread` does not name: it is asked once
+    /// porting.toml and the schema copies are read and the port folders are known, and
+    /// returns the folders to leave unread (kept in [`Repo::unread`]).
+    pub fn load_with(
+        tree: &dyn Tree,
+        unread: &mut dyn FnMut(&Listed<'_>) -> BTreeSet<String>,
+    ) -> Result<Repo, RepoError> {
         let listing = tree.files()?;
         let files = &listing.files;
         let mut repo = Repo::default();
@@ -676,6 +699,7 @@ impl Repo {
             loader.document_cap = policy.value.documents.max_document_bytes;
         }
 
+        let mut schema_copies = Vec::new();
         for kind in SchemaKind::ALL {
             let rel = format!("schemas/{}", kind.file_name());
             let copy = if file_set.contains(rel.as_str()) {
@@ -683,6 +707,7 @@ impl Repo {
                     Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
                     Err(refused) => {
                         sink.findings.push(refused);
+                        schema_copies.push(None);
                         continue;
                     }
                 }
@@ -690,6 +715,7 @@ impl Repo {
                 None
             };
             sink.findings.extend(schema::drift(kind, copy.as_deref()));
+            schema_copies.push(copy);
         }
         repo.absorb(sink);
 
@@ -749,7 +775,17 @@ impl Repo {
                 .help("add a request.toml (`portflow new`), move the folder out of ports/, or delete it"),
             );
         }
-        let port_dirs: Vec<(String, Vec<String>)> = port_dirs.into_iter().collect();
+        let mut port_dirs: Vec<(String, Vec<String>)> = port_dirs.into_iter().collect();
+        repo.unread = unread(&Listed {
+            policy: &policy_bytes,
+            schemas: &schema_copies,
+            ports: &port_dirs,
+        })
+        .into_iter()
+        .collect();
+        if !repo.unread.is_empty() {
+            port_dirs.retain(|(dir, _)| repo.unread.binary_search(dir).is_err());
+        }
         // Ports are boxed until they are taken in, so the list of results stays small.
         let loaded: Vec<Result<(Box<Port>, Sink), RepoError>> = match tree.sync() {
             Some(tree) => port_dirs

@@ -130,7 +130,7 @@ pub struct Step<'a> {
 
 /// Whether an event's place in the log is allowed. Order is a fact of the log alone: it
 /// never depends on today's request or policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Verdict {
     /// Fine.
     Legal,
@@ -141,7 +141,7 @@ pub enum Verdict {
 }
 
 /// The submission the carrier has not answered yet, and the signature it submitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     /// Index (into the steps) of the `submitted` event.
     pub submission: usize,
@@ -150,7 +150,7 @@ pub struct Pending {
 }
 
 /// The result of folding a port's events.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fold {
     /// The stage now.
     pub stage: Stage,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{CheckArgs, Format};
 use crate::diag::{Code, Severity};
 use crate::engine::Scope;
-use crate::git::past::check_work_tree;
+use crate::git::past::check_work_tree_reusing;
 use crate::git::pull::{check_base, check_staged};
 use crate::git::{GitError, HeadKind};
 use crate::repo::{RepoError, WorkTree};
@@ -67,7 +67,7 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
             check_base(&tree, base, head, &scope, env.today)?
         }
         (None, true) => check_staged(&tree, &scope, env.today)?,
-        (None, false) => check_work_tree(&tree, &scope, env.today)?,
+        (None, false) => check_work_tree_reusing(&tree, &scope, env.today)?,
     };
     let mut checked = checked;
     if !args.only.is_empty() {
@@ -82,12 +82,7 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
     }
     let ctx = Context::of(
         &checked.repo.sources,
-        checked
-            .repo
-            .sources
-            .keys()
-            .filter(|k| scope.contains(k))
-            .count(),
+        checked.files_in(&scope),
         checked.ports,
     );
     // Findings a change inherited from its base are reported but do not fail it.

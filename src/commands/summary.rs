@@ -19,6 +19,7 @@ pub fn run(rev: &str, env: &Environment) -> Result<Output, RunError> {
         HeadKind::WorkTree,
         &Scope::all(),
         env.today,
+        false,
     )?;
     let summary = pr.summary()?;
     Ok(Output {

@@ -4,17 +4,21 @@
 
 pub mod find;
 pub mod narrow;
+pub mod verdicts;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
 
 use crate::diag::{self, Finding};
 use crate::model::Date;
-use crate::repo::{Repo, RepoError, Tree};
+use crate::repo::{Listed, Repo, RepoError, Tree, is_port_id};
+use crate::rules::numbers::{self, Holder};
 use crate::rules::{self, Past, PortReport};
 use crate::source::{Stars, mask_spans};
 use crate::stage::Stage;
+use verdicts::{Verdict, Verdicts};
 
 /// Repo-relative paths a run is narrowed to; empty means the whole repo.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,14 +52,16 @@ impl Scope {
 
 /// Everything a check found, ready to report.
 pub struct Checked {
-    /// The loaded repo.
+    /// The loaded repo (without the ports whose verdict came from the cache).
     pub repo: Repo,
     /// Findings, sorted, narrowed to the scope.
     pub findings: Vec<Finding>,
     /// Number of ports in scope.
     pub ports: usize,
-    /// Stage and digest of every port.
+    /// Stage and digest of every port, in path order.
     pub reports: Vec<PortReport>,
+    /// The ports not read, by folder: their verdicts, from the cache.
+    pub cached: BTreeMap<String, Verdict>,
 }
 
 impl Checked {
@@ -72,6 +78,37 @@ impl Checked {
             file == dir || file.starts_with(&prefix)
         })
     }
+
+    /// How many TOML files under `scope` were checked (read now, or judged before).
+    pub fn files_in(&self, scope: &Scope) -> usize {
+        let read = self
+            .repo
+            .sources
+            .keys()
+            .filter(|k| scope.contains(k))
+            .count();
+        let cached: usize = self
+            .cached
+            .iter()
+            .map(|(dir, verdict)| {
+                verdict
+                    .files
+                    .iter()
+                    .filter(|f| scope.contains(&format!("{dir}/{f}")))
+                    .count()
+            })
+            .sum();
+        read + cached
+    }
+}
+
+/// What a check may take from the verdict cache, and adds to it.
+pub struct Reuse<'a> {
+    /// Port folders whose files are known to be those of a commit, with that commit's tree
+    /// id of the folder: only these may be judged from the cache.
+    pub content: &'a HashMap<String, String>,
+    /// The cache.
+    pub verdicts: &'a mut Verdicts,
 }
 
 /// Loads the repo in `tree` and runs every rule, judging recorded events by the data of
@@ -82,36 +119,212 @@ pub fn check_tree(
     today: Date,
     past: &dyn Past,
 ) -> Result<Checked, RepoError> {
+    check_tree_with(tree, scope, today, past, None)
+}
+
+/// [`check_tree`], taking the verdicts of unchanged ports from the cache (`reuse`) instead
+/// of reading them, and keeping the verdicts of ports read without findings.
+pub fn check_tree_with(
+    tree: &dyn Tree,
+    scope: &Scope,
+    today: Date,
+    past: &dyn Past,
+    mut reuse: Option<Reuse<'_>>,
+) -> Result<Checked, RepoError> {
     // The rules read numbers; a pool thread loads the numbering plan while files are read.
     rayon::spawn(crate::numbering::prepare);
-    let mut repo = Repo::load(tree)?;
-    let mut findings = std::mem::take(&mut repo.findings);
-    let (rule_findings, reports) = rules::check(&repo, today, past);
-    // A value the schema already refused is not reported again by a rule.
-    let refused: std::collections::BTreeSet<(std::path::PathBuf, usize, usize)> = findings
-        .iter()
-        .filter(|f| f.code == diag::Code::SchemaViolation)
-        .map(|f| (f.file.clone(), f.span.start, f.span.end))
-        .collect();
-    findings.extend(
-        rule_findings
+    // Ports that must be read: they share a number with another open port, so the rule
+    // across ports has a finding on their request.
+    let mut read_anyway: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let mut keys: BTreeMap<String, String> = BTreeMap::new();
+        let mut cached: BTreeMap<String, Verdict> = BTreeMap::new();
+        let mut repo = Repo::load_with(tree, &mut |listed| match reuse.as_mut() {
+            Some(reuse) => {
+                let (found, hits) = look_up(listed, today, past, reuse, &read_anyway);
+                keys = found;
+                cached = hits;
+                cached.keys().cloned().collect()
+            }
+            None => BTreeSet::new(),
+        })?;
+        let mut findings = std::mem::take(&mut repo.findings);
+        let judged = rules::check(&repo, today, past);
+        // The rule across ports, over the numbers of every open port in path order.
+        let mut holders: Vec<(&str, &Holder)> = judged
+            .holders
+            .iter()
+            .map(|h| (h.path.strip_suffix("/request.toml").unwrap_or(&h.path), h))
+            .chain(
+                cached
+                    .iter()
+                    .filter_map(|(dir, v)| v.holder.as_ref().map(|h| (dir.as_str(), h))),
+            )
+            .collect();
+        holders.sort_by(|a, b| a.0.cmp(b.0));
+        let open: Vec<Holder> = holders.iter().map(|(_, h)| (*h).clone()).collect();
+        let unread_sharing: Vec<String> = numbers::sharing(&open)
             .into_iter()
-            .filter(|f| !refused.contains(&(f.file.clone(), f.span.start, f.span.end))),
-    );
-    findings.retain(|f| scope.contains(&f.file.to_string_lossy()));
-    redact(&mut findings, &repo);
-    diag::sort(&mut findings);
-    let ports = repo
+            .map(|i| holders[i].0.to_owned())
+            .filter(|dir| cached.contains_key(dir))
+            .collect();
+        if !unread_sharing.is_empty() {
+            read_anyway.extend(unread_sharing);
+            continue;
+        }
+        let mut across = Vec::new();
+        numbers::check_across(&open, &mut across);
+
+        // A value the schema already refused is not reported again by a rule.
+        let refused: BTreeSet<(std::path::PathBuf, usize, usize)> = findings
+            .iter()
+            .filter(|f| f.code == diag::Code::SchemaViolation)
+            .map(|f| (f.file.clone(), f.span.start, f.span.end))
+            .collect();
+        findings.extend(
+            judged
+                .findings
+                .into_iter()
+                .filter(|f| !refused.contains(&(f.file.clone(), f.span.start, f.span.end))),
+        );
+        if let Some(reuse) = reuse.as_mut() {
+            keep(
+                &repo,
+                &findings,
+                &judged.reports,
+                &judged.holders,
+                keys,
+                reuse,
+            );
+        }
+        findings.extend(across);
+        findings.retain(|f| scope.contains(&f.file.to_string_lossy()));
+        redact(&mut findings, &repo);
+        diag::sort(&mut findings);
+        let ports = repo
+            .ports
+            .iter()
+            .map(|p| p.dir.as_str())
+            .chain(cached.keys().map(String::as_str))
+            .filter(|dir| scope.touches_port(dir))
+            .count();
+        let mut reports = judged.reports;
+        reports.extend(cached.values().map(|v| v.report.clone()));
+        reports.sort_by(|a, b| a.dir.cmp(&b.dir));
+        return Ok(Checked {
+            repo,
+            findings,
+            ports,
+            reports,
+            cached,
+        });
+    }
+}
+
+/// The cache keys of the ports that may come from the cache, and the verdicts found.
+/// A port is read whatever when its content is not known, when its id is not unique or not
+/// valid (the findings about it name other ports), or when it is in `read_anyway`.
+fn look_up(
+    listed: &Listed<'_>,
+    today: Date,
+    past: &dyn Past,
+    reuse: &mut Reuse<'_>,
+    read_anyway: &BTreeSet<String>,
+) -> (BTreeMap<String, String>, BTreeMap<String, Verdict>) {
+    let context = verdicts::context_key(listed.policy, listed.schemas, today);
+    let id_of = |dir: &str| dir.rsplit('/').next().unwrap_or_default().to_owned();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (dir, _) in listed.ports {
+        *seen.entry(id_of(dir)).or_default() += 1;
+    }
+    let candidates: Vec<(&str, &str, String)> = listed
         .ports
         .iter()
-        .filter(|p| scope.touches_port(&p.dir))
-        .count();
-    Ok(Checked {
-        repo,
-        findings,
-        ports,
-        reports,
-    })
+        .filter(|(dir, _)| !read_anyway.contains(dir))
+        .filter_map(|(dir, _)| {
+            let id = id_of(dir);
+            let content = reuse.content.get(dir)?;
+            (seen.get(&id) == Some(&1) && is_port_id(&id)).then_some((
+                dir.as_str(),
+                content.as_str(),
+                id,
+            ))
+        })
+        .collect();
+    let ids: Vec<&str> = candidates.iter().map(|(_, _, id)| id.as_str()).collect();
+    let history = if ids.is_empty() {
+        Vec::new()
+    } else {
+        past.port_keys(&ids)
+    };
+    let mut keys = BTreeMap::new();
+    let mut hits = BTreeMap::new();
+    for ((dir, content, _), history) in candidates.iter().zip(history) {
+        let Some(history) = history else { continue };
+        let key = verdicts::port_key(&context, dir, content, &history);
+        if let Some(verdict) = reuse.verdicts.get(&key) {
+            hits.insert((*dir).to_owned(), verdict.clone());
+        }
+        keys.insert((*dir).to_owned(), key);
+    }
+    (keys, hits)
+}
+
+/// Adds to the cache the verdict of every port read that has a key and no finding but the
+/// rule across ports (which is judged on every run).
+fn keep(
+    repo: &Repo,
+    findings: &[Finding],
+    reports: &[PortReport],
+    holders: &[Holder],
+    mut keys: BTreeMap<String, String>,
+    reuse: &mut Reuse<'_>,
+) {
+    let dirs: HashSet<&str> = repo.ports.iter().map(|p| p.dir.as_str()).collect();
+    let mut with_findings: HashSet<String> = HashSet::new();
+    for finding in findings {
+        let file = finding.file.to_string_lossy();
+        let ends = file
+            .match_indices('/')
+            .map(|(at, _)| at)
+            .chain([file.len()]);
+        if let Some(dir) = ends.map(|end| &file[..end]).find(|dir| dirs.contains(dir)) {
+            with_findings.insert(dir.to_owned());
+        }
+    }
+    let holder_of: HashMap<&str, &Holder> = holders.iter().map(|h| (h.path.as_str(), h)).collect();
+    let report_of: HashMap<&str, &PortReport> =
+        reports.iter().map(|r| (r.dir.as_str(), r)).collect();
+    for port in &repo.ports {
+        if with_findings.contains(port.dir.as_str()) || repo.unread.contains(&port.dir) {
+            continue;
+        }
+        let (Some(key), Some(request), Some(report)) = (
+            keys.remove(&port.dir),
+            port.request.as_ref(),
+            report_of.get(port.dir.as_str()),
+        ) else {
+            continue;
+        };
+        let prefix = format!("{}/", port.dir);
+        let files = std::iter::once(port.request_path())
+            .chain(port.events.iter().map(|e| e.path.clone()))
+            .filter(|path| repo.sources.contains_key(path))
+            .filter_map(|path| path.strip_prefix(&prefix).map(str::to_owned))
+            .collect();
+        reuse.verdicts.insert(
+            key,
+            Verdict {
+                report: (*report).clone(),
+                holder: holder_of
+                    .get(port.request_path().as_str())
+                    .map(|h| (*h).clone()),
+                country: request.value.country.clone(),
+                numbers: request.value.numbers.len(),
+                files,
+            },
+        );
+    }
 }
 
 /// Defence in depth: no message, label or help may quote a secret value of any file.

@@ -14,10 +14,10 @@ pub mod scan;
 pub mod summary;
 pub mod tree;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use git2::{Commit, DiffOptions, ErrorCode, Oid, Repository};
+use git2::{Commit, DiffOptions, ErrorCode, ObjectType, Oid, Repository};
 
 use crate::model::timeline::{CommitInfo, Person};
 use crate::repo::RepoError;
@@ -183,8 +183,10 @@ impl Git {
     ) -> Result<BTreeSet<String>, GitError> {
         let base_tree = base.tree()?;
         let mut opts = DiffOptions::new();
+        // Ignored files are files a check reads too (a port's folder is read whole).
         opts.include_untracked(true)
             .recurse_untracked_dirs(true)
+            .include_ignored(true)
             .include_typechange(true)
             .ignore_submodules(true);
         if !self.prefix.is_empty() {
@@ -211,6 +213,70 @@ impl Git {
             }
         }
         Ok(out)
+    }
+
+    /// The port folders of `commit` whose files the head side (the working tree or the
+    /// index) still has unchanged, by repo-relative folder, with the folder's tree id: a
+    /// content id for the verdict cache that costs no read of the files. `changed` is what
+    /// [`Git::changed_paths`] says differs. With `core.autocrlf` on, a working tree file
+    /// may hold other bytes than git stores, so its content ids are marked apart.
+    fn unchanged_ports(
+        &self,
+        commit: &Commit<'_>,
+        head: HeadKind,
+        changed: &BTreeSet<String>,
+    ) -> HashMap<String, String> {
+        let mut trees = HashMap::new();
+        let Ok(root) = commit.tree() else {
+            return trees;
+        };
+        let ports = root
+            .get_path(Path::new(&format!("{}ports", self.prefix)))
+            .ok()
+            .and_then(|e| self.repo.find_tree(e.id()).ok());
+        let Some(ports) = ports else {
+            return trees;
+        };
+        let mark = if head == HeadKind::WorkTree && self.autocrlf() {
+            " crlf"
+        } else {
+            ""
+        };
+        for entry in ports.iter() {
+            let (Ok(name), Some(ObjectType::Tree)) = (entry.name(), entry.kind()) else {
+                continue;
+            };
+            let dir = format!("ports/{name}");
+            // A year folder's ports are one level down; a port folder's own subfolders
+            // (events/, documents/) are never port folders, so listing them is harmless.
+            if let Ok(sub) = self.repo.find_tree(entry.id()) {
+                for inner in sub.iter() {
+                    if let (Ok(inner_name), Some(ObjectType::Tree)) = (inner.name(), inner.kind()) {
+                        trees.insert(
+                            format!("{dir}/{inner_name}"),
+                            format!("{}{mark}", inner.id()),
+                        );
+                    }
+                }
+            }
+            trees.insert(dir, format!("{}{mark}", entry.id()));
+        }
+        for path in changed {
+            let mut end = 0;
+            for _ in 0..3 {
+                match path[end..].find('/') {
+                    Some(at) => {
+                        end += at + 1;
+                        trees.remove(&path[..end - 1]);
+                    }
+                    None => {
+                        trees.remove(path.as_str());
+                        break;
+                    }
+                }
+            }
+        }
+        trees
     }
 
     fn commit_info(&self, id: Oid) -> Result<CommitInfo, GitError> {

@@ -13,8 +13,9 @@ use rayon::prelude::*;
 use super::cache::Cache;
 use super::scan::{Added, Scan};
 use super::tree::read_blob;
-use super::{Git, GitError};
-use crate::engine::{Checked, Scope, check_tree};
+use super::{Git, GitError, HeadKind};
+use crate::engine::verdicts::Verdicts;
+use crate::engine::{Checked, Reuse, Scope, check_tree, check_tree_with};
 use crate::model::Date;
 use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, RepoError, WorkTree};
 use crate::rules::{DataThen, NoHistory, Past, Recorded};
@@ -95,8 +96,12 @@ impl<'g> GitPast<'g> {
     fn landing(&self, event_path: &str) -> Option<Added> {
         let (dir, name) = event_path.split_once("/events/")?;
         let id = dir.rsplit('/').next()?;
-        // The boundary's own first-parent line: a branch that merged its base in is still
-        // measured along the base's history.
+        self.with_scan(|scan, boundary| scan.added_at(boundary, id, name))?
+    }
+
+    /// Runs `f` on the scan of the boundary's own first-parent line (a branch that merged
+    /// its base in is still measured along the base's history), read the first time.
+    fn with_scan<T>(&self, f: impl FnOnce(&mut Scan<'g>, Oid) -> T) -> Option<T> {
         let boundary = self.boundary?;
         let mut scan = self.scan.borrow_mut();
         let scan = scan
@@ -108,7 +113,7 @@ impl<'g> GitPast<'g> {
                 }
             })
             .as_mut()?;
-        scan.added_at(boundary, id, name)
+        Some(f(scan, boundary))
     }
 
     /// porting.toml and the request of the landing, read straight from their blobs and
@@ -217,6 +222,37 @@ impl Past for GitPast<'_> {
             .collect()
     }
 
+    /// The last commit up to the boundary, on its first-parent line, that changed the
+    /// port's folder: its id fixes the history before it (which events the boundary has,
+    /// the commits that added them and the data of their time), and nothing of the port
+    /// changed after it. A port the line never had is `absent`.
+    fn port_keys(&self, ids: &[&str]) -> Vec<Option<String>> {
+        let all = |key: Option<&str>| vec![key.map(str::to_owned); ids.len()];
+        if self.shallow {
+            return all(Some("shallow"));
+        }
+        if self.boundary.is_none() {
+            return all(Some("first commit"));
+        }
+        if self.boundary_tree.is_none() {
+            return all(None);
+        }
+        self.with_scan(|scan, boundary| {
+            let Some(at) = scan.position(boundary) else {
+                return all(None);
+            };
+            ids.iter()
+                .map(|id| {
+                    Some(match scan.changed_last(id, at) {
+                        Some(commit) => format!("since {commit}"),
+                        None => "absent".to_owned(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| all(None))
+    }
+
     fn data_when_added(&self, event_path: &str) -> DataThen {
         if self.shallow {
             return None;
@@ -250,6 +286,43 @@ pub fn with_history<T>(root: &Path, f: impl FnOnce(&dyn Past) -> T) -> T {
 /// HEAD's commit are judged by the data of their own time.
 pub fn check_work_tree(work: &WorkTree, scope: &Scope, today: Date) -> Result<Checked, RepoError> {
     with_history(&work.root, |past| check_tree(work, scope, today, past))
+}
+
+/// [`check_work_tree`] for a report of findings and stages: the ports whose files are
+/// HEAD's, unchanged, are judged from the verdict cache when it has them (the checked repo
+/// then lacks them; [`Checked::cached`] has their verdicts).
+pub fn check_work_tree_reusing(
+    work: &WorkTree,
+    scope: &Scope,
+    today: Date,
+) -> Result<Checked, RepoError> {
+    let Ok(git) = Git::open(&work.root) else {
+        return check_tree(work, scope, today, &NoHistory);
+    };
+    let Ok(past) = GitPast::before_head(&git) else {
+        return check_work_tree(work, scope, today);
+    };
+    let content = match git.head() {
+        Ok(head) => git
+            .changed_paths(&head, HeadKind::WorkTree)
+            .map(|changed| git.unchanged_ports(&head, HeadKind::WorkTree, &changed))
+            .unwrap_or_default(),
+        Err(_) => HashMap::new(),
+    };
+    let mut verdicts = Verdicts::load(git.repo.commondir());
+    let checked = check_tree_with(
+        work,
+        scope,
+        today,
+        &past,
+        Some(Reuse {
+            content: &content,
+            verdicts: &mut verdicts,
+        }),
+    );
+    past.save();
+    verdicts.save();
+    checked
 }
 
 #[cfg(test)]

@@ -2,17 +2,18 @@
 //! merge base of a revision and HEAD, with the history rules run and every finding marked
 //! blocking or not.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
-use git2::{ObjectType, Oid};
+use git2::{Commit, ObjectType, Oid};
 
 use super::COMPARE_MAX_BYTES;
 use super::past::GitPast;
 use super::tree::{GitTree, IndexTree};
 use super::{Git, GitError, HeadKind};
 use crate::diag::{self, Code, Finding, Severity};
-use crate::engine::{Checked, Scope, check_tree};
+use crate::engine::verdicts::Verdicts;
+use crate::engine::{Checked, Reuse, Scope, check_tree_with};
 use crate::model::Date;
 use crate::repo::{POLICY_FILE, Tree, WorkTree};
 use crate::rules::history::{self, Contents, Side};
@@ -22,8 +23,29 @@ pub fn check_staged(work: &WorkTree, scope: &Scope, today: Date) -> Result<Check
     let git = Git::open(&work.root)?;
     let index = IndexTree::of_index(&git)?;
     // What is staged is the change: everything in HEAD is recorded.
-    let past = GitPast::before(&git, git.head().ok().map(|c| c.id()));
-    Ok(check_tree(&index, scope, today, &past)?)
+    let head = git.head().ok();
+    let past = GitPast::before(&git, head.as_ref().map(Commit::id));
+    let content = match &head {
+        Some(head) => git
+            .changed_paths(head, HeadKind::Index)
+            .map(|changed| git.unchanged_ports(head, HeadKind::Index, &changed))
+            .unwrap_or_default(),
+        None => HashMap::new(),
+    };
+    let mut verdicts = Verdicts::load(git.repo.commondir());
+    let checked = check_tree_with(
+        &index,
+        scope,
+        today,
+        &past,
+        Some(Reuse {
+            content: &content,
+            verdicts: &mut verdicts,
+        }),
+    )?;
+    past.save();
+    verdicts.save();
+    Ok(checked)
 }
 
 /// `check --base REF` (with `--staged`, the index instead of the working tree).
@@ -35,7 +57,7 @@ pub fn check_base(
     today: Date,
 ) -> Result<Checked, GitError> {
     let git = Git::open(&work.root)?;
-    let pr = PullRequest::open(&git, work, rev, head, scope, today)?;
+    let pr = PullRequest::open(&git, work, rev, head, scope, today, true)?;
     Ok(pr.head)
 }
 
@@ -145,7 +167,9 @@ fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
 }
 
 impl<'g> PullRequest<'g> {
-    /// Checks the head side against the merge base of `rev` and HEAD.
+    /// Checks the head side against the merge base of `rev` and HEAD. With `reuse`, the
+    /// ports the change does not touch are judged from the verdict cache when it has them
+    /// (both sides' repos then lack them): for a check, not for a summary of every port.
     pub fn open(
         git: &'g Git,
         work: &WorkTree,
@@ -153,21 +177,45 @@ impl<'g> PullRequest<'g> {
         head_kind: HeadKind,
         scope: &Scope,
         today: Date,
+        reuse: bool,
     ) -> Result<PullRequest<'g>, GitError> {
         git.require_history()?;
         let base_commit = git.base_of(rev)?;
         let base_tree = GitTree::of_commit(git, &base_commit)?;
         // The change is what the base lacks: events in the base are recorded facts.
         let past = GitPast::before(git, Some(base_commit.id()));
+        let changed_files = git.changed_paths(&base_commit, head_kind)?;
+        // The ports the change does not touch have the base's files on both sides.
+        let content = if reuse {
+            git.unchanged_ports(&base_commit, head_kind, &changed_files)
+        } else {
+            HashMap::new()
+        };
+        let mut verdicts = if reuse {
+            Verdicts::load(git.repo.commondir())
+        } else {
+            Verdicts::none()
+        };
+        let mut check = |tree: &dyn Tree, scope: &Scope| {
+            check_tree_with(
+                tree,
+                scope,
+                today,
+                &past,
+                reuse.then_some(Reuse {
+                    content: &content,
+                    verdicts: &mut verdicts,
+                }),
+            )
+        };
         let base = if base_tree.has(POLICY_FILE) {
-            Some(check_tree(&base_tree, &Scope::all(), today, &past)?)
+            Some(check(&base_tree, &Scope::all())?)
         } else {
             None
         };
-        let changed_files = git.changed_paths(&base_commit, head_kind)?;
         let (mut head, files) = match head_kind {
             HeadKind::WorkTree => (
-                check_tree(work, scope, today, &past)?,
+                check(work, scope)?,
                 HeadFiles::Work {
                     root: work.root.clone(),
                     autocrlf: git.autocrlf(),
@@ -177,12 +225,11 @@ impl<'g> PullRequest<'g> {
             ),
             HeadKind::Index => {
                 let index = IndexTree::of_index(git)?;
-                (
-                    check_tree(&index, scope, today, &past)?,
-                    HeadFiles::Index(index),
-                )
+                (check(&index, scope)?, HeadFiles::Index(index))
             }
         };
+        past.save();
+        verdicts.save();
 
         let mut changed_ports = BTreeSet::new();
         for path in &changed_files {

@@ -173,6 +173,14 @@ impl<'g> Scan<'g> {
         states[i].place.clone()
     }
 
+    /// The last commit up to a line position that changed the port's folder (added,
+    /// changed, moved or removed it); `None` when none did.
+    pub(crate) fn changed_last(&self, id: &str, at: usize) -> Option<Oid> {
+        let states = self.states.get(id)?;
+        let i = states.partition_point(|s| s.at <= at).checked_sub(1)?;
+        Some(self.steps[states[i].at].id)
+    }
+
     /// The event files (name, blob) of a port folder's tree.
     pub(crate) fn events_of(&mut self, port_tree: Oid) -> Result<Rc<Vec<(String, Oid)>>, GitError> {
         if let Some(list) = self.events.get(&port_tree) {

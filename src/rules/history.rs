@@ -118,7 +118,11 @@ impl Compare<'_> {
             .map(|p| &p.value);
         for bport in &self.base.repo.ports {
             let Some(hport) = self.head.repo.ports.iter().find(|p| p.id == bport.id) else {
-                out.push(self.port_deleted(bport));
+                // A port the head did not read has the base's files: nothing to compare.
+                let unread = |dir: &String| dir.rsplit('/').next() == Some(bport.id.as_str());
+                if !self.head.repo.unread.iter().any(unread) {
+                    out.push(self.port_deleted(bport));
+                }
                 continue;
             };
             let renumbered = self.events(bport, hport, &mut out);

@@ -81,6 +81,13 @@ pub trait Past {
             .map(|path| self.data_when_added(path))
             .collect()
     }
+    /// For each port id, a text that determines everything this history answers about the
+    /// events of that port (which are recorded, and the data of their time), whatever its
+    /// files: equal texts, equal answers. `None` when there is no such text; the port's
+    /// verdict is then not cached.
+    fn port_keys(&self, ids: &[&str]) -> Vec<Option<String>> {
+        vec![None; ids.len()]
+    }
 }
 
 /// porting.toml and a port's request as one commit had them (`None`: they cannot be read).
@@ -97,6 +104,10 @@ impl Past for NoHistory {
 
     fn data_when_added(&self, _: &str) -> Option<(Policy, Request)> {
         None
+    }
+
+    fn port_keys(&self, ids: &[&str]) -> Vec<Option<String>> {
+        vec![Some("no history".to_owned()); ids.len()]
     }
 }
 
@@ -184,7 +195,7 @@ impl Progress {
 }
 
 /// The outcome of checking one port.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PortReport {
     /// The port id.
     pub id: String,
@@ -248,14 +259,16 @@ pub fn stage_of(reports: &[PortReport], dir: &str) -> Stage {
         .map_or(Stage::Invalid, |r| r.stage)
 }
 
-/// Runs every rule on every port. Returns the findings and one report per port.
+/// Runs every rule on every port. Returns the findings, one report per port and the
+/// numbers of every open port, for the rule across ports ([`numbers::check_across`]),
+/// which the caller runs once it knows every port's numbers.
 ///
 /// Ports are judged in parallel. A git-backed history is not shared between threads, so
 /// what it says of every event's time is asked first, all at once; the ports whose rules
 /// need more of it (the request and policy of the commit that added an event) are judged
 /// again, in parallel, once it has answered that too. A port that then needs still more is
 /// judged in turn with the history itself.
-pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> (Vec<Finding>, Vec<PortReport>) {
+pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> Judgement {
     let mut findings = Vec::new();
     let mut reports = Vec::new();
     if let Some(policy) = &repo.policy {
@@ -264,7 +277,11 @@ pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> (Vec<Finding>, Vec<Po
     let Some(policy) = repo.policy.as_ref().map(|p| &p.value) else {
         // Without a valid policy no semantic rule can run; the policy's findings say why.
         reports.extend(repo.ports.iter().map(PortReport::invalid));
-        return (findings, reports);
+        return Judgement {
+            findings,
+            reports,
+            holders: Vec::new(),
+        };
     };
     let paths: Vec<&str> = repo
         .ports
@@ -278,7 +295,7 @@ pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> (Vec<Finding>, Vec<Po
         .zip(past.recorded_all(&paths))
         .collect();
     let no_data = HashMap::new();
-    let mut judged: Vec<Result<Judged<'_>, Vec<String>>> = repo
+    let mut judged: Vec<Result<Judged, Vec<String>>> = repo
         .ports
         .par_iter()
         .map(|port| judge_answered(policy, today, &recorded, &no_data, port))
@@ -315,25 +332,39 @@ pub fn check(repo: &Repo, today: Date, past: &dyn Past) -> (Vec<Finding>, Vec<Po
             *slot = Ok(judge(&ctx, port));
         }
     }
-    let mut open_views = Vec::new();
+    let mut holders = Vec::new();
     for (port_findings, report, open) in judged.into_iter().flatten() {
         findings.extend(port_findings);
-        open_views.extend(open);
+        holders.extend(open);
         reports.push(report);
     }
-    numbers::check_across(&open_views, &mut findings);
-    (findings, reports)
+    Judgement {
+        findings,
+        reports,
+        holders,
+    }
+}
+
+/// What [`check`] found.
+#[derive(Debug, Default)]
+pub struct Judgement {
+    /// Every finding but the rule across ports.
+    pub findings: Vec<Finding>,
+    /// One report per port, in port order.
+    pub reports: Vec<PortReport>,
+    /// The numbers of every open port, in port order.
+    pub holders: Vec<numbers::Holder>,
 }
 
 /// Every rule of one port, with what the history has answered so far; `Err` with the
 /// events whose data the rules asked for when they asked for more than that.
-fn judge_answered<'r>(
+fn judge_answered(
     policy: &Policy,
     today: Date,
     recorded: &HashMap<&str, Recorded>,
     data: &HashMap<String, DataThen>,
-    port: &'r Port,
-) -> Result<Judged<'r>, Vec<String>> {
+    port: &Port,
+) -> Result<Judged, Vec<String>> {
     let answers = Answers {
         recorded,
         data,
@@ -353,11 +384,11 @@ fn judge_answered<'r>(
     }
 }
 
-/// One port's findings and report, and its view with its stage when it is open.
-type Judged<'r> = (Vec<Finding>, PortReport, Option<(PortView<'r>, Stage)>);
+/// One port's findings and report, and its numbers when it is open.
+type Judged = (Vec<Finding>, PortReport, Option<numbers::Holder>);
 
 /// Every rule of one port.
-fn judge<'r>(ctx: &Ctx<'_>, port: &'r Port) -> Judged<'r> {
+fn judge(ctx: &Ctx<'_>, port: &Port) -> Judged {
     let mut findings = events::check_names(port);
     let Some(request) = &port.request else {
         return (findings, PortReport::invalid(port), None);
@@ -375,7 +406,7 @@ fn judge<'r>(ctx: &Ctx<'_>, port: &'r Port) -> Judged<'r> {
     };
     let (report, port_findings) = check_port(ctx, &view);
     findings.extend(port_findings);
-    let open = (!report.stage.is_terminal()).then_some((view, report.stage));
+    let open = (!report.stage.is_terminal()).then(|| numbers::Holder::of(&view, report.stage));
     (findings, report, open)
 }
 

@@ -1,6 +1,9 @@
 //! Number rules: validity, region, duplicates, type, counts, and numbers in two open ports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
 
 use crate::diag::{Code, Finding};
 use crate::model::request::NumberType;
@@ -379,48 +382,103 @@ fn mixed_toll_free(view: &PortView<'_>, classes: &[Option<Classified>], out: &mu
     );
 }
 
-/// `number::in-other-port` across every open port.
-pub fn check_across(open: &[(PortView<'_>, Stage)], out: &mut Vec<Finding>) {
-    // number -> (port index, entry index) of its first listing in each port, in port order.
-    let mut listed: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
-    for (p, (view, _)) in open.iter().enumerate() {
-        for (i, entry) in view.request.numbers.iter().enumerate() {
-            let places = listed.entry(entry.number.as_str()).or_default();
+/// An open port's numbers as the rule across ports sees them: where each is listed. Kept
+/// with a port's cached verdict, so ports not read again still hold their numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    /// The port id.
+    pub id: String,
+    /// Repo-relative path of its request.toml.
+    pub path: String,
+    /// Its stage.
+    pub stage: Stage,
+    /// Each `[[numbers]]` entry's number and the span of its value, in request order.
+    pub numbers: Vec<(String, Range<usize>)>,
+}
+
+impl Holder {
+    /// The numbers of an open port in `stage`.
+    pub fn of(view: &PortView<'_>, stage: Stage) -> Holder {
+        Holder {
+            id: view.port.id.clone(),
+            path: view.path(),
+            stage,
+            numbers: view
+                .request
+                .numbers
+                .iter()
+                .enumerate()
+                .map(|(i, entry)| {
+                    (
+                        entry.number.clone(),
+                        view.doc.span(&format!("/numbers/{i}/number")),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The numbers listed in more than one open port: for each, (port index, entry index) of
+/// its first listing in each port, in port order.
+fn shared(open: &[Holder]) -> Vec<(&str, Vec<(usize, usize)>)> {
+    let mut listed: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    for (p, holder) in open.iter().enumerate() {
+        for (i, (number, _)) in holder.numbers.iter().enumerate() {
+            let places = listed.entry(number.as_str()).or_default();
             // A repeat inside one port is `number::duplicate`, not another port.
             if places.last().is_none_or(|&(last, _)| last != p) {
                 places.push((p, i));
             }
         }
     }
-    for (number, places) in listed.iter().filter(|(_, places)| places.len() > 1) {
-        for &(p, i) in places {
-            let view = &open[p].0;
-            let others: Vec<(&PortView<'_>, Stage, usize)> = places
+    let mut out: Vec<(&str, Vec<(usize, usize)>)> = listed
+        .into_iter()
+        .filter(|(_, places)| places.len() > 1)
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// The ports (indexes into `open`) that share a number with another open port.
+pub fn sharing(open: &[Holder]) -> BTreeSet<usize> {
+    shared(open)
+        .into_iter()
+        .flat_map(|(_, places)| places.into_iter().map(|(p, _)| p))
+        .collect()
+}
+
+/// `number::in-other-port` across every open port.
+pub fn check_across(open: &[Holder], out: &mut Vec<Finding>) {
+    for (number, places) in shared(open) {
+        for &(p, i) in &places {
+            let holder = &open[p];
+            let others: Vec<(&Holder, usize)> = places
                 .iter()
                 .filter(|&&(q, _)| q != p)
-                .map(|&(q, j)| (&open[q].0, open[q].1, j))
+                .map(|&(q, j)| (&open[q], j))
                 .collect();
             let names = others
                 .iter()
-                .map(|(other, stage, _)| format!("`{}` ({stage})", other.port.id))
+                .map(|(other, _)| format!("`{}` ({})", other.id, other.stage))
                 .collect::<Vec<_>>()
                 .join(", ");
             let ports = noun(others.len(), "port", "ports");
-            let mut finding = view
-                .at(
-                    Code::NumberInOtherPort,
-                    &format!("/numbers/{i}/number"),
-                    format!("number `{number}` is also in open {ports} {names}"),
-                )
-                .label(format!("in {} open ports", others.len() + 1))
-                .help(
-                    "a number can be in one open port at a time: remove it from one of the requests, or cancel the port that no longer applies with an `events/NNN-cancelled.toml` event",
-                );
-            for (other, stage, j) in &others {
+            let mut finding = Finding::new(
+                Code::NumberInOtherPort,
+                holder.path.clone(),
+                holder.numbers[i].1.clone(),
+                format!("number `{number}` is also in open {ports} {names}"),
+            )
+            .label(format!("in {} open ports", others.len() + 1))
+            .help(
+                "a number can be in one open port at a time: remove it from one of the requests, or cancel the port that no longer applies with an `events/NNN-cancelled.toml` event",
+            );
+            for (other, j) in &others {
                 finding = finding.related(
-                    other.path(),
-                    other.doc.span(&format!("/numbers/{j}/number")),
-                    format!("also in port `{}` ({stage})", other.port.id),
+                    other.path.clone(),
+                    other.numbers[*j].1.clone(),
+                    format!("also in port `{}` ({})", other.id, other.stage),
                 );
             }
             out.push(finding);
@@ -711,8 +769,10 @@ mod tests {
             (view(&b), Stage::Submitted),
             (view(&c), Stage::Rejected),
         ];
+        let holders: Vec<Holder> = open.iter().map(|(v, s)| Holder::of(v, *s)).collect();
         let mut out = Vec::new();
-        check_across(&open, &mut out);
+        check_across(&holders, &mut out);
+        assert_eq!(sharing(&holders), BTreeSet::from([0, 1, 2]));
         let got: Vec<(String, usize, Vec<String>)> = out
             .iter()
             .map(|f| {
