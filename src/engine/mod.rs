@@ -131,22 +131,28 @@ pub fn check_tree_with(
     past: &dyn Past,
     mut reuse: Option<Reuse<'_>>,
 ) -> Result<Checked, RepoError> {
-    // The rules read numbers; a pool thread loads the numbering plan while files are read.
-    rayon::spawn(crate::numbering::prepare);
     // Ports that must be read: they share a number with another open port, so the rule
     // across ports has a finding on their request.
     let mut read_anyway: BTreeSet<String> = BTreeSet::new();
     loop {
         let mut keys: BTreeMap<String, String> = BTreeMap::new();
         let mut cached: BTreeMap<String, Verdict> = BTreeMap::new();
-        let mut repo = Repo::load_with(tree, &mut |listed| match reuse.as_mut() {
-            Some(reuse) => {
-                let (found, hits) = look_up(listed, today, past, reuse, &read_anyway);
-                keys = found;
-                cached = hits;
-                cached.keys().cloned().collect()
+        let mut repo = Repo::load_with(tree, &mut |listed| {
+            let unread = match reuse.as_mut() {
+                Some(reuse) => {
+                    let (found, hits) = look_up(listed, today, past, reuse, &read_anyway);
+                    keys = found;
+                    cached = hits;
+                    cached.keys().cloned().collect()
+                }
+                None => BTreeSet::new(),
+            };
+            // The rules read numbers: a pool thread loads the numbering plan while the
+            // ports to judge are read.
+            if unread.len() < listed.ports.len() {
+                rayon::spawn(crate::numbering::prepare);
             }
-            None => BTreeSet::new(),
+            unread
         })?;
         let mut findings = std::mem::take(&mut repo.findings);
         let judged = rules::check(&repo, today, past);

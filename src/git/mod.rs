@@ -13,6 +13,7 @@ pub mod pull;
 pub mod scan;
 pub mod summary;
 pub mod tree;
+pub mod work;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use git2::{Commit, DiffOptions, ErrorCode, ObjectType, Oid, Repository};
 
 use crate::model::timeline::{CommitInfo, Person};
-use crate::repo::RepoError;
+use crate::repo::{RepoError, is_year};
 
 /// The most bytes read of one file to compare its base and head versions.
 pub(crate) const COMPARE_MAX_BYTES: u64 = 1 << 30;
@@ -247,9 +248,11 @@ impl Git {
                 continue;
             };
             let dir = format!("ports/{name}");
-            // A year folder's ports are one level down; a port folder's own subfolders
-            // (events/, documents/) are never port folders, so listing them is harmless.
-            if let Ok(sub) = self.repo.find_tree(entry.id()) {
+            // A year folder's ports are one level down (a port named like a year has its
+            // own subfolders listed too, harmlessly: they are never port folders).
+            if is_year(name)
+                && let Ok(sub) = self.repo.find_tree(entry.id())
+            {
                 for inner in sub.iter() {
                     if let (Ok(inner_name), Some(ObjectType::Tree)) = (inner.name(), inner.kind()) {
                         trees.insert(

@@ -13,11 +13,12 @@ use rayon::prelude::*;
 use super::cache::Cache;
 use super::scan::{Added, Scan};
 use super::tree::read_blob;
+use super::work::ListedWork;
 use super::{Git, GitError, HeadKind};
 use crate::engine::verdicts::Verdicts;
 use crate::engine::{Checked, Reuse, Scope, check_tree, check_tree_with};
 use crate::model::Date;
-use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, RepoError, WorkTree};
+use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, RepoError, Tree, WorkTree};
 use crate::rules::{DataThen, NoHistory, Past, Recorded};
 
 /// A porting.toml blob and its file mode.
@@ -302,16 +303,23 @@ pub fn check_work_tree_reusing(
     let Ok(past) = GitPast::before_head(&git) else {
         return check_work_tree(work, scope, today);
     };
+    let listed = ListedWork {
+        work,
+        listing: work.files()?,
+    };
     let content = match git.head() {
         Ok(head) => git
-            .changed_paths(&head, HeadKind::WorkTree)
+            .work_changes(&head, work, &listed.listing)
+            .ok()
+            .flatten()
+            .or_else(|| git.changed_paths(&head, HeadKind::WorkTree).ok())
             .map(|changed| git.unchanged_ports(&head, HeadKind::WorkTree, &changed))
             .unwrap_or_default(),
         Err(_) => HashMap::new(),
     };
     let mut verdicts = Verdicts::load(git.repo.commondir());
     let checked = check_tree_with(
-        work,
+        &listed,
         scope,
         today,
         &past,

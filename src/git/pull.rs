@@ -10,6 +10,7 @@ use git2::{Commit, ObjectType, Oid};
 use super::COMPARE_MAX_BYTES;
 use super::past::GitPast;
 use super::tree::{GitTree, IndexTree};
+use super::work::ListedWork;
 use super::{Git, GitError, HeadKind};
 use crate::diag::{self, Code, Finding, Severity};
 use crate::engine::verdicts::Verdicts;
@@ -184,7 +185,23 @@ impl<'g> PullRequest<'g> {
         let base_tree = GitTree::of_commit(git, &base_commit)?;
         // The change is what the base lacks: events in the base are recorded facts.
         let past = GitPast::before(git, Some(base_commit.id()));
-        let changed_files = git.changed_paths(&base_commit, head_kind)?;
+        // For a check of the working tree, one listing serves both the comparison with
+        // the base (from the index's stat data) and the check.
+        let listed = match (reuse, head_kind) {
+            (true, HeadKind::WorkTree) => Some(ListedWork {
+                work,
+                listing: work.files()?,
+            }),
+            _ => None,
+        };
+        let quick = match &listed {
+            Some(listed) => git.work_changes(&base_commit, work, &listed.listing)?,
+            None => None,
+        };
+        let changed_files = match quick {
+            Some(changed) => changed,
+            None => git.changed_paths(&base_commit, head_kind)?,
+        };
         // The ports the change does not touch have the base's files on both sides.
         let content = if reuse {
             git.unchanged_ports(&base_commit, head_kind, &changed_files)
@@ -215,7 +232,10 @@ impl<'g> PullRequest<'g> {
         };
         let (mut head, files) = match head_kind {
             HeadKind::WorkTree => (
-                check(work, scope)?,
+                match &listed {
+                    Some(listed) => check(listed, scope)?,
+                    None => check(work, scope)?,
+                },
                 HeadFiles::Work {
                     root: work.root.clone(),
                     autocrlf: git.autocrlf(),

@@ -1,0 +1,505 @@
+//! The working tree against a commit, the way `git status` compares them: what the index
+//! says of each file (its blob and the file's stat data when it was staged) decides which
+//! files are unchanged without reading them, from the one listing of the working tree the
+//! check makes anyway. A file whose stat data differs, or that changed too close to when
+//! the index was written to tell, is hashed and compared by content.
+
+use std::collections::{BTreeSet, HashMap};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use git2::{Commit, IndexEntry, ObjectType, Oid};
+use rayon::prelude::*;
+
+use super::{COMPARE_MAX_BYTES, Git, GitError};
+use crate::repo::{Listing, POLICY_FILE, Probe, RepoError, Tree, WorkTree};
+use crate::schema::SchemaKind;
+
+/// A folder's mode in a tree.
+const TREE_MODE: u32 = 0o040000;
+
+/// The working tree with its listing already made.
+pub(crate) struct ListedWork<'a> {
+    pub work: &'a WorkTree,
+    pub listing: Listing,
+}
+
+impl Tree for ListedWork<'_> {
+    fn files(&self) -> Result<Listing, RepoError> {
+        Ok(self.listing.clone())
+    }
+
+    fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
+        self.work.read(path, cap)
+    }
+
+    fn probe(&self, port_dir: &str, rel: &str) -> Probe {
+        self.work.probe(port_dir, rel)
+    }
+
+    fn sync(&self) -> Option<&(dyn Tree + Sync)> {
+        Some(self)
+    }
+}
+
+/// Whether a repo-relative path is one a check lists: porting.toml, the schema copies,
+/// anything under ports/.
+fn checked_path(rel: &str) -> bool {
+    rel == POLICY_FILE
+        || rel.starts_with("ports/")
+        || rel
+            .strip_prefix("schemas/")
+            .is_some_and(|name| SchemaKind::ALL.iter().any(|k| k.file_name() == name))
+}
+
+/// What the index holds of one file.
+struct Staged {
+    id: Oid,
+    mode: u32,
+    size: u32,
+    mtime: (i32, u32),
+    ctime: (i32, u32),
+    ino: u32,
+    uid: u32,
+    gid: u32,
+    /// A merge conflict, or flags that tell git to trust the entry without looking.
+    unusual: bool,
+}
+
+impl Staged {
+    fn of(entry: &IndexEntry) -> Staged {
+        // Stage bits (a conflict) and assume-valid; skip-worktree and intent-to-add.
+        const STAGE_OR_VALID: u16 = 0x3000 | 0x8000;
+        const EXTENDED: u16 = 0x4000 | 0x2000;
+        Staged {
+            id: entry.id,
+            mode: entry.mode,
+            size: entry.file_size,
+            mtime: (entry.mtime.seconds(), entry.mtime.nanoseconds()),
+            ctime: (entry.ctime.seconds(), entry.ctime.nanoseconds()),
+            ino: entry.ino,
+            uid: entry.uid,
+            gid: entry.gid,
+            unusual: entry.flags & STAGE_OR_VALID != 0 || entry.flags_extended & EXTENDED != 0,
+        }
+    }
+
+    /// Whether the file on disk is the staged one: by stat data when it can tell (and the
+    /// file did not change in the index's last second), else by content.
+    fn matches(&self, path: &Path, index_mtime: (i64, i64)) -> bool {
+        if self.unusual {
+            return false;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return false;
+        };
+        let link = meta.file_type().is_symlink();
+        let kind_matches = match self.mode {
+            0o120000 => link,
+            0o100644 | 0o100755 => {
+                meta.is_file() && (self.mode == 0o100755) == (meta.mode() & 0o100 != 0)
+            }
+            _ => false,
+        };
+        if !kind_matches {
+            return false;
+        }
+        let mtime = (meta.mtime(), meta.mtime_nsec());
+        let racy = mtime >= index_mtime;
+        let stat_matches = meta.len() as u32 == self.size
+            && (mtime.0 as i32, mtime.1 as u32) == self.mtime
+            && (meta.ctime() as i32, meta.ctime_nsec() as u32) == self.ctime
+            && meta.ino() as u32 == self.ino
+            && meta.uid() == self.uid
+            && meta.gid() == self.gid;
+        if stat_matches && !racy {
+            return true;
+        }
+        let bytes = if link {
+            std::fs::read_link(path)
+                .ok()
+                .map(|t| t.as_os_str().as_encoded_bytes().to_vec())
+        } else {
+            std::fs::read(path).ok()
+        };
+        bytes.is_some_and(|b| {
+            b.len() as u64 <= COMPARE_MAX_BYTES
+                && Oid::hash_object(ObjectType::Blob, &b).is_ok_and(|id| id == self.id)
+        })
+    }
+}
+
+impl Git {
+    /// The paths a check reads that differ between `base`'s tree and the working tree,
+    /// from `listing` (the working tree's, as [`WorkTree`] lists it) and the index.
+    /// `None` when git would filter what it stores (`core.autocrlf`, attributes files):
+    /// then only git's own diff can tell.
+    pub(crate) fn work_changes(
+        &self,
+        base: &Commit<'_>,
+        work: &WorkTree,
+        listing: &Listing,
+    ) -> Result<Option<BTreeSet<String>>, GitError> {
+        let Some(top) = self.repo.workdir() else {
+            return Ok(None);
+        };
+        if self.autocrlf() || self.has_attributes(top, listing) {
+            return Ok(None);
+        }
+        let index = self.repo.index()?;
+        let index_mtime = std::fs::metadata(self.repo.path().join("index"))
+            .map(|m| (m.mtime(), m.mtime_nsec()))
+            .unwrap_or((0, 0));
+        let mut changed = BTreeSet::new();
+        // The working tree against the index.
+        let mut staged: HashMap<String, Staged> = HashMap::new();
+        for entry in index.iter() {
+            let Ok(path) = String::from_utf8(entry.path.clone()) else {
+                continue;
+            };
+            if let Some(rel) = path.strip_prefix(&self.prefix)
+                && checked_path(rel)
+            {
+                staged.insert(rel.to_owned(), Staged::of(&entry));
+            }
+        }
+        // Staged against the commit.
+        self.staged_changes(base, &staged, &mut changed)?;
+        let on_disk: Vec<&str> = listing
+            .files
+            .iter()
+            .chain(&listing.links)
+            .map(String::as_str)
+            .collect();
+        let differ: Vec<&str> = on_disk
+            .par_iter()
+            .filter(|rel| match staged.get(**rel) {
+                Some(entry) => !entry.matches(&work.root.join(rel), index_mtime),
+                None => true,
+            })
+            .copied()
+            .collect();
+        changed.extend(differ.into_iter().map(str::to_owned));
+        // Hidden or unnameable entries are never read, but they are not git's files
+        // either: a port holding one is read rather than trusted.
+        changed.extend(listing.skipped.iter().map(|s| s.path.clone()));
+        let listed: std::collections::HashSet<&str> = on_disk.iter().copied().collect();
+        changed.extend(
+            staged
+                .keys()
+                .filter(|rel| !listed.contains(rel.as_str()))
+                .cloned(),
+        );
+        Ok(Some(changed))
+    }
+
+    /// The paths whose staged blob differs from `base`'s: porting.toml and the schema
+    /// copies compared by blob, `ports/` by tree ids hashed from the index the way `git
+    /// write-tree` would, descending only where they differ (so a clean index reads one
+    /// tree of the commit).
+    fn staged_changes(
+        &self,
+        base: &Commit<'_>,
+        staged: &HashMap<String, Staged>,
+        changed: &mut BTreeSet<String>,
+    ) -> Result<(), GitError> {
+        let root = base.tree()?;
+        let at = |rel: &str| {
+            root.get_path(Path::new(&format!("{}{rel}", self.prefix)))
+                .ok()
+        };
+        let mut singles: Vec<String> = vec![POLICY_FILE.to_owned()];
+        singles.extend(
+            SchemaKind::ALL
+                .iter()
+                .map(|k| format!("schemas/{}", k.file_name())),
+        );
+        for rel in singles {
+            let committed = at(&rel).map(|e| (e.id(), e.filemode() as u32));
+            let indexed = staged.get(&rel).map(|s| (s.id, s.mode));
+            if committed != indexed {
+                changed.insert(rel);
+            }
+        }
+        let index = IndexTrees::of(staged, "ports");
+        let committed = at("ports")
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+            .and_then(|e| self.repo.find_tree(e.id()).ok());
+        self.diff_folder(committed.as_ref(), "ports", &index, changed);
+        Ok(())
+    }
+
+    /// The paths under the folder `dir` that differ between the commit's tree there and
+    /// the index's.
+    fn diff_folder(
+        &self,
+        committed: Option<&git2::Tree<'_>>,
+        dir: &str,
+        index: &IndexTrees,
+        changed: &mut BTreeSet<String>,
+    ) {
+        if committed.map(git2::Tree::id) == index.ids.get(dir).copied() {
+            return;
+        }
+        let mine: HashMap<&str, (Oid, u32)> = index
+            .children
+            .get(dir)
+            .map(|c| {
+                c.iter()
+                    .map(|(name, mode, id)| (name.as_str(), (*id, *mode)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut names: BTreeSet<String> = mine.keys().map(|n| (*n).to_owned()).collect();
+        if let Some(tree) = committed {
+            names.extend(tree.iter().filter_map(|e| e.name().ok().map(str::to_owned)));
+        }
+        for name in names {
+            let path = format!("{dir}/{name}");
+            let theirs = committed
+                .and_then(|t| t.get_name(&name))
+                .map(|e| (e.id(), e.filemode() as u32));
+            let ours = mine.get(name.as_str()).copied();
+            if theirs == ours {
+                continue;
+            }
+            changed.insert(path.clone());
+            let their_tree = theirs
+                .filter(|(_, mode)| *mode == TREE_MODE)
+                .and_then(|(id, _)| self.repo.find_tree(id).ok());
+            if their_tree.is_some() || ours.is_some_and(|(_, mode)| mode == TREE_MODE) {
+                self.diff_folder(their_tree.as_ref(), &path, index, changed);
+            }
+        }
+    }
+
+    /// Whether any attributes file could make git store other bytes than the working tree
+    /// holds (a filter, an end-of-line conversion).
+    fn has_attributes(&self, top: &Path, listing: &Listing) -> bool {
+        let configured = self
+            .repo
+            .config()
+            .is_ok_and(|c| c.get_path("core.attributesFile").is_ok());
+        // git's default global attributes file.
+        let global = std::env::var_os("XDG_CONFIG_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))
+            .is_some_and(|config| config.join("git/attributes").exists());
+        let mut dir = top.to_owned();
+        let mut found = configured || global || self.repo.path().join("info/attributes").exists();
+        for part in std::iter::once("").chain(self.prefix.split('/').filter(|p| !p.is_empty())) {
+            dir.push(part);
+            found |= dir.join(".gitattributes").exists();
+        }
+        found
+            || dir.join("schemas/.gitattributes").exists()
+            || listing
+                .skipped
+                .iter()
+                .any(|s| s.path.ends_with(".gitattributes"))
+    }
+}
+
+/// The folders under one top folder as the index would write them: each folder's entries
+/// (name, mode, id) and its tree id.
+struct IndexTrees {
+    children: HashMap<String, Vec<(String, u32, Oid)>>,
+    ids: HashMap<String, Oid>,
+}
+
+impl IndexTrees {
+    fn of(staged: &HashMap<String, Staged>, top: &str) -> IndexTrees {
+        let mut children: HashMap<String, Vec<(String, u32, Oid)>> = HashMap::new();
+        let mut folders: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let prefix = format!("{top}/");
+        for (rel, entry) in staged.iter().filter(|(rel, _)| rel.starts_with(&prefix)) {
+            let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+            children.entry(dir.to_owned()).or_default().push((
+                name.to_owned(),
+                entry.mode,
+                entry.id,
+            ));
+            let mut folder = dir;
+            while folder.len() >= top.len() && !folders.contains(folder) {
+                folders.insert(folder.to_owned());
+                match folder.rsplit_once('/') {
+                    Some((parent, _)) => folder = parent,
+                    None => break,
+                }
+            }
+        }
+        // Deepest first, so every folder's subfolders have their ids.
+        let mut order: Vec<(usize, String)> = folders
+            .into_iter()
+            .map(|f| (f.matches('/').count(), f))
+            .collect();
+        order.sort_unstable_by_key(|f| std::cmp::Reverse(f.0));
+        let order = order.into_iter().map(|(_, f)| f);
+        let mut ids = HashMap::new();
+        for folder in order {
+            let mut entries = children.remove(&folder).unwrap_or_default();
+            entries.sort_by(git_order);
+            let mut raw = Vec::new();
+            for (name, mode, id) in &entries {
+                raw.extend_from_slice(format!("{mode:o} {name}\0").as_bytes());
+                raw.extend_from_slice(id.as_bytes());
+            }
+            let Ok(id) = Oid::hash_object(ObjectType::Tree, &raw) else {
+                continue;
+            };
+            ids.insert(folder.clone(), id);
+            if let Some((parent, name)) = folder.rsplit_once('/')
+                && folder.len() > top.len()
+            {
+                children.entry(parent.to_owned()).or_default().push((
+                    name.to_owned(),
+                    TREE_MODE,
+                    id,
+                ));
+            }
+            children.insert(folder, entries);
+        }
+        IndexTrees { children, ids }
+    }
+}
+
+/// git's order of tree entries: by name, a folder's name compared as if it ended in `/`.
+fn git_order(a: &(String, u32, Oid), b: &(String, u32, Oid)) -> std::cmp::Ordering {
+    let key = |(name, mode, _): &(String, u32, Oid)| {
+        let mut bytes = name.as_bytes().to_vec();
+        if *mode == TREE_MODE {
+            bytes.push(b'/');
+        }
+        bytes
+    };
+    key(a).cmp(&key(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use git2::{IndexAddOption, Repository, Signature, Time};
+
+    use super::*;
+
+    fn write(root: &Path, rel: &str, bytes: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, bytes).expect("write");
+    }
+
+    fn stage_all(repo: &Repository) {
+        let mut index = repo.index().expect("index");
+        index
+            .add_all(["*"], IndexAddOption::DEFAULT, None)
+            .expect("add");
+        index.update_all(["*"], None).expect("update");
+        index.write().expect("write index");
+    }
+
+    fn commit(repo: &Repository) {
+        stage_all(repo);
+        let mut index = repo.index().expect("index");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("tree");
+        let who = Signature::new("Ana Souza", "ana@example.com", &Time::new(1_800_000_000, 0))
+            .expect("signature");
+        let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+        repo.commit(Some("HEAD"), &who, &who, "change", &tree, &parents)
+            .expect("commit");
+    }
+
+    /// The quick comparison and git's own diff, limited to what a check lists.
+    fn both(root: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
+        let git = Git::open(root).expect("open");
+        let work = WorkTree {
+            root: root.to_owned(),
+        };
+        let listing = work.files().expect("listing");
+        let head = git.head().expect("head");
+        let quick = git
+            .work_changes(&head, &work, &listing)
+            .expect("compare")
+            .expect("no filters here");
+        let slow: BTreeSet<String> = git
+            .changed_paths(&head, crate::git::HeadKind::WorkTree)
+            .expect("diff")
+            .into_iter()
+            .filter(|p| checked_path(p))
+            .collect();
+        (quick, slow)
+    }
+
+    // Guards the comparison that decides which ports come from the verdict cache: a clean
+    // tree has no change (so the index's hashed folders are the commit's trees), and every
+    // file git's diff reports is reported, staged or not, added, removed or re-moded.
+    #[test]
+    fn the_index_comparison_finds_what_gits_diff_finds() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let root = temp.path();
+        let repo = Repository::init(root).expect("init");
+        write(root, "porting.toml", "[desk]\n");
+        for port in [
+            "ports/a-port",
+            "ports/b-port",
+            "ports/2026/c-port",
+            "ports/d-port",
+        ] {
+            write(root, &format!("{port}/request.toml"), "country = \"US\"\n");
+            write(
+                root,
+                &format!("{port}/events/001-signed.toml"),
+                "kind = \"signed\"\n",
+            );
+            write(root, &format!("{port}/documents/bill.pdf"), "%PDF-1.4\n");
+        }
+        commit(&repo);
+        let (quick, slow) = both(root);
+        assert_eq!(quick, BTreeSet::new());
+        assert_eq!(slow, BTreeSet::new());
+
+        // Edited (same size, so only the content tells), staged, added, removed.
+        write(root, "ports/a-port/request.toml", "country = \"CA\"\n");
+        write(
+            root,
+            "ports/2026/c-port/events/002-submitted.toml",
+            "kind = \"x\"\n",
+        );
+        stage_all(&repo);
+        write(
+            root,
+            "ports/b-port/events/002-rejected.toml",
+            "kind = \"rejected\"\n",
+        );
+        std::fs::remove_file(root.join("ports/d-port/documents/bill.pdf")).expect("rm");
+        write(root, "ports/e-port/request.toml", "country = \"US\"\n");
+        write(root, "porting.toml", "[desk]\nname = \"x\"\n");
+        let (quick, slow) = both(root);
+        for path in &slow {
+            assert!(quick.contains(path), "{path} changed: {quick:?}");
+        }
+        let ports = |set: &BTreeSet<String>| -> BTreeSet<String> {
+            set.iter()
+                .filter_map(|p| {
+                    let parts: Vec<&str> = p.split('/').collect();
+                    match parts.as_slice() {
+                        ["ports", "2026", id, ..] => Some(format!("2026/{id}")),
+                        ["ports", id, _, ..] => Some((*id).to_owned()),
+                        _ => None,
+                    }
+                })
+                .collect()
+        };
+        assert_eq!(ports(&quick), ports(&slow));
+        assert_eq!(
+            ports(&quick),
+            BTreeSet::from(
+                ["a-port", "b-port", "2026/c-port", "d-port", "e-port"].map(str::to_owned)
+            )
+        );
+        assert!(quick.contains("porting.toml"));
+    }
+}
