@@ -383,6 +383,14 @@ impl Bench<'_> {
             &|_| vec![Command::new("true")],
             &mut nothing,
         )?;
+        // Cold: no cache in .git/portflow/, as in a fresh clone. Then warm: the caches the
+        // cold run left (as CI restores them), nothing changed since.
+        self.measure(
+            "portflow check cold",
+            true,
+            &|b| vec![b.portflow(&["check"])],
+            &mut |b| drop_cache(b.repo),
+        )?;
         self.measure(
             "portflow check",
             true,

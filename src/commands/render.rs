@@ -21,7 +21,7 @@ use crate::cli::{PaperArg, RenderArgs};
 use crate::diag::{Finding, Severity};
 use crate::engine::{Checked, Scope};
 use crate::git;
-use crate::git::past::check_work_tree;
+use crate::git::past::check_work_tree_reusing;
 use crate::loa::digest::{self, LoaData};
 use crate::loa::letter::{self, MASK, Paper, Presentation};
 use crate::loa::template::{Kind, Templates};
@@ -369,7 +369,16 @@ fn select<'a>(ports: &'a [Port], wanted: &[String]) -> Result<Vec<&'a Port>, Ren
 pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let root = tree.root.clone();
-    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
+    // The ports to render are read; the others are judged from the verdict cache when it
+    // can (a number another open port holds still refuses an LOA).
+    let wanted: Vec<&str> = args.ports.iter().map(|w| w.trim_end_matches('/')).collect();
+    let read = |dir: &str| {
+        wanted.is_empty()
+            || wanted
+                .iter()
+                .any(|w| *w == dir || dir.rsplit('/').next() == Some(w))
+    };
+    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &read)?;
     let repo = &checked.repo;
     let policy = repo
         .policy

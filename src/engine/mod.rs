@@ -109,6 +109,8 @@ pub struct Reuse<'a> {
     pub content: &'a HashMap<String, String>,
     /// The cache.
     pub verdicts: &'a mut Verdicts,
+    /// Port folders to read whatever the cache has (the ports a command works on).
+    pub read: &'a dyn Fn(&str) -> bool,
 }
 
 /// Loads the repo in `tree` and runs every rule, judging recorded events by the data of
@@ -246,7 +248,7 @@ fn look_up(
     let candidates: Vec<(&str, &str, String)> = listed
         .ports
         .iter()
-        .filter(|(dir, _)| !read_anyway.contains(dir))
+        .filter(|(dir, _)| !read_anyway.contains(dir) && !(reuse.read)(dir))
         .filter_map(|(dir, _)| {
             let id = id_of(dir);
             let content = reuse.content.get(dir)?;

@@ -291,11 +291,13 @@ pub fn check_work_tree(work: &WorkTree, scope: &Scope, today: Date) -> Result<Ch
 
 /// [`check_work_tree`] for a report of findings and stages: the ports whose files are
 /// HEAD's, unchanged, are judged from the verdict cache when it has them (the checked repo
-/// then lacks them; [`Checked::cached`] has their verdicts).
+/// then lacks them; [`Checked::cached`] has their verdicts), but for the port folders
+/// `read` names, which are always read.
 pub fn check_work_tree_reusing(
     work: &WorkTree,
     scope: &Scope,
     today: Date,
+    read: &dyn Fn(&str) -> bool,
 ) -> Result<Checked, RepoError> {
     let Ok(git) = Git::open(&work.root) else {
         return check_tree(work, scope, today, &NoHistory);
@@ -326,6 +328,7 @@ pub fn check_work_tree_reusing(
         Some(Reuse {
             content: &content,
             verdicts: &mut verdicts,
+            read,
         }),
     );
     past.save();

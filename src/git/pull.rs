@@ -42,6 +42,7 @@ pub fn check_staged(work: &WorkTree, scope: &Scope, today: Date) -> Result<Check
         Some(Reuse {
             content: &content,
             verdicts: &mut verdicts,
+            read: &|_| false,
         }),
     )?;
     past.save();
@@ -222,6 +223,7 @@ impl<'g> PullRequest<'g> {
                 reuse.then_some(Reuse {
                     content: &content,
                     verdicts: &mut verdicts,
+                    read: &|_| false,
                 }),
             )
         };
