@@ -146,13 +146,19 @@ pub enum Command {
         format: ReportFormat,
     },
     /// Markdown for a pull request: each changed port's stage before and after, its new
-    /// events, LOA changes since signing, a checklist per submission, and the findings.
+    /// events, LOA changes since signing; for each submission what the carrier receives and
+    /// the facts checked (for a resubmission, what answers each rejection reason); moved FOC
+    /// dates; what a porting.toml change changes; and the findings.
     ///
     /// Example: `portflow summary --base origin/main >> "$GITHUB_STEP_SUMMARY"`
     Summary {
         /// The branch the pull request goes into; compared from its merge base with HEAD.
         #[arg(long, value_name = "REF")]
         base: String,
+        /// Where reviewers download the rendered LOAs (in CI, the run's page with its
+        /// `loa` artifact); linked from each submission.
+        #[arg(long, value_name = "URL")]
+        loa_link: Option<String>,
     },
     /// Render each port's LOA as a PDF, and a notice for each rejection and completion.
     ///

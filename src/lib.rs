@@ -157,7 +157,9 @@ where
             commands::history::run(port, *format, &env).map_err(fail)
         }
         Command::Report { format } => commands::report::run(*format, &env).map_err(fail),
-        Command::Summary { base } => commands::summary::run(base, &env).map_err(fail),
+        Command::Summary { base, loa_link } => {
+            { commands::summary::run(base, loa_link.as_deref(), &env) }.map_err(fail)
+        }
         Command::Render(args) => commands::render::run(args, &env).map_err(fail),
         Command::Notify(args) => commands::notify::run(args, &env).map_err(fail),
     };

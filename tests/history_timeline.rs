@@ -403,21 +403,23 @@ fn summary_shows_stage_changes_new_events_and_a_checklist() {
         "{md}"
     );
     assert!(
-        md.contains("Reviewer checklist for the submission `002-submitted.toml`"),
+        md.contains(
+            "#### Submission `002-submitted.toml` to Partner Carrier, requested FOC 2026-12-03"
+        ),
         "{md}"
     );
-    assert!(md.contains("- [x] signature current: `001-signed.toml` (signed 2026-11-19) covers the current LOA data"), "{md}");
-    assert!(md.contains("- [x] proof fresh: bill `documents/bill-2026-11.pdf` dated 2026-11-06, 14 days before the submission"), "{md}");
+    assert!(md.contains("- ✓ signature current: `001-signed.toml` (signed 2026-11-19) covers the current LOA data"), "{md}");
+    assert!(md.contains("- ✓ proof fresh: bill `documents/bill-2026-11.pdf` dated 2026-11-06, 14 days before the submission"), "{md}");
     assert!(
-        md.contains("- [ ] CSR matched: no `[csr]` in the request"),
-        "{md}"
-    );
-    assert!(
-        md.contains("- [x] fee accepted: not applicable: US is self-serve and free"),
+        md.contains("- ✗ CSR matched: no `[csr]` in the request"),
         "{md}"
     );
     assert!(
-        md.contains("0 errors, 0 warnings; blocking: 0 errors, 0 warnings."),
+        md.contains("- ✓ fee: none: US is self-serve and free"),
+        "{md}"
+    );
+    assert!(
+        md.contains("0 errors, 0 warnings; new in this change: 0 errors (blocking), 0 warnings (blocking only with `--deny-warnings`)."),
         "{md}"
     );
 }

@@ -8,8 +8,8 @@ use crate::repo::WorkTree;
 use crate::report::markdown;
 use crate::{Environment, Exit, Output};
 
-/// Runs `portflow summary --base REF`: Markdown for the pull request.
-pub fn run(rev: &str, env: &Environment) -> Result<Output, RunError> {
+/// Runs `portflow summary --base REF [--loa-link URL]`: Markdown for the pull request.
+pub fn run(rev: &str, loa_link: Option<&str>, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let git = Git::open(&tree.root)?;
     let pr = PullRequest::open(
@@ -21,7 +21,7 @@ pub fn run(rev: &str, env: &Environment) -> Result<Output, RunError> {
         env.today,
         false,
     )?;
-    let summary = pr.summary()?;
+    let summary = pr.summary(loa_link)?;
     Ok(Output {
         stdout: markdown::render(&summary),
         stderr: String::new(),

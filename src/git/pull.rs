@@ -146,7 +146,7 @@ impl HeadFiles<'_> {
     }
 
     /// The bytes of a regular file (never through a link).
-    fn read(&self, path: &str) -> Option<Vec<u8>> {
+    pub(crate) fn read(&self, path: &str) -> Option<Vec<u8>> {
         match self {
             HeadFiles::Index(tree) => tree.read(path, COMPARE_MAX_BYTES).ok(),
             HeadFiles::Work { root, autocrlf, .. } => {

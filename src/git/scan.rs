@@ -15,7 +15,8 @@ use super::{COMPARE_MAX_BYTES, Git, GitError};
 use crate::engine::{Checked, Scope, check_tree};
 use crate::loa::digest::LoaData;
 use crate::model::Date;
-use crate::model::policy::Channel;
+use crate::model::policy::{Channel, Policy};
+use crate::model::request::Request;
 use crate::model::timeline::{
     CommitInfo, EventLine, Period, PortTimeline, SlaKind, end_of, sla_clock,
 };
@@ -546,6 +547,17 @@ impl<'g> Scan<'g> {
         commit: Oid,
         id: &str,
     ) -> Result<Option<(LoaData, String)>, GitError> {
+        Ok(self
+            .loaded_at(commit, id)?
+            .map(|(policy, request, dir)| (LoaData::new(&policy, id, &request), dir)))
+    }
+
+    /// porting.toml and the port's request at `commit`, and the port's folder there.
+    pub(crate) fn loaded_at(
+        &mut self,
+        commit: Oid,
+        id: &str,
+    ) -> Result<Option<(Policy, Request, String)>, GitError> {
         let tree = match self.index.get(&commit) {
             Some(&at) => {
                 let Some((dir, tree)) = self.place_at(id, at) else {
@@ -573,7 +585,7 @@ impl<'g> Scan<'g> {
         Ok(port
             .request
             .as_ref()
-            .map(|r| (LoaData::new(&policy.value, id, &r.value), port.dir.clone())))
+            .map(|r| (policy.value.clone(), r.value.clone(), port.dir.clone())))
     }
 }
 

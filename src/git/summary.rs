@@ -1,24 +1,29 @@
 //! What a pull request changes, for its reviewers: stage changes, new events, the LOA
-//! fields changed since the latest signature and a checklist per submission.
+//! fields changed since the latest signature, what each submission sends and the facts
+//! checked for it, what a resubmission changed against the rejection's reasons, moved FOC
+//! dates, and what a change of porting.toml changes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use git2::Oid;
 
-use super::GitError;
 use super::pull::PullRequest;
 use super::scan::Scan;
+use super::{COMPARE_MAX_BYTES, GitError};
 use crate::diag::{Code, Finding, Severity};
-use crate::loa::diff::loa_changes;
+use crate::loa::diff::{FieldChange, loa_changes, loa_fields, map_changes, value_fields};
 use crate::loa::digest::{self, LoaData};
-use crate::model::event::{EventBody, EventKind};
-use crate::model::policy::{Channel, Policy};
-use crate::model::request::{DocumentKind, Request};
+use crate::model::Date;
+use crate::model::event::{EventBody, EventKind, RejectReason};
+use crate::model::policy::{Channel, Credential, Policy, RequirementType};
+use crate::model::request::{Document, DocumentKind, NumberType, Request};
 use crate::plural::count;
-use crate::repo::{EventFile, POLICY_FILE, Port};
+use crate::repo::{EventFile, POLICY_FILE, Port, Tree};
 use crate::report::{Counts, markdown};
+use crate::rules::EventRef;
 use crate::rules::PortReport;
 use crate::rules::events::resolve_voids;
+use crate::signed::sha256_hex;
 use crate::source::SourceFile;
 
 /// How many commits back `summary` looks for the LOA data a signature covers.
@@ -37,8 +42,9 @@ const PROOF_CODES: [Code; 8] = [
 ];
 
 impl PullRequest<'_> {
-    /// What changed, for the pull request's reviewers.
-    pub fn summary(&self) -> Result<markdown::Summary, GitError> {
+    /// What changed, for the pull request's reviewers; `loa_link` is where the rendered
+    /// LOAs can be downloaded (the CI run's artifacts).
+    pub fn summary(&self, loa_link: Option<&str>) -> Result<markdown::Summary, GitError> {
         let mut scan = Scan::new(self.git)?;
         let head = &self.head;
         let policy = head.repo.policy.as_ref().map(|p| &p.value);
@@ -69,13 +75,15 @@ impl PullRequest<'_> {
                 after: report.map(|r| r.stage),
                 new_events: Vec::new(),
                 loa: None,
-                checklists: Vec::new(),
+                submissions: Vec::new(),
+                foc_changes: Vec::new(),
                 errors: counts.errors,
                 warnings: counts.warnings,
             };
             if let (Some(hport), Some(report)) = (hport, report) {
                 let base_events: Vec<&EventFile> =
                     bport.map(|b| b.events.iter().collect()).unwrap_or_default();
+                let mut added = Vec::new();
                 for e in &hport.events {
                     if base_events.iter().any(|b| b.name == e.name) {
                         continue;
@@ -89,22 +97,70 @@ impl PullRequest<'_> {
                             )
                         })
                         .map(|b| b.name.clone());
+                    if renumbered_from.is_none() {
+                        added.push(e.name.clone());
+                    }
                     changed.new_events.push(new_event(e, renumbered_from));
                 }
+                let (live, _) = resolve_voids(hport);
+                changed.foc_changes = foc_changes(&live, &added);
                 if let (Some(request), Some(policy)) = (&hport.request, policy) {
                     changed.loa = self.loa_since_signing(&mut scan, hport, report, policy)?;
                     let codes: BTreeSet<Code> = findings.iter().map(|f| f.code).collect();
-                    for e in &changed.new_events {
-                        if e.kind == Some(EventKind::Submitted) && e.renumbered_from.is_none() {
-                            changed.checklists.push(checklist(
-                                e,
+                    for (i, e) in live.iter().enumerate() {
+                        if !added.contains(&e.file.name) {
+                            continue;
+                        }
+                        let EventBody::Submitted {
+                            carrier,
+                            requested_foc,
+                            ..
+                        } = &e.event.body
+                        else {
+                            continue;
+                        };
+                        let answers = self.answers(
+                            &mut scan,
+                            hport,
+                            bport,
+                            &live[..i],
+                            *requested_foc,
+                            policy,
+                        )?;
+                        let loa = LoaData::new(policy, &hport.id, &request.value);
+                        let fee = fee_item(&request.value, &codes, policy);
+                        let signed = live[..i]
+                            .iter()
+                            .rev()
+                            .find(|e| e.event.kind() == EventKind::Signed);
+                        changed.submissions.push(markdown::Submission {
+                            event: e.file.name.clone(),
+                            carrier: carrier.clone(),
+                            requested_foc: *requested_foc,
+                            fields: in_loa_order(loa_fields(&loa)),
+                            numbers: loa
+                                .numbers
+                                .iter()
+                                .map(|n| (n.number.clone(), n.kind.clone()))
+                                .collect(),
+                            fee: fee.detail.clone(),
+                            digest: report.digest.clone(),
+                            loa_link: loa_link.map(str::to_owned),
+                            answers,
+                            facts: facts(
+                                e.event.on,
+                                signed,
                                 &request.value,
                                 report,
                                 &changed.loa,
                                 &codes,
                                 policy,
-                            ));
-                        }
+                            )
+                            .into_iter()
+                            .chain([fee])
+                            .collect(),
+                            to_look_at: to_look_at(&request.value, signed),
+                        });
                     }
                 }
             }
@@ -142,7 +198,10 @@ impl PullRequest<'_> {
         Ok(markdown::Summary {
             base_ref: self.base_ref.clone(),
             base_commit: self.base_commit.to_string(),
-            policy_changed: self.changed_files.contains(POLICY_FILE),
+            policy: self
+                .changed_files
+                .contains(POLICY_FILE)
+                .then(|| self.policy_change()),
             ports,
             errors: count(false, Severity::Error),
             warnings: count(false, Severity::Warning),
@@ -150,6 +209,162 @@ impl PullRequest<'_> {
             blocking_warnings: count(true, Severity::Warning),
             findings,
         })
+    }
+
+    /// The keys of porting.toml that differ from the base, and the ports whose LOA digest
+    /// or rule codes differ between the base's check and the head's.
+    fn policy_change(&self) -> markdown::PolicyChange {
+        let fields = |bytes: Option<Vec<u8>>| {
+            let value = bytes
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|text| toml::from_str::<toml::Value>(&text).ok())
+                .and_then(|v| serde_json::to_value(v).ok())
+                .unwrap_or_default();
+            value_fields(&value)
+        };
+        let before = fields(self.base_tree.read(POLICY_FILE, COMPARE_MAX_BYTES).ok());
+        let after = fields(self.head_files.read(POLICY_FILE));
+        let keys = map_changes(&before, &after);
+        let mut ports = Vec::new();
+        let mut compared = 0;
+        if let Some(base) = &self.base {
+            for now in &self.head.reports {
+                let Some(then) = base.reports.iter().find(|r| r.id == now.id) else {
+                    continue;
+                };
+                compared += 1;
+                let codes =
+                    |checked: &crate::engine::Checked, dir: &str| -> BTreeSet<&'static str> {
+                        checked.in_port(dir).map(|f| f.code.as_str()).collect()
+                    };
+                let (was, is) = (codes(base, &then.dir), codes(&self.head, &now.dir));
+                let digest_changed = then.digest != now.digest;
+                if !digest_changed && was == is {
+                    continue;
+                }
+                ports.push(markdown::PolicyEffect {
+                    id: now.id.clone(),
+                    stage: now.stage,
+                    digest_changed,
+                    new_codes: is.difference(&was).copied().collect(),
+                    gone_codes: was.difference(&is).copied().collect(),
+                    also_edited: self.changed_ports.contains(&now.id),
+                });
+            }
+        }
+        markdown::PolicyChange {
+            keys,
+            ports,
+            compared,
+        }
+    }
+
+    /// What a resubmission changed against the rejection it answers: the request's fields
+    /// then (when the rejection landed; the base's, when it is new in this change) and now,
+    /// a signature recorded since, and a new requested FOC.
+    fn answers(
+        &self,
+        scan: &mut Scan<'_>,
+        hport: &Port,
+        bport: Option<&Port>,
+        before: &[EventRef<'_>],
+        requested_foc: Date,
+        policy: &Policy,
+    ) -> Result<Option<markdown::Answers>, GitError> {
+        let Some((rejected, reasons)) = answered_rejection(before) else {
+            return Ok(None);
+        };
+        let blob = self
+            .head_files
+            .id(rejected.path())
+            .unwrap_or(Oid::ZERO_SHA1);
+        let current: BTreeSet<String> = hport.events.iter().map(|e| e.name.clone()).collect();
+        let landed = scan
+            .landings(&hport.id, &[(rejected.file.name.clone(), blob)], &current)?
+            .first()
+            .copied()
+            .flatten();
+        let then = match landed {
+            Some(commit) => scan
+                .loaded_at(commit, &hport.id)?
+                .map(|(policy, request, _)| request_fields(&policy, &hport.id, &request)),
+            None => match (bport, self.base.as_ref()) {
+                (Some(b), Some(base)) => match (&b.request, &base.repo.policy) {
+                    (Some(r), Some(p)) => Some(request_fields(&p.value, &b.id, &r.value)),
+                    _ => None,
+                },
+                _ => None,
+            },
+        };
+        let now = hport
+            .request
+            .as_ref()
+            .map(|r| request_fields(policy, &hport.id, &r.value));
+        let changes = match (then, now) {
+            (Some(then), Some(now)) => {
+                let mut changes = map_changes(&then, &now);
+                redact(&mut changes, policy, hport);
+                // A signature recorded after the rejection answers signature reasons.
+                let signed_after = before
+                    .iter()
+                    .rev()
+                    .find(|e| e.event.kind() == EventKind::Signed && e.number > rejected.number);
+                if let Some(signed) = signed_after {
+                    let earlier = before.iter().rev().find(|e| {
+                        e.event.kind() == EventKind::Signed && e.number < rejected.number
+                    });
+                    changes.push(FieldChange {
+                        field: "signature".to_owned(),
+                        before: earlier.map(|e| e.file.name.clone()),
+                        after: Some(signed.file.name.clone()),
+                    });
+                }
+                // A new date asked of the carrier answers FOC reasons.
+                let rejected_submission = before.iter().rev().find_map(|e| match &e.event.body {
+                    EventBody::Submitted { requested_foc, .. } if e.number < rejected.number => {
+                        Some(*requested_foc)
+                    }
+                    _ => None,
+                });
+                if let Some(asked) = rejected_submission
+                    && asked != requested_foc
+                {
+                    changes.push(FieldChange {
+                        field: "requested_foc".to_owned(),
+                        before: Some(asked.to_string()),
+                        after: Some(requested_foc.to_string()),
+                    });
+                }
+                Some(changes)
+            }
+            _ => None,
+        };
+        let changed: Vec<&str> = changes.iter().flatten().map(|c| c.field.as_str()).collect();
+        let reasons = reasons
+            .iter()
+            .map(|r| {
+                let watches = watched_fields(&r.code);
+                markdown::ReasonAnswer {
+                    code: r.code.clone(),
+                    detail: r.detail.clone(),
+                    changed: changed
+                        .iter()
+                        .filter(|f| watches.iter().any(|w| covers(w, f)))
+                        .map(|f| (*f).to_owned())
+                        .collect::<BTreeSet<String>>()
+                        .into_iter()
+                        .collect(),
+                    watches,
+                }
+            })
+            .collect();
+        Ok(Some(markdown::Answers {
+            rejected: rejected.file.name.clone(),
+            on: rejected.event.on,
+            landed: landed.map(|c| c.to_string()),
+            changes,
+            reasons,
+        }))
     }
 
     /// The committed LOA data whose digest is `loa_digest`, searched from `start` back along
@@ -266,14 +481,285 @@ fn new_event(file: &EventFile, renumbered_from: Option<String>) -> markdown::New
     }
 }
 
-fn checklist(
-    event: &markdown::NewEvent,
+/// The order a reviewer reads an LOA in: who, their account, where, from whom, what kind of
+/// port; then the rest by name. The organization (ours) and the port id are left out.
+const LOA_ORDER: [&str; 11] = [
+    "end_user.name",
+    "end_user.type",
+    "end_user.authorized_person",
+    "end_user.authorized_title",
+    "end_user.billing_number",
+    "end_user.account_number",
+    "end_user.service_address",
+    "losing_carrier",
+    "port_type",
+    "partial",
+    "country",
+];
+
+fn in_loa_order(fields: BTreeMap<String, String>) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = fields
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("organization.") && k != "port")
+        .collect();
+    let rank = |field: &str| {
+        LOA_ORDER
+            .iter()
+            .position(|f| covers(f, field))
+            .unwrap_or(LOA_ORDER.len())
+    };
+    // Stable: within a rank, by name.
+    fields.sort_by_key(|(k, _)| rank(k));
+    fields
+}
+
+/// For each added `scheduled` event, the FOC of the live `scheduled` event before it that
+/// covers some of the same numbers, when the date moved.
+fn foc_changes(live: &[EventRef<'_>], added: &[String]) -> Vec<markdown::FocChange> {
+    let mut out = Vec::new();
+    for (i, e) in live.iter().enumerate() {
+        let EventBody::Scheduled { foc, numbers, .. } = &e.event.body else {
+            continue;
+        };
+        if !added.contains(&e.file.name) {
+            continue;
+        }
+        let overlaps = |other: &Option<Vec<String>>| match (numbers, other) {
+            (Some(a), Some(b)) => a.iter().any(|n| b.contains(n)),
+            _ => true,
+        };
+        let previous = live[..i].iter().rev().find_map(|p| match &p.event.body {
+            EventBody::Scheduled {
+                foc: before,
+                numbers: theirs,
+                ..
+            } if overlaps(theirs) => Some((p, *before)),
+            _ => None,
+        });
+        if let Some((p, before)) = previous
+            && before != *foc
+        {
+            out.push(markdown::FocChange {
+                event: e.file.name.clone(),
+                replaces: p.file.name.clone(),
+                before,
+                after: *foc,
+            });
+        }
+    }
+    out
+}
+
+/// The rejection a submission answers, with its reasons: the latest live `rejected` event
+/// before it with no submission between them.
+fn answered_rejection<'a, 'b>(
+    before: &'a [EventRef<'b>],
+) -> Option<(&'a EventRef<'b>, &'b [RejectReason])> {
+    before
+        .iter()
+        .rev()
+        .take_while(|e| e.event.kind() != EventKind::Submitted)
+        .find_map(|e| match &e.event.body {
+            EventBody::Rejected { reasons, .. } => Some((e, reasons.as_slice())),
+            _ => None,
+        })
+}
+
+/// The request's fields a carrier looks at, by dotted name: the LOA's (without the
+/// organization), each number with its type, each document, the CSR, the fee and the
+/// country's values. Secrets are hashed here and redacted before anything is shown.
+fn request_fields(policy: &Policy, id: &str, request: &Request) -> BTreeMap<String, String> {
+    let loa = LoaData::new(policy, id, request);
+    let mut fields: BTreeMap<String, String> = loa_fields(&loa)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("organization.") && k != "port")
+        .collect();
+    for n in &loa.numbers {
+        fields.insert(
+            format!("numbers.{}", n.number),
+            n.kind.clone().unwrap_or_default(),
+        );
+    }
+    for d in &request.documents {
+        let dated = d.dated.map(|d| format!(", dated {d}")).unwrap_or_default();
+        fields.insert(
+            format!("documents.{}", d.path),
+            format!("{}{dated}", d.kind.as_str()),
+        );
+    }
+    if let Some(csr) = &request.csr {
+        let parts = [
+            ("name", &csr.name),
+            ("street", &csr.street),
+            ("postal_code", &csr.postal_code),
+            ("billing_number", &csr.billing_number),
+            ("account_number", &csr.account_number),
+        ];
+        for (key, value) in parts {
+            if let Some(value) = value {
+                fields.insert(format!("csr.{key}"), value.clone());
+            }
+        }
+        if !csr.numbers.is_empty() {
+            fields.insert("csr.numbers".to_owned(), csr.numbers.join(", "));
+        }
+    }
+    if let Some(fee) = &request.fee {
+        fields.insert(
+            "fee".to_owned(),
+            format!("accepted by {} on {}", fee.accepted_by, fee.accepted_on),
+        );
+    }
+    if let Some(user) = &request.end_user {
+        if let Some(pin) = &user.pin {
+            fields.insert("end_user.pin".to_owned(), fingerprint(pin));
+        }
+        if let Some(on) = user.pin_obtained_on {
+            fields.insert("end_user.pin_obtained_on".to_owned(), on.to_string());
+        }
+    }
+    for (key, value) in &request.requirements {
+        let value = if secret_requirement(policy, &request.country, key) {
+            fingerprint(value)
+        } else {
+            value.clone()
+        };
+        fields.insert(format!("requirements.{key}"), value);
+    }
+    fields
+}
+
+/// Stands for a secret in a comparison: its stored (encrypted) text, hashed.
+fn fingerprint(stored: &str) -> String {
+    sha256_hex(stored.as_bytes())
+}
+
+fn secret_requirement(policy: &Policy, country: &str, key: &str) -> bool {
+    policy.country(country).is_some_and(|c| {
+        c.requirements
+            .iter()
+            .any(|r| r.key == key && r.kind == RequirementType::Field && r.secret)
+    })
+}
+
+/// Secrets never show: a changed PIN or secret country value reads "a new value (encrypted)".
+fn redact(changes: &mut [FieldChange], policy: &Policy, port: &Port) {
+    let country = port
+        .request
+        .as_ref()
+        .map(|r| r.value.country.clone())
+        .unwrap_or_default();
+    for c in changes {
+        let secret = c.field == "end_user.pin"
+            || c.field
+                .strip_prefix("requirements.")
+                .is_some_and(|key| secret_requirement(policy, &country, key));
+        if secret {
+            let hide = |v: &mut Option<String>, words: &str| {
+                if v.is_some() {
+                    *v = Some(words.to_owned());
+                }
+            };
+            hide(&mut c.before, "(encrypted)");
+            hide(&mut c.after, "(encrypted, a new value)");
+        }
+    }
+}
+
+/// The request fields each rejection reason code (docs/rules.md#event-unknown-reason) is
+/// about; `signature` stands for a new `signed` event and `requested_foc` for a new date
+/// asked of the carrier. Empty for reasons the customer or carrier settles outside the
+/// request (`pending-order`, `carrier-freeze`, `other`, ...).
+fn watched_fields(reason: &str) -> Vec<&'static str> {
+    let fields: &[&'static str] = match reason {
+        "account-number-mismatch" | "account-number-required" => &["end_user.account_number"],
+        "authorized-person-mismatch" => &[
+            "end_user.authorized_person",
+            "end_user.authorized_title",
+            "signature",
+        ],
+        "btn-mismatch" => &["end_user.billing_number", "partial.new_billing_number"],
+        "name-mismatch" => &["end_user.name", "end_user.type"],
+        "address-mismatch" => &["end_user.service_address"],
+        "postal-code-mismatch" => &["end_user.service_address.postal_code"],
+        "pin-invalid" | "pin-expired" => {
+            &["end_user.pin", "end_user.pin_obtained_on", "requirements"]
+        }
+        "number-not-portable"
+        | "number-not-on-account"
+        | "number-inactive"
+        | "rate-center-not-portable"
+        | "split-required" => &["numbers"],
+        "port-type-incorrect" => &["port_type", "partial"],
+        "loa-illegible" | "loa-missing" => &["signature"],
+        "foc-rejected" | "foc-expired" => &["requested_foc"],
+        _ => &[],
+    };
+    fields.to_vec()
+}
+
+/// Whether a watched field (or folder of fields) covers a changed field.
+fn covers(watch: &str, field: &str) -> bool {
+    field == watch
+        || field
+            .strip_prefix(watch)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// The fee a submission carries, as a checked fact.
+fn fee_item(request: &Request, codes: &BTreeSet<Code>, policy: &Policy) -> markdown::CheckItem {
+    let numbers = count(request.numbers.len(), "number", "numbers");
+    let (ok, detail) = match policy.country(&request.country) {
+        Some(c) if c.channel == Channel::Assisted && c.has_fee() => {
+            let total = c.fee_per_number.unwrap_or_default() * request.numbers.len() as f64;
+            let currency = c.currency.clone().unwrap_or_default();
+            match (&request.fee, codes.contains(&Code::CountryFeeNotAccepted)) {
+                (Some(f), false) => (
+                    true,
+                    format!(
+                        "{total:.2} {currency} for {numbers}, accepted by {} on {}",
+                        f.accepted_by, f.accepted_on
+                    ),
+                ),
+                _ => (
+                    false,
+                    format!(
+                        "{total:.2} {currency} for {numbers}, not accepted by the customer (`[fee]`)"
+                    ),
+                ),
+            }
+        }
+        Some(c) if c.channel == Channel::Assisted => {
+            (true, format!("no fee for {} (assisted)", c.code))
+        }
+        Some(c) => (true, format!("none: {} is self-serve and free", c.code)),
+        None => (
+            false,
+            format!("`{}` is not configured in porting.toml", request.country),
+        ),
+    };
+    markdown::CheckItem {
+        ok,
+        label: "fee",
+        detail,
+    }
+}
+
+/// Days from `from` to `to`.
+fn days(from: Date, to: Date) -> i64 {
+    to.days_since_epoch() - from.days_since_epoch()
+}
+
+/// The facts portflow checks for a submission made on `on` (the fee is the caller's).
+fn facts(
+    on: Date,
+    signed: Option<&EventRef<'_>>,
     request: &Request,
     report: &PortReport,
     loa: &Option<markdown::LoaSinceSigning>,
     codes: &BTreeSet<Code>,
     policy: &Policy,
-) -> markdown::Checklist {
+) -> Vec<markdown::CheckItem> {
     let mut items = Vec::new();
     let signed_current = report.fold.as_ref().is_some_and(|f| f.signed_current)
         && !codes.contains(&Code::EventStaleSignature);
@@ -292,33 +778,34 @@ fn checklist(
             }
         },
     });
+    if let Some(signed) = signed {
+        let max = policy.documents.signature_max_age_days;
+        let age = days(signed.event.on, on);
+        items.push(markdown::CheckItem {
+            ok: age <= i64::from(max),
+            label: "signature age",
+            detail: format!(
+                "signed {}, {} before the submission (at most {})",
+                signed.event.on,
+                count(age, "day", "days"),
+                count(max, "day", "days")
+            ),
+        });
+    }
     let bad: Vec<&str> = PROOF_CODES
         .iter()
         .filter(|c| codes.contains(c))
         .map(|c| c.as_str())
         .collect();
-    let submitted_on = event.on;
-    let proofs: Vec<String> = request
-        .documents
-        .iter()
-        .filter(|d| {
-            matches!(
-                d.kind,
-                DocumentKind::Bill | DocumentKind::Receipt | DocumentKind::TrackingScreenshot
-            )
-        })
-        .map(|d| match (d.dated, submitted_on) {
-            (Some(dated), Some(on)) => format!(
+    let proofs: Vec<String> = proofs(request)
+        .map(|d| match d.dated {
+            Some(dated) => format!(
                 "{} `{}` dated {dated}, {} before the submission",
                 d.kind.as_str(),
                 d.path,
-                count(
-                    on.days_since_epoch() - dated.days_since_epoch(),
-                    "day",
-                    "days"
-                )
+                count(days(dated, on), "day", "days")
             ),
-            _ => format!("{} `{}`", d.kind.as_str(), d.path),
+            None => format!("{} `{}`", d.kind.as_str(), d.path),
         })
         .collect();
     items.push(markdown::CheckItem {
@@ -334,6 +821,7 @@ fn checklist(
             format!("see the findings: `{}`", bad.join("`, `"))
         },
     });
+    items.extend(credential_ages(on, request, policy));
     let csr_bad = codes.contains(&Code::LoaCsrMismatch) || codes.contains(&Code::LoaPortType);
     items.push(markdown::CheckItem {
         ok: request.csr.is_some() && !csr_bad,
@@ -344,51 +832,151 @@ fn checklist(
             (Some(_), false) => "the LOA data matches the CSR".to_owned(),
         },
     });
+    items
+}
+
+/// The documents that prove ownership.
+fn proofs(request: &Request) -> impl Iterator<Item = &Document> {
+    request.documents.iter().filter(|d| {
+        matches!(
+            d.kind,
+            DocumentKind::Bill | DocumentKind::Receipt | DocumentKind::TrackingScreenshot
+        )
+    })
+}
+
+/// The age at submission of each credential that expires: the transfer PIN of a mobile port
+/// (`pin_max_age_days`) and country values with `max_age_days` (a PAC).
+fn credential_ages(on: Date, request: &Request, policy: &Policy) -> Vec<markdown::CheckItem> {
+    let mut items = Vec::new();
     let country = policy.country(&request.country);
-    let fee = match country {
-        Some(c) if c.channel == Channel::Assisted && c.has_fee() => {
-            let total = c.fee_per_number.unwrap_or_default() * request.numbers.len() as f64;
-            let currency = c.currency.clone().unwrap_or_default();
-            match (&request.fee, codes.contains(&Code::CountryFeeNotAccepted)) {
-                (Some(f), false) => markdown::CheckItem {
-                    ok: true,
-                    label: "fee accepted",
+    let mobile = request
+        .numbers
+        .iter()
+        .any(|n| n.kind == Some(NumberType::Mobile));
+    let age = |label: &'static str, obtained: Option<Date>, max: u32, what: &str| {
+        let max_days = count(max, "day", "days");
+        match obtained {
+            Some(obtained) => {
+                let age = days(obtained, on);
+                markdown::CheckItem {
+                    ok: age <= i64::from(max),
+                    label,
                     detail: format!(
-                        "{total:.2} {currency} for {}, accepted by {} on {}",
-                        count(request.numbers.len(), "number", "numbers"),
-                        f.accepted_by,
-                        f.accepted_on
+                        "{what} obtained {obtained}, {} before the submission (at most {max_days})",
+                        count(age, "day", "days")
                     ),
-                },
-                _ => markdown::CheckItem {
-                    ok: false,
-                    label: "fee accepted",
-                    detail: format!(
-                        "{total:.2} {currency} for {}, not accepted by the customer (`[fee]`)",
-                        count(request.numbers.len(), "number", "numbers")
-                    ),
-                },
+                }
             }
+            None => markdown::CheckItem {
+                ok: false,
+                label,
+                detail: format!(
+                    "{what} has no date obtained, so its age cannot be checked (at most {max_days})"
+                ),
+            },
         }
-        Some(c) if c.channel == Channel::Assisted => markdown::CheckItem {
-            ok: true,
-            label: "fee accepted",
-            detail: format!("no fee for {} (assisted)", c.code),
-        },
-        Some(c) => markdown::CheckItem {
-            ok: true,
-            label: "fee accepted",
-            detail: format!("not applicable: {} is self-serve and free", c.code),
-        },
-        None => markdown::CheckItem {
-            ok: false,
-            label: "fee accepted",
-            detail: format!("`{}` is not configured in porting.toml", request.country),
-        },
     };
-    items.push(fee);
-    markdown::Checklist {
-        event: event.file.clone(),
-        items,
+    if mobile && country.is_none_or(|c| c.needs(Credential::Pin)) {
+        let user = request.end_user.as_ref();
+        items.push(age(
+            "PIN age",
+            user.and_then(|u| u.pin_obtained_on),
+            policy.documents.pin_max_age_days,
+            "the transfer PIN",
+        ));
+    }
+    for req in country
+        .map(|c| c.requirements.as_slice())
+        .unwrap_or_default()
+    {
+        let applies = req.applies_to.is_none()
+            || request
+                .numbers
+                .iter()
+                .any(|n| n.kind.is_some_and(|t| req.applies(t)));
+        let (Some(max), RequirementType::Field, true) = (req.max_age_days, req.kind, applies)
+        else {
+            continue;
+        };
+        let obtained = request.obtained_on(&req.key);
+        let what = format!("`{}`", req.key);
+        let mut item = age("code age", obtained, max, &what);
+        if !request.requirements.contains_key(&req.key) {
+            item.ok = false;
+            item.detail = format!("`{}` is missing", req.key);
+        }
+        items.push(item);
+    }
+    items
+}
+
+/// What only a person can judge: each proof of ownership against the LOA, and the signature.
+fn to_look_at(request: &Request, signed: Option<&EventRef<'_>>) -> Vec<String> {
+    let user = request.end_user.as_ref();
+    let name = user
+        .and_then(|u| u.name.as_deref())
+        .unwrap_or("the end user");
+    let mut items: Vec<String> = proofs(request)
+        .map(|d| {
+            format!(
+                "the {} `{}` shows {name}, the service address and the numbers as above",
+                d.kind.as_str().replace('-', " "),
+                d.path
+            )
+        })
+        .collect();
+    if let Some(signed) = signed
+        && let EventBody::Signed {
+            signer, document, ..
+        } = &signed.event.body
+    {
+        let person = user
+            .and_then(|u| u.authorized_person.as_deref())
+            .unwrap_or("none given");
+        items.push(format!(
+            "the signature on `{document}` is {signer}'s (the LOA's authorized person: {person})"
+        ));
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::events::REASON_CODES;
+
+    /// Reasons the customer or the carrier settles outside the request.
+    const OUTSIDE_THE_REQUEST: [&str; 6] = [
+        "pending-order",
+        "special-feature",
+        "carrier-freeze",
+        "customer-retained",
+        "losing-carrier-unresponsive",
+        "other",
+    ];
+
+    #[test]
+    fn every_reason_code_is_tied_to_fields_or_known_to_be_outside_the_request() {
+        for code in REASON_CODES {
+            let fields = watched_fields(code);
+            assert_eq!(
+                fields.is_empty(),
+                OUTSIDE_THE_REQUEST.contains(code),
+                "{code}: {fields:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_watched_folder_covers_its_fields_only() {
+        assert!(covers(
+            "end_user.service_address",
+            "end_user.service_address.street"
+        ));
+        assert!(covers("numbers", "numbers.+14155550130"));
+        assert!(covers("end_user.name", "end_user.name"));
+        assert!(!covers("end_user.name", "end_user.names"));
+        assert!(!covers("partial", "partial_x"));
     }
 }

@@ -46,31 +46,39 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, S
     }
 }
 
+/// Every LOA field but the numbers, by dotted name (`end_user.service_address.street`).
+pub fn loa_fields(data: &LoaData) -> BTreeMap<String, String> {
+    let mut value = serde_json::to_value(data).unwrap_or_default();
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove("numbers");
+        obj.remove("format");
+    }
+    value_fields(&value)
+}
+
+/// Every leaf of a JSON value by dotted name; arrays are one value, in JSON.
+pub fn value_fields(value: &serde_json::Value) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    flatten("", value, &mut map);
+    map
+}
+
+/// The keys whose values differ between two flattened maps, in key order.
+pub fn map_changes(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<FieldChange> {
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|key| a.get(*key) != b.get(*key))
+        .map(|key| FieldChange {
+            field: key.clone(),
+            before: a.get(key).cloned(),
+            after: b.get(key).cloned(),
+        })
+        .collect()
+}
+
 /// The LOA fields that differ, field by field; numbers are compared as a set.
 pub fn loa_changes(before: &LoaData, after: &LoaData) -> Vec<FieldChange> {
-    let fields = |data: &LoaData| {
-        let mut map = BTreeMap::new();
-        let mut value = serde_json::to_value(data).unwrap_or_default();
-        if let Some(obj) = value.as_object_mut() {
-            obj.remove("numbers");
-            obj.remove("format");
-        }
-        flatten("", &value, &mut map);
-        map
-    };
-    let (a, b) = (fields(before), fields(after));
-    let mut out = Vec::new();
-    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    for key in keys {
-        let (x, y) = (a.get(key), b.get(key));
-        if x != y {
-            out.push(FieldChange {
-                field: key.clone(),
-                before: x.cloned(),
-                after: y.cloned(),
-            });
-        }
-    }
+    let mut out = map_changes(&loa_fields(before), &loa_fields(after));
     let numbers = |data: &LoaData| -> BTreeSet<String> {
         data.numbers
             .iter()
