@@ -32,7 +32,7 @@ pub struct Cli {
 pub enum ColorChoice {
     /// Colour on a terminal, unless NO_COLOR is set.
     Auto,
-    /// Colour even when not on a terminal (NO_COLOR still wins).
+    /// Colour even when not on a terminal, and even with NO_COLOR set: asked for by name.
     Always,
     /// Never colour.
     Never,

@@ -83,13 +83,13 @@ impl Environment {
 
     /// Colour and width for human output.
     pub fn style(&self) -> report::human::Style {
-        // NO_COLOR is the user's standing wish and wins over everything.
-        let color = !self.no_color
-            && match self.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => self.stdout_is_terminal,
-            };
+        // NO_COLOR is the user's standing wish; `--color always` on one command line is a
+        // more specific one and wins over it.
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => self.stdout_is_terminal && !self.no_color,
+        };
         report::human::Style {
             color,
             width: self.width.unwrap_or(100),
@@ -158,14 +158,26 @@ where
         }
         Command::Report { format } => commands::report::run(*format, &env).map_err(fail),
         Command::Summary { base, loa_link } => {
-            { commands::summary::run(base, loa_link.as_deref(), &env) }.map_err(fail)
+            commands::summary::run(base, loa_link.as_deref(), &env).map_err(fail)
         }
         Command::Render(args) => commands::render::run(args, &env).map_err(fail),
         Command::Notify(args) => commands::notify::run(args, &env).map_err(fail),
     };
-    result.unwrap_or_else(|err| Output {
-        stdout: String::new(),
-        stderr: format!("error: {err}\n"),
-        exit: Exit::Failure,
+    result.unwrap_or_else(|err| {
+        // In CI the runner shows workflow commands as annotations: a check that could not
+        // run says so there too, not only in the log.
+        let stdout = match &cli.command {
+            Command::Check(args) if args.format == cli::Format::Github => format!(
+                "::error title={}::{}\n",
+                report::github::escape_property("portflow check failed"),
+                report::github::escape_data(&err)
+            ),
+            _ => String::new(),
+        };
+        Output {
+            stdout,
+            stderr: format!("error: {err}\n"),
+            exit: Exit::Failure,
+        }
     })
 }

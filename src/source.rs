@@ -614,6 +614,50 @@ impl Document {
         }
     }
 
+    /// The JSON pointer of the deepest key or array item that holds byte `offset` in its key
+    /// or value (`""` when none does): what a finding there is about, however its line moves.
+    pub fn pointer_at(&self, offset: usize) -> String {
+        fn holds(span: &Range<usize>, offset: usize) -> bool {
+            span.contains(&offset) || (span.is_empty() && span.start == offset)
+        }
+        // A table's own span may be its header alone: look inside every child first.
+        fn path(node: &Node, offset: usize, out: &mut Vec<String>) -> bool {
+            let children: Vec<(String, Option<&Range<usize>>, &Node)> = match &node.value {
+                NodeValue::Table(entries) => entries
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.key.replace('~', "~0").replace('/', "~1"),
+                            Some(&e.key_span),
+                            &e.value,
+                        )
+                    })
+                    .collect(),
+                NodeValue::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (i.to_string(), None, item))
+                    .collect(),
+                _ => return false,
+            };
+            for (token, key_span, child) in children {
+                let at = out.len();
+                out.push(token);
+                if path(child, offset, out)
+                    || key_span.is_some_and(|k| holds(k, offset))
+                    || holds(&child.span, offset)
+                {
+                    return true;
+                }
+                out.truncate(at);
+            }
+            false
+        }
+        let mut tokens = Vec::new();
+        path(self.root(), offset, &mut tokens);
+        tokens.iter().map(|t| format!("/{t}")).collect()
+    }
+
     /// The span of the value at a pointer, falling back to its nearest existing ancestor.
     pub fn span(&self, pointer: &str) -> Range<usize> {
         let mut pointer = pointer;
@@ -871,6 +915,19 @@ mod tests {
             &text[d.span("/n/0/missing")],
             &text[d.node("/n/0").unwrap().span.clone()]
         );
+    }
+
+    #[test]
+    fn pointers_at_offsets_name_the_key_or_item_there() {
+        let text = "a = 1\n[t]\nb = \"x\"\n[[n]]\nnumber = \"+1\"\n\"a/b\" = 2\n";
+        let d = doc(text);
+        for pointer in ["/a", "/t/b", "/n/0/number", "/n/0/a~1b"] {
+            let span = d.span(pointer);
+            assert_eq!(d.pointer_at(span.start), pointer, "{pointer}");
+            let key = d.entry(pointer).unwrap().key_span.clone();
+            assert_eq!(d.pointer_at(key.start), pointer, "{pointer} key");
+        }
+        assert_eq!(d.pointer_at(text.len() + 10), "");
     }
 
     #[test]

@@ -109,6 +109,7 @@ fn context<'a>(files: &'a [SourceFile]) -> Context<'a> {
             .collect(),
         files_checked: files.len(),
         ports_checked: 1,
+        checkout_prefix: String::new(),
     }
 }
 

@@ -52,6 +52,28 @@ fn scope_of(root: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Scope, CheckEr
         .map(Scope::of)
 }
 
+/// The ports repo's folder inside its git work tree, `/`-terminated (`""` when it is the
+/// top level or not in git), for paths CI resolves from the checkout's root.
+fn checkout_prefix(root: &Path) -> String {
+    let Ok(repo) = git2::Repository::discover(root) else {
+        return String::new();
+    };
+    let (Some(top), Ok(root)) = (repo.workdir(), root.canonicalize()) else {
+        return String::new();
+    };
+    let top = top.canonicalize().unwrap_or_else(|_| top.to_path_buf());
+    match root.strip_prefix(&top) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            format!("{}/", parts.join("/"))
+        }
+        _ => String::new(),
+    }
+}
+
 /// Runs `portflow check`.
 pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
     let tree = WorkTree::discover(&env.cwd)?;
@@ -84,7 +106,8 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
         &checked.repo.sources,
         checked.files_in(&scope),
         checked.ports,
-    );
+    )
+    .in_checkout(checkout_prefix(&tree.root));
     // Findings a change inherited from its base are reported but do not fail it.
     let inherited = checked.findings.iter().filter(|f| !f.blocking).count();
     let stdout = match args.format {

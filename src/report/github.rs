@@ -42,7 +42,10 @@ pub fn annotation(finding: &Finding, ctx: &Context<'_>) -> String {
         (true, Severity::Warning) => "warning",
     };
     let file = finding.file.to_string_lossy().into_owned();
-    let mut props = vec![format!("file={}", escape_property(&file))];
+    let mut props = vec![format!(
+        "file={}",
+        escape_property(&ctx.checkout_path(&file))
+    )];
     // A folder or a binary file has no lines: annotate the file alone.
     if ctx.sources.contains_key(&file) {
         let (line, col) = ctx.line_col(&file, finding.span.start);
@@ -67,7 +70,7 @@ pub fn annotation(finding: &Finding, ctx: &Context<'_>) -> String {
     }
     for related in &finding.related {
         let rfile = related.file.to_string_lossy();
-        message.push_str(&format!("\nnote: {rfile}"));
+        message.push_str(&format!("\nnote: {}", ctx.checkout_path(&rfile)));
         if ctx.sources.contains_key(rfile.as_ref()) {
             let (line, col) = ctx.line_col(&rfile, related.span.start);
             message.push_str(&format!(":{line}:{col}"));

@@ -51,6 +51,10 @@ pub struct Context<'a> {
     pub files_checked: usize,
     /// How many ports were checked.
     pub ports_checked: usize,
+    /// The ports repo's folder in its git checkout, with a trailing `/` (`""` at the top):
+    /// CI resolves the paths of annotations and SARIF from the checkout's root, so in a
+    /// monorepo they are prefixed with it.
+    pub checkout_prefix: String,
 }
 
 impl<'a> Context<'a> {
@@ -64,7 +68,21 @@ impl<'a> Context<'a> {
             sources: sources.iter().map(|(k, v)| (k.clone(), &**v)).collect(),
             files_checked,
             ports_checked,
+            checkout_prefix: String::new(),
         }
+    }
+
+    /// The same context, for a ports repo at `prefix` (`telecom/ports/`) in its checkout.
+    pub fn in_checkout(self, prefix: String) -> Context<'a> {
+        Context {
+            checkout_prefix: prefix,
+            ..self
+        }
+    }
+
+    /// A repo-relative path as CI resolves it: from the root of the git checkout.
+    pub fn checkout_path(&self, file: &str) -> String {
+        format!("{}{file}", self.checkout_prefix)
     }
 
     /// 1-based line and column of a byte offset in a file (1:1 when the file is unknown).

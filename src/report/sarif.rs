@@ -1,6 +1,8 @@
 //! `--format sarif`: SARIF 2.1.0 for code scanning, one run with a rule per stable code.
 //!
-//! Locations are repo-relative URIs against `%SRCROOT%`; columns count Unicode code points,
+//! Locations are URIs against `%SRCROOT%`, the root of the git checkout (the ports repo may
+//! be a folder of it); each result has a fingerprint of its code, port and field that
+//! survives edits moving its line. Columns count Unicode code points,
 //! as every other output does, and the run says so in `columnKind`. No source text is
 //! copied into the log (no `snippet`), so a secret cannot leak through it.
 
@@ -8,6 +10,9 @@ use serde::Serialize;
 
 use super::Context;
 use crate::diag::{Code, Finding, Severity};
+use crate::repo::is_year;
+use crate::signed::sha256_hex;
+use crate::source::Document;
 
 /// The SARIF schema the output conforms to (OASIS 2.1.0 with Errata 01).
 pub const SCHEMA_URI: &str =
@@ -16,8 +21,11 @@ pub const SCHEMA_URI: &str =
 /// Where portflow lives; the rule docs are under it.
 pub const INFORMATION_URI: &str = "https://github.com/portflow/portflow";
 
-/// The base id every artifact location is relative to: the root of the checked-out repo.
+/// The base id every artifact location is relative to: the root of the git checkout.
 pub const SRCROOT: &str = "%SRCROOT%";
+
+/// The base id of the ports repo's folder, when it is not the checkout's root.
+pub const PORTSROOT: &str = "PORTSROOT";
 
 #[derive(Serialize)]
 struct Log {
@@ -31,9 +39,17 @@ struct Log {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    invocations: [Invocation; 1],
     original_uri_base_ids: serde_json::Value,
     column_kind: &'static str,
     results: Vec<SarifResult>,
+}
+
+/// The run itself: it completed (a run that could not check exits 2 with no log).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
 }
 
 #[derive(Serialize)]
@@ -93,8 +109,18 @@ struct SarifResult {
     locations: [Location; 1],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
+    partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<ResultProperties>,
+}
+
+/// What identifies a finding across commits, whatever line it moves to: its code, its port,
+/// the file in the port and the field (a JSON pointer), hashed. Code scanning matches
+/// results by it, so an edit above a finding does not close it and open another.
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "portflowField/v1")]
+    field: String,
 }
 
 /// Set only on a finding a change inherited from its base (`--base`): it does not fail the run.
@@ -165,6 +191,38 @@ pub fn path_uri(path: &str) -> String {
     out
 }
 
+/// The port a repo-relative path is in (`ports/2026/<id>/...` or `ports/<id>/...`) and the
+/// path inside it; `None` outside `ports/`.
+fn port_and_rest(file: &str) -> Option<(&str, &str)> {
+    let rest = file.strip_prefix("ports/")?;
+    let (first, after) = rest.split_once('/').unwrap_or((rest, ""));
+    if is_year(first)
+        && let Some((id, inner)) = after.split_once('/')
+    {
+        return Some((id, inner));
+    }
+    Some((first, after))
+}
+
+/// The field a finding is about: the JSON pointer at its span in a TOML file it read.
+fn field_of(file: &str, span: &std::ops::Range<usize>, ctx: &Context<'_>) -> String {
+    let Some(source) = ctx.sources.get(file) else {
+        return String::new();
+    };
+    if !file.ends_with(".toml") || (span.is_empty() && span.start == 0) {
+        return String::new();
+    }
+    Document::parse((*source).clone())
+        .map_or_else(|_| String::new(), |doc| doc.pointer_at(span.start))
+}
+
+fn fingerprint(finding: &Finding, ctx: &Context<'_>) -> String {
+    let file = finding.file.to_string_lossy();
+    let (port, rest) = port_and_rest(&file).unwrap_or(("", &file));
+    let field = field_of(&file, &finding.span, ctx);
+    sha256_hex(format!("{}\0{port}\0{rest}\0{field}", finding.code.as_str()).as_bytes())
+}
+
 fn physical(file: &str, span: &std::ops::Range<usize>, ctx: &Context<'_>) -> PhysicalLocation {
     // Code scanning needs a start line on every location; a folder or a binary file gets
     // line 1 and nothing else, since lines and columns mean nothing there.
@@ -187,7 +245,7 @@ fn physical(file: &str, span: &std::ops::Range<usize>, ctx: &Context<'_>) -> Phy
     };
     PhysicalLocation {
         artifact_location: ArtifactLocation {
-            uri: path_uri(file),
+            uri: path_uri(&ctx.checkout_path(file)),
             uri_base_id: SRCROOT,
         },
         region,
@@ -261,8 +319,27 @@ fn result(finding: &Finding, ctx: &Context<'_>) -> SarifResult {
                 }),
             })
             .collect(),
+        partial_fingerprints: Fingerprints {
+            field: fingerprint(finding, ctx),
+        },
         properties: (!finding.blocking).then_some(ResultProperties { blocking: false }),
     }
+}
+
+/// `%SRCROOT%`, the root of the git checkout every location is relative to; in a monorepo
+/// also `PORTSROOT`, the ports repo's folder in it.
+fn base_ids(ctx: &Context<'_>) -> serde_json::Value {
+    let mut ids = serde_json::json!({
+        SRCROOT: { "description": { "text": "the root of the git checkout" } }
+    });
+    if !ctx.checkout_prefix.is_empty() {
+        ids[PORTSROOT] = serde_json::json!({
+            "uri": path_uri(&ctx.checkout_prefix),
+            "uriBaseId": SRCROOT,
+            "description": { "text": "the ports repo (the folder of porting.toml)" }
+        });
+    }
+    ids
 }
 
 /// Renders the findings as one SARIF 2.1.0 log, pretty-printed, with a trailing newline.
@@ -280,9 +357,10 @@ pub fn render(findings: &[Finding], ctx: &Context<'_>) -> String {
                     rules: Code::ALL.iter().copied().map(rule).collect(),
                 },
             },
-            original_uri_base_ids: serde_json::json!({
-                SRCROOT: { "description": { "text": "the root of the ports repo" } }
-            }),
+            invocations: [Invocation {
+                execution_successful: true,
+            }],
+            original_uri_base_ids: base_ids(ctx),
             column_kind: "unicodeCodePoints",
             results: findings.iter().map(|f| result(f, ctx)).collect(),
         }],
