@@ -78,7 +78,7 @@ fn a_first_submission_shows_what_the_carrier_receives() {
         assert!(md.contains(line), "{line}\n{md}");
     }
     assert!(
-        md.contains(&format!("[the run's `loa` artifact]({LINK})")),
+        md.contains(&format!("| rendered LOA | [in the run's artifacts]({LINK}) |")),
         "{md}"
     );
     // Facts are ticked by portflow (✓/✗), never pre-ticked boxes; a person's checks stay open.

@@ -8,7 +8,7 @@ use crate::loa::template::{self, Kind};
 use crate::schema::SchemaKind;
 use crate::{Environment, Exit, Output};
 
-/// The git URL a team's pipeline installs portflow from.
+/// Where portflow lives: its releases, its action (`owner/repo@vVERSION`) and its docs.
 pub const PORTFLOW_GIT: &str = "https://github.com/portflow/portflow";
 
 const PORTING_TOML: &str = include_str!("../../assets/init/porting.toml");
@@ -46,7 +46,7 @@ pub enum InitError {
         source: io::Error,
     },
     /// The built-in pipeline could not be adapted (a portflow build bug).
-    #[error("the built-in workflow has no portflow build step to replace")]
+    #[error("the built-in workflow has no portflow build steps and action to replace")]
     Workflow,
 }
 
@@ -82,44 +82,68 @@ pub fn files() -> Result<Vec<(String, String)>, InitError> {
     Ok(files)
 }
 
-/// This repo's pipeline builds portflow from its own source; a team's repo installs it
-/// instead. Replaces every "Cache the portflow build" + "Build portflow" pair of steps.
+/// The note in this repo's pipeline on how it gets portflow: it ends where the workflow starts.
+const OWN_BUILD_NOTE: &str = "# In the portflow repository itself";
+
+/// The steps that build portflow from this repo's source; a team's repo has none.
+const BUILD_STEPS: [&str; 2] = ["Cache the portflow build", "Build portflow"];
+
+/// The action a team's pipeline runs: portflow's own (`action.yml` at the root of
+/// [`PORTFLOW_GIT`]), pinned to the release of the binary that writes the pipeline.
+pub fn action_ref() -> String {
+    let repo = PORTFLOW_GIT.trim_start_matches("https://github.com/");
+    format!("{repo}@v{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// This repo's pipeline builds portflow from its own source and hands it to the action in
+/// this repo (`uses: ./` with `install: false`); a team's repo has no source: its pipeline
+/// runs the action pinned to this release, which downloads the release's binary.
 pub fn team_workflow(source: &str) -> Option<String> {
+    let action = action_ref();
     let version = env!("CARGO_PKG_VERSION");
-    let install = format!(
-        "      - name: Cache the portflow install
-        uses: actions/cache@v5
-        with:
-          path: ~/.cargo/bin/portflow
-          key: portflow-${{{{ runner.os }}}}-{version}
-
-      - name: Install portflow
-        id: build
-        run: |
-          command -v portflow || cargo install --locked --git {PORTFLOW_GIT} --tag v{version} portflow
-          echo \"$HOME/.cargo/bin\" >> \"$GITHUB_PATH\"
-
-"
+    let note_start = source.find(OWN_BUILD_NOTE)?;
+    let note_end = note_start + source[note_start..].find("\nname: ")? + 1;
+    let mut text = format!(
+        "{}# portflow runs through its GitHub action, pinned to a release: to upgrade, change the\n\
+         # version in every `uses: {action}` line. The docs/ named here are portflow's:\n\
+         # {PORTFLOW_GIT}/tree/v{version}/docs\n{}",
+        &source[..note_start],
+        &source[note_end..]
     );
-    let mut out = String::with_capacity(source.len());
-    let mut rest = source;
-    let mut replaced = 0;
-    while let Some(start) = rest.find("      - name: Cache the portflow build\n") {
-        let build = rest[start..].find("      - name: Build portflow\n")? + start;
+    for name in BUILD_STEPS {
+        text = without_steps(&text, name)?;
+    }
+    let local = "        uses: ./\n";
+    let builds_itself = "          install: false\n";
+    let uses = text.matches(local).count();
+    if uses == 0 || text.matches(builds_itself).count() != uses {
+        return None;
+    }
+    Some(
+        text.replace(local, &format!("        uses: {action}\n"))
+            .replace(builds_itself, ""),
+    )
+}
+
+/// `text` without the steps called `name`; `None` when it has none.
+fn without_steps(text: &str, name: &str) -> Option<String> {
+    let head = format!("      - name: {name}\n");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut removed = 0;
+    while let Some(start) = rest.find(&head) {
         // The step ends where the next step (or the comment introducing it) starts.
-        let tail = &rest[build + 1..];
+        let tail = &rest[start + 1..];
         let next = [tail.find("\n      - name: "), tail.find("\n      # ")]
             .into_iter()
             .flatten()
             .min()?;
-        let after_build = build + 1 + next + 1;
         out.push_str(&rest[..start]);
-        out.push_str(&install);
-        rest = &rest[after_build..];
-        replaced += 1;
+        rest = &rest[start + 1 + next + 1..];
+        removed += 1;
     }
     out.push_str(rest);
-    (replaced > 0).then_some(out)
+    (removed > 0).then_some(out)
 }
 
 /// This repo's CODEOWNERS also guards portflow's own source; a team's repo has none.
@@ -127,18 +151,24 @@ pub fn team_codeowners(source: &str) -> String {
     let mut out = String::new();
     let mut skip_comment = false;
     for line in source.lines() {
-        let own_source = ["/src/", "/Cargo.toml", "/Cargo.lock", "/.ci/"]
-            .iter()
-            .any(|p| line.starts_with(p));
+        let own_source = [
+            "/src/",
+            "/Cargo.toml",
+            "/Cargo.lock",
+            "/.ci/",
+            "/action.yml",
+        ]
+        .iter()
+        .any(|p| line.starts_with(p));
         if line.starts_with("# The pipeline builds portflow from this repository") {
             skip_comment = true;
+        }
+        if skip_comment {
+            // The block about this repo's own source ends at the blank line after it.
+            skip_comment = !line.is_empty();
             continue;
         }
         if own_source {
-            continue;
-        }
-        if skip_comment && line.is_empty() {
-            skip_comment = false;
             continue;
         }
         // A team's repo has no docs/ of its own: point at portflow's.
@@ -260,16 +290,39 @@ mod tests {
     }
 
     #[test]
-    fn team_workflow_installs_instead_of_building() {
+    fn team_workflow_runs_the_pinned_action_instead_of_building() {
         let out = team_workflow(PORTS_WORKFLOW).expect("build steps found");
-        assert!(!out.contains("cargo build"), "{out}");
-        assert_eq!(
-            out.matches("- name: Install portflow").count(),
-            PORTS_WORKFLOW.matches("- name: Build portflow").count()
+        assert!(
+            !out.contains("cargo build") && !out.contains("install: false"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("uses: ./") && !out.contains(OWN_BUILD_NOTE),
+            "{out}"
         );
         assert_eq!(
-            out.matches("id: build").count(),
-            PORTS_WORKFLOW.matches("id: build").count()
+            out.matches(&format!("uses: {}\n", action_ref())).count(),
+            PORTS_WORKFLOW.matches("uses: ./\n").count()
+        );
+        // Every other step stays, the history cache among them.
+        assert_eq!(
+            out.matches("      - name: ").count(),
+            PORTS_WORKFLOW.matches("      - name: ").count()
+                - PORTS_WORKFLOW
+                    .matches("      - name: Build portflow\n")
+                    .count()
+                - PORTS_WORKFLOW
+                    .matches("      - name: Cache the portflow build\n")
+                    .count()
+        );
+        assert!(out.contains("key: portflow-history-"));
+    }
+
+    #[test]
+    fn action_ref_is_this_repo_at_this_version() {
+        assert_eq!(
+            action_ref(),
+            format!("portflow/portflow@v{}", env!("CARGO_PKG_VERSION"))
         );
     }
 
@@ -277,6 +330,10 @@ mod tests {
     fn team_codeowners_drops_portflow_source() {
         let out = team_codeowners(CODEOWNERS);
         assert!(!out.contains("/src/") && !out.contains("/Cargo.toml"));
+        assert!(
+            !out.contains("action.yml") && !out.contains("# are policy too"),
+            "{out}"
+        );
         assert!(out.contains("/ports/**/events/*-submitted.toml"));
         assert!(out.contains("/porting.toml"));
     }

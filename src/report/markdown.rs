@@ -586,7 +586,7 @@ fn submission_section(out: &mut String, sub: &Submission) {
     out.push_str(&format!(
         "| rendered LOA | {} |\n\n",
         match &sub.loa_link {
-            Some(link) => format!("[the run's `loa` artifact]({link})"),
+            Some(link) => format!("[in the run's artifacts]({link})"),
             None => "`portflow render` (no link given to `summary --loa-link`)".to_owned(),
         }
     ));
