@@ -156,7 +156,7 @@ pub enum Command {
         #[arg(long, value_name = "REF")]
         base: String,
         /// Where reviewers download the rendered LOAs (in CI, the run's page with its
-        /// `loa` artifact); linked from each submission.
+        /// artifacts); linked from each submission.
         #[arg(long, value_name = "URL")]
         loa_link: Option<String>,
     },
