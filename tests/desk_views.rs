@@ -8,6 +8,7 @@ mod history_git;
 
 use history_git::{ANA, BEN, GitRepo, nov};
 use portflow::Exit;
+use portflow::stage::Stage;
 use serde_json::{Value, json};
 
 const TODAY: &str = "2026-12-01";
@@ -145,6 +146,259 @@ fn ports(list: &Value) -> Vec<&str> {
         .iter()
         .map(|r| r["port"].as_str().expect("port"))
         .collect()
+}
+
+fn row<'a>(doc: &'a Value, port: &str) -> &'a Value {
+    doc["ports"]
+        .as_array()
+        .expect("ports")
+        .iter()
+        .find(|r| r["port"] == port)
+        .unwrap_or_else(|| panic!("no row for {port}"))
+}
+
+fn status(repo: &GitRepo, extra: &[&str]) -> Value {
+    let mut args = vec!["status", "--today", TODAY, "--format", "json"];
+    args.extend_from_slice(extra);
+    json(&repo.run(&args))
+}
+
+// ── status: columns ──────────────────────────────────────────────────────────
+
+#[test]
+fn status_json_has_foc_carrier_account_and_owner() {
+    let repo = desk();
+    let doc = status(&repo, &[]);
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["today"], TODAY);
+
+    let queen = row(&doc, "2026-11-queen-west-physio");
+    // 007-scheduled moved the FOC from Dec 14 to Dec 16: the latest one counts.
+    assert_eq!(queen["foc"], "2026-12-16");
+    assert_eq!(queen["days_to_foc"], 15);
+    assert_eq!(queen["losing_carrier"], "Bell Canada");
+    assert_eq!(queen["account"], "queen-west-physio");
+    assert_eq!(queen["agency"], Value::Null);
+    assert_eq!(
+        queen["owner"],
+        json!({ "name": "Ben Okafor", "email": "ben.okafor@example.com" })
+    );
+
+    // A completed port keeps the date it ported on; there are no days to go.
+    let copperleaf = row(&doc, "2026-11-copperleaf-law");
+    assert_eq!(copperleaf["foc"], "2026-11-19");
+    assert_eq!(copperleaf["days_to_foc"], Value::Null);
+
+    let lakeside = row(&doc, "2026-11-lakeside-dental");
+    assert_eq!(lakeside["account"], "northwind-agency/lakeside-dental");
+    assert_eq!(lakeside["agency"], "northwind-agency");
+    assert_eq!(lakeside["losing_carrier"], "Comcast Business");
+    assert_eq!(lakeside["foc"], Value::Null);
+    // No events, so nobody recorded one.
+    assert_eq!(lakeside["owner"], Value::Null);
+
+    // Summit's rejection came in by a pull request: the owner is who wrote it on the
+    // branch, not the merge button.
+    let summit = row(&doc, "2026-11-summit-outdoor-tollfree");
+    assert_eq!(summit["owner"]["name"], "Ana Souza");
+    assert_eq!(summit["owner"]["email"], "ana.souza@example.com");
+    assert_eq!(summit["foc"], Value::Null);
+    let sunrise = row(&doc, "2026-11-sunrise-roofing");
+    assert_eq!(sunrise["owner"]["name"], "Ben Okafor");
+    assert_eq!(sunrise["agency"], "northwind-agency");
+}
+
+#[test]
+fn status_table_has_foc_carrier_account_and_owner_columns() {
+    let repo = desk();
+    let out = repo.run(&[
+        "status",
+        "--today",
+        TODAY,
+        "--account",
+        "northwind-agency,queen-west-physio",
+    ]);
+    assert_eq!(out.exit, Exit::Clean, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "\
+PORT                       ACCOUNT                           COUNTRY  CARRIER           NUMBERS  STAGE               FOC                IN STAGE  SLA    OWNER       FINDINGS  NEXT ACTION
+2026-11-lakeside-dental    northwind-agency/lakeside-dental  US       Comcast Business  3        awaiting-signature  -                  7d        -      -           -         have the authorized person sign the LOA
+2026-11-queen-west-physio  queen-west-physio                 CA       Bell Canada       3        scheduled           2026-12-16 in 15d  7d        7/28d  Ben Okafor  -         confirm completion on the FOC date
+2026-11-sunrise-roofing    northwind-agency/sunrise-roofing  US       CallRail          4        cancelled           -                  7d        -      Ben Okafor  -         none
+"
+    );
+}
+
+#[test]
+fn days_to_the_foc_count_from_today_and_go_negative_once_it_passed() {
+    let repo = desk();
+    for (today, days, cell) in [
+        ("2026-12-15", 1, "2026-12-16 in 1d"),
+        ("2026-12-16", 0, "2026-12-16 today"),
+        ("2026-12-19", -3, "2026-12-16 3d ago"),
+    ] {
+        let doc = json(&repo.run(&[
+            "status",
+            "--today",
+            today,
+            "--format",
+            "json",
+            "--country",
+            "CA",
+        ]));
+        assert_eq!(doc["ports"][0]["days_to_foc"], days, "{today}");
+        let table = repo.run(&["status", "--today", today, "--country", "CA"]);
+        assert!(table.stdout.contains(cell), "{today}\n{}", table.stdout);
+    }
+}
+
+// A rejection after an FOC withdraws it; an event not committed yet has no author.
+#[test]
+fn a_later_rejection_withdraws_the_foc_and_an_uncommitted_event_has_no_owner() {
+    let repo = desk();
+    repo.write(
+        &format!("{QUEEN_WEST}/events/008-rejected.toml"),
+        "#:schema ../../schemas/event.schema.json\nkind = \"rejected\"\non = 2026-11-30\nby = \"ana.souza@example.com\"\ninstructions = \"We will ask the carrier for a new date.\"\n\n[[reasons]]\ncode = \"foc-rejected\"\ndetail = \"the FOC date is not available\"\n",
+    );
+    let doc = status(&repo, &["--country", "CA"]);
+    let queen = row(&doc, "2026-11-queen-west-physio");
+    assert_eq!(queen["stage"], "rejected");
+    assert_eq!(queen["foc"], Value::Null);
+    assert_eq!(queen["days_to_foc"], Value::Null);
+    assert_eq!(queen["owner"], Value::Null);
+    assert_eq!(queen["stage_since"], Value::Null);
+}
+
+#[test]
+fn status_without_git_has_the_request_columns_but_no_owner() {
+    let repo = common::TempRepo::new();
+    repo.copy_port("ports/2026-11-lakeside-dental");
+    let out = repo.run(&["status", "--today", TODAY, "--format", "json"]);
+    assert_eq!(out.exit, Exit::Clean, "{}", out.stderr);
+    let doc: Value = serde_json::from_str(&out.stdout).expect("json");
+    let lakeside = &doc["ports"][0];
+    assert_eq!(lakeside["agency"], "northwind-agency");
+    assert_eq!(lakeside["losing_carrier"], "Comcast Business");
+    assert!(lakeside.get("owner").is_none(), "{lakeside}");
+    let table = repo.run(&["status", "--today", TODAY]);
+    let header = table.stdout.lines().next().expect("header");
+    assert!(
+        header.contains("ACCOUNT") && header.contains("CARRIER") && header.contains("FOC"),
+        "{header}"
+    );
+    assert!(!header.contains("OWNER"), "{header}");
+}
+
+// ── status: filters ──────────────────────────────────────────────────────────
+
+#[test]
+fn status_filters_by_stage_account_and_country_in_json_and_table() {
+    let repo = desk();
+    let rejected_or_scheduled = [
+        "2026-11-queen-west-physio",
+        "2026-11-summit-outdoor-tollfree",
+        "2026-11-thameside-gallery",
+    ];
+    for args in [
+        &["--stage", "rejected,scheduled"][..],
+        &["--stage", "rejected", "--stage", "scheduled"],
+    ] {
+        assert_eq!(
+            ports(&status(&repo, args)["ports"]),
+            rejected_or_scheduled,
+            "{args:?}"
+        );
+    }
+    for (args, expected) in [
+        (
+            &["--account", "northwind-agency"][..],
+            &["2026-11-lakeside-dental", "2026-11-sunrise-roofing"][..],
+        ),
+        (
+            &["--account", "northwind-agency/lakeside-dental"],
+            &["2026-11-lakeside-dental"],
+        ),
+        // An agency matches whole path segments, not a prefix of one.
+        (&["--account", "northwind"], &[]),
+        (&["--account", "lakeside-dental"], &[]),
+        (&["--country", "gb"], &["2026-11-thameside-gallery"]),
+        (
+            &["--country", "CA,GB"],
+            &["2026-11-queen-west-physio", "2026-11-thameside-gallery"],
+        ),
+        (&["--country", "FR"], &[]),
+        // Filters combine: every one must match.
+        (
+            &["--stage", "cancelled", "--account", "northwind-agency"],
+            &["2026-11-sunrise-roofing"],
+        ),
+        (
+            &["--stage", "submitted", "--country", "US"],
+            &["2026-11-bayview-bistro", "2026-11-cafe-coqui"],
+        ),
+        (
+            &["--stage", "rejected", "--country", "US"],
+            &["2026-11-summit-outdoor-tollfree"],
+        ),
+    ] {
+        assert_eq!(ports(&status(&repo, args)["ports"]), expected, "{args:?}");
+    }
+
+    let table = repo.run(&["status", "--today", TODAY, "--stage", "rejected"]);
+    let listed: Vec<&str> = table
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "2026-11-summit-outdoor-tollfree",
+            "2026-11-thameside-gallery"
+        ]
+    );
+    // Nothing matches: the header alone.
+    let none = repo.run(&["status", "--today", TODAY, "--country", "FR"]);
+    assert_eq!(none.stdout.lines().count(), 1, "{}", none.stdout);
+}
+
+#[test]
+fn an_unknown_stage_or_country_is_refused_with_the_names_that_exist() {
+    let repo = desk();
+    let out = common::bin(
+        repo.path(),
+        &["status", "--today", TODAY, "--stage", "rejected,submited"],
+        None,
+    );
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr
+            .contains("invalid value 'submited' for '--stage <STAGE,…>'"),
+        "{}",
+        out.stderr
+    );
+    let names = Stage::ALL.map(Stage::as_str).join(", ");
+    assert!(
+        out.stderr.contains(&format!("[possible values: {names}]")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("a similar value exists: 'submitted'"),
+        "{}",
+        out.stderr
+    );
+
+    let out = common::bin(repo.path(), &["status", "--country", "USA"], None);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("two-letter ISO 3166-1 code"),
+        "{}",
+        out.stderr
+    );
 }
 
 // ── report: waiting on the customer or the carrier ───────────────────────────
