@@ -7,7 +7,9 @@ mod common;
 mod history_git;
 
 use history_git::{ANA, BEN, GitRepo, nov};
+use jsonschema::{Draft, Validator};
 use portflow::Exit;
+use portflow::model::event::EventKind;
 use portflow::stage::Stage;
 use serde_json::{Value, json};
 
@@ -553,5 +555,211 @@ fn cancelled_ports_are_left_out_of_the_median_time_per_stage() {
             .contains("median-days-in-stage,,awaiting-signature,3.3,1 finished stay\n"),
         "{}",
         csv.stdout
+    );
+}
+
+// ── the published JSON Schemas of the outputs ────────────────────────────────
+
+fn output_schema(name: &str) -> Value {
+    let path = common::project_root().join(format!("schemas/output/{name}.schema.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn output_validator(name: &str) -> Validator {
+    let schema = output_schema(name);
+    assert_eq!(
+        schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
+        "{name}"
+    );
+    if let Err(e) = jsonschema::draft202012::meta::validate(&schema) {
+        panic!("{name}.schema.json is not valid draft 2020-12: {e}");
+    }
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{name}.schema.json does not compile: {e}"))
+}
+
+fn assert_valid(validator: &Validator, doc: &Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}:\n{}", errors.join("\n"));
+}
+
+/// A change to a valid output, and what it is.
+type Mutation = (&'static str, fn(&mut Value));
+
+/// Each mutation of `doc` (valid) fails the schema.
+fn refuses(validator: &Validator, doc: &Value, mutations: &[Mutation]) {
+    assert_valid(validator, doc, "the unchanged output");
+    for (what, mutate) in mutations {
+        let mut bad = doc.clone();
+        mutate(&mut bad);
+        assert!(!validator.is_valid(&bad), "the schema takes {what}");
+    }
+}
+
+#[test]
+fn status_report_and_history_json_validate_against_their_schemas() {
+    let repo = desk();
+    // A port not committed yet (its stage and its event have no commit), and one whose
+    // request fails its schema, with an event file named out of pattern (no kind).
+    repo.copy_port("ports/2026-11-pinecrest-plumbing");
+    repo.write(
+        "ports/2026-11-half-typed/request.toml",
+        "#:schema ../../schemas/request.schema.json\naccount = \"half-typed\"\ncountry = \"US\"\n",
+    )
+    .write(
+        "ports/2026-11-half-typed/events/notes.toml",
+        "kind = \"signed\"\n",
+    );
+
+    let status_schema = output_validator("status");
+    let doc = status(&repo, &[]);
+    let stages: Vec<&str> = doc["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["stage"].as_str().unwrap())
+        .collect();
+    for stage in [
+        "rejected",
+        "scheduled",
+        "cancelled",
+        "completed",
+        "submitted",
+        "awaiting-signature",
+        "ready",
+        "invalid",
+    ] {
+        assert!(
+            stages.contains(&stage),
+            "the desk has no {stage} port: {stages:?}"
+        );
+    }
+    assert_valid(&status_schema, &doc, "status");
+    let plain = common::TempRepo::new();
+    plain.copy_port("ports/2026-11-lakeside-dental");
+    let out = plain.run(&["status", "--today", TODAY, "--format", "json"]);
+    assert_valid(
+        &status_schema,
+        &serde_json::from_str(&out.stdout).unwrap(),
+        "status without git",
+    );
+
+    let report_schema = output_validator("report");
+    for today in [TODAY, "2026-12-31"] {
+        let doc = json(&repo.run(&["report", "--today", today, "--format", "json"]));
+        assert_valid(&report_schema, &doc, &format!("report on {today}"));
+    }
+
+    let history_schema = output_validator("history");
+    for port in [
+        "2026-11-summit-outdoor-tollfree",
+        "2026-11-copperleaf-law",
+        "2026-11-lakeside-dental",
+        "2026-11-sunrise-roofing",
+        "2026-11-pinecrest-plumbing",
+        "2026-11-half-typed",
+    ] {
+        let doc = json(&repo.run(&["history", port, "--today", TODAY, "--format", "json"]));
+        assert_eq!(doc["version"], 1);
+        assert_valid(&history_schema, &doc, port);
+        if port == "2026-11-half-typed" {
+            assert_eq!(doc["stage"], "invalid");
+            assert_eq!(doc["events"][0]["kind"], Value::Null, "{doc}");
+        }
+    }
+}
+
+#[test]
+fn the_schemas_refuse_a_missing_or_misspelled_field() {
+    let repo = desk();
+    let status_schema = output_validator("status");
+    let doc = status(&repo, &[]);
+    let mutations: [Mutation; 6] = [
+        ("no version", |d| {
+            d.as_object_mut().unwrap().remove("version");
+        }),
+        ("version 2", |d| d["version"] = json!(2)),
+        ("a misspelled field", |d| {
+            let row = d["ports"][0].as_object_mut().unwrap();
+            let carrier = row.remove("losing_carrier").unwrap();
+            row.insert("losing_carier".to_owned(), carrier);
+        }),
+        ("a missing field", |d| {
+            d["ports"][1].as_object_mut().unwrap().remove("foc");
+        }),
+        ("an unknown stage", |d| {
+            d["ports"][0]["stage"] = json!("submited")
+        }),
+        ("half of the git fields", |d| {
+            d["ports"][0].as_object_mut().unwrap().remove("owner");
+        }),
+    ];
+    refuses(&status_schema, &doc, &mutations);
+
+    let report_schema = output_validator("report");
+    let doc = json(&repo.run(&["report", "--today", TODAY, "--format", "json"]));
+    let mutations: [Mutation; 4] = [
+        ("no waiting_on_carrier", |d| {
+            d.as_object_mut().unwrap().remove("waiting_on_carrier");
+        }),
+        ("a misspelled entry field", |d| {
+            let entry = d["waiting_on_customer"][0].as_object_mut().unwrap();
+            let days = entry.remove("days").unwrap();
+            entry.insert("day".to_owned(), days);
+        }),
+        ("a submitted port waiting on the customer", |d| {
+            d["waiting_on_customer"][0]["stage"] = json!("submitted")
+        }),
+        ("an unknown stage in the country table", |d| {
+            d["ports_by_country"]["US"]["shipped"] = json!(1)
+        }),
+    ];
+    refuses(&report_schema, &doc, &mutations);
+
+    let history_schema = output_validator("history");
+    let doc = json(&repo.run(&[
+        "history",
+        "2026-11-summit-outdoor-tollfree",
+        "--today",
+        TODAY,
+        "--format",
+        "json",
+    ]));
+    let mutations: [Mutation; 3] = [
+        ("no version", |d| {
+            d.as_object_mut().unwrap().remove("version");
+        }),
+        ("a short commit id", |d| {
+            d["events"][0]["landed"]["commit"] = json!("abc123")
+        }),
+        ("an extra event field", |d| {
+            d["events"][0]["author"] = json!("Ana Souza")
+        }),
+    ];
+    refuses(&history_schema, &doc, &mutations);
+}
+
+#[test]
+fn the_schemas_know_every_stage_and_event_kind() {
+    let stages: Vec<Value> = Stage::ALL.iter().map(|s| json!(s.as_str())).collect();
+    for name in ["status", "report", "history"] {
+        assert_eq!(
+            output_schema(name)["$defs"]["stage"]["enum"],
+            json!(stages),
+            "{name}"
+        );
+    }
+    let mut kinds: Vec<Value> = EventKind::ALL.iter().map(|k| json!(k.as_str())).collect();
+    kinds.push(Value::Null);
+    assert_eq!(
+        output_schema("history")["properties"]["events"]["items"]["properties"]["kind"]["enum"],
+        json!(kinds)
     );
 }
