@@ -292,6 +292,34 @@ fn status_without_git_has_the_request_columns_but_no_owner() {
     assert!(!header.contains("OWNER"), "{header}");
 }
 
+// A losing carrier typed with a line break or a terminal escape must neither break the
+// table's rows nor reach the terminal; JSON keeps the text as it is.
+#[test]
+fn free_text_in_the_status_table_stays_on_its_row_and_off_the_terminal() {
+    let repo = common::TempRepo::new();
+    repo.write(
+        "ports/2026-11-acme-dental/request.toml",
+        common::VALID_REQUEST.replace(
+            "losing_carrier = \"Comcast Business\"",
+            "losing_carrier = \"Comcast\\nBusiness \\u001b[31mred\"",
+        ),
+    );
+    let out = repo.run(&["status", "--today", TODAY]);
+    assert_eq!(out.exit, Exit::Clean, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
+    assert!(!out.stdout.contains('\x1b'), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Comcast Business ?[31mred"),
+        "{}",
+        out.stdout
+    );
+    let doc = json(&repo.run(&["status", "--today", TODAY, "--format", "json"]));
+    assert_eq!(
+        doc["ports"][0]["losing_carrier"],
+        "Comcast\nBusiness \u{1b}[31mred"
+    );
+}
+
 // ── status: filters ──────────────────────────────────────────────────────────
 
 #[test]

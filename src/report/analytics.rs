@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use super::printable;
 use super::text::fmt_utc;
 use crate::model::analytics::{Analytics, STUCK_AFTER_DAYS, Waiting};
 use crate::plural::count;
@@ -10,9 +11,12 @@ use crate::plural::count;
 /// meaning or goes away; `schemas/output/report.schema.json` describes it.
 pub const VERSION: u32 = 1;
 
-/// Escapes text for a Markdown table cell.
+/// Escapes text for a Markdown table cell; control characters from a user's file (an
+/// escape sequence in a carrier's name) print as placeholders.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    printable(text)
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 fn md_table(out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
@@ -358,4 +362,23 @@ pub fn csv(a: &Analytics) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_cells_keep_to_one_row_and_off_the_terminal() {
+        assert_eq!(
+            cell("Partner | Carrier\n\u{1b}[31mred"),
+            "Partner \\| Carrier ?[31mred"
+        );
+    }
+
+    #[test]
+    fn medians_round_half_away_from_zero() {
+        assert_eq!(format!("{:.1}", tenths(3.25)), "3.3");
+        assert_eq!(format!("{:.1}", tenths(0.875)), "0.9");
+    }
 }
