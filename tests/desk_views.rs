@@ -272,6 +272,22 @@ fn a_later_rejection_withdraws_the_foc_and_an_uncommitted_event_has_no_owner() {
     assert_eq!(queen["stage_since"], Value::Null);
 }
 
+// A committed file named out of the NNN-<kind> pattern is no event: it names no owner.
+#[test]
+fn the_owner_comes_from_the_latest_file_of_the_event_log() {
+    let repo = desk();
+    repo.write(
+        &format!("{QUEEN_WEST}/events/notes.toml"),
+        "kind = \"void\"\n",
+    );
+    repo.commit("A note among the events", ANA, nov(27, 9));
+    let doc = status(&repo, &["--country", "CA"]);
+    assert_eq!(
+        row(&doc, "2026-11-queen-west-physio")["owner"]["name"],
+        "Ben Okafor"
+    );
+}
+
 #[test]
 fn status_without_git_has_the_request_columns_but_no_owner() {
     let repo = common::TempRepo::new();

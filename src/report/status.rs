@@ -137,9 +137,12 @@ impl Times {
                 state: s.state.as_str(),
             }),
             overdue: line.sla.as_ref().is_some_and(|s| s.overdue()),
+            // A file named out of the NNN-<kind> pattern is not part of the log.
             owner: line
                 .events
-                .last()
+                .iter()
+                .rev()
+                .find(|e| e.number.is_some() && e.kind.is_some())
                 .and_then(|e| e.created.as_ref())
                 .map(|c| Owner {
                     name: c.author.name.clone(),
