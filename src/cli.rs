@@ -47,14 +47,14 @@ pub enum Command {
     ///
     /// Example: `portflow check ports/2026-11-lakeside-dental --format json`
     Check(CheckArgs),
-    /// Every port: stage, country, numbers, next action and findings.
+    /// Every port: account, country, losing carrier, numbers, stage, FOC date, next action
+    /// and findings; with git, days in stage, the SLA clock and who recorded the latest event.
     ///
-    /// Example: `portflow status --format json`
-    Status {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
-        format: StatusFormat,
-    },
+    /// Filters narrow the ports listed, in every format: a port is listed when it matches
+    /// every filter given, and one of the values of each.
+    ///
+    /// Example: `portflow status --stage submitted,rejected --account northwind-agency --format json`
+    Status(StatusArgs),
     /// Print the current LOA digest of each port (`<port> sha256:<hex>`), as a `signed` event records it.
     ///
     /// Example: `portflow digest 2026-11-lakeside-dental`
@@ -136,8 +136,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
         format: HistoryFormat,
     },
-    /// SLA breaches, stuck ports, median time per stage, rejection reasons by frequency and
-    /// ports per country and stage, with times from git.
+    /// SLA breaches, ports waiting on the customer or the carrier, stuck ports, median time
+    /// per stage, rejection reasons by frequency and ports per country and stage, with times
+    /// from git.
+    ///
+    /// How long a port may wait comes from porting.toml `[sla]`: `customer_wait_days` for a
+    /// rejected port, `carrier_wait_days` for a submitted one.
     ///
     /// Example: `portflow report --format csv > report.csv`
     Report {
@@ -179,6 +183,62 @@ pub enum Command {
     ///
     /// Example: `portflow notify --dry-run --out /tmp/notices`
     Notify(NotifyArgs),
+}
+
+/// Options of `portflow status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+    pub format: StatusFormat,
+
+    /// Only ports in these stages (comma-separated or repeated).
+    #[arg(long, value_enum, value_name = "STAGE,…", value_delimiter = ',')]
+    pub stage: Vec<StageArg>,
+
+    /// Only ports of these accounts: an account path (`agency/sub-account`) matches itself,
+    /// an agency matches all its sub-accounts (comma-separated or repeated).
+    #[arg(long, value_name = "ACCOUNT,…", value_delimiter = ',')]
+    pub account: Vec<String>,
+
+    /// Only ports of these countries, ISO 3166-1 alpha-2 codes (comma-separated or repeated).
+    #[arg(long, value_name = "CC,…", value_delimiter = ',', value_parser = country_code)]
+    pub country: Vec<String>,
+}
+
+/// A stage, as `--stage` names it (the stages of `stage::Stage`, which the command line does
+/// not import).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StageArg {
+    /// A file does not parse or fails its schema.
+    Invalid,
+    /// LOA data incomplete.
+    Draft,
+    /// No signature of the current LOA.
+    AwaitingSignature,
+    /// Proof of ownership or a country document missing.
+    AwaitingDocuments,
+    /// Ready to submit.
+    Ready,
+    /// Submitted, no answer yet.
+    Submitted,
+    /// Rejected by the carrier.
+    Rejected,
+    /// FOC received.
+    Scheduled,
+    /// Ported.
+    Completed,
+    /// Abandoned.
+    Cancelled,
+}
+
+/// `--country`: two letters, compared in capitals.
+fn country_code(text: &str) -> Result<String, String> {
+    if text.len() == 2 && text.chars().all(|c| c.is_ascii_alphabetic()) {
+        Ok(text.to_ascii_uppercase())
+    } else {
+        Err("a country is its two-letter ISO 3166-1 code, e.g. `US`".to_owned())
+    }
 }
 
 /// Options of `portflow notify`.

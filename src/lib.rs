@@ -141,7 +141,7 @@ where
     }
     let result: Result<Output, String> = match &cli.command {
         Command::Check(args) => commands::check::run(args, &env).map_err(fail),
-        Command::Status { format } => commands::status::run(*format, &env).map_err(fail),
+        Command::Status(args) => commands::status::run(args, &env).map_err(fail),
         Command::Digest { ports } => commands::digest::run(ports, &env).map_err(fail),
         Command::Schema { name } => Ok(commands::schema::run(*name)),
         Command::Init {

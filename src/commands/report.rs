@@ -1,17 +1,18 @@
 //! `portflow report`: the desk analytics (SLA breaches, stuck ports, time per stage,
 //! rejection reasons) as Markdown, JSON or CSV.
 
-use super::RunError;
+use std::collections::HashMap;
+
+use super::{EventFacts, RunError};
 use crate::cli::ReportFormat;
 use crate::engine::Scope;
 use crate::git::Git;
 use crate::git::past::check_work_tree;
 use crate::git::scan::timelines;
-use crate::model::analytics::{Analytics, PortFacts};
-use crate::model::event::EventBody;
-use crate::repo::WorkTree;
+use crate::model::analytics::{Analytics, PortFacts, Waits};
+use crate::model::policy::Sla;
+use crate::repo::{Port, WorkTree};
 use crate::report::analytics;
-use crate::rules::events::resolve_voids;
 use crate::{Environment, Exit, Output};
 
 /// Runs `portflow report`.
@@ -20,34 +21,40 @@ pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> 
     let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     let git = Git::open(&tree.root)?;
     let lines = timelines(&git, &tree, &checked, env.today)?;
+    let ports: HashMap<&str, &Port> = checked
+        .repo
+        .ports
+        .iter()
+        .map(|p| (p.dir.as_str(), p))
+        .collect();
     let facts: Vec<PortFacts<'_>> = lines
         .iter()
         .map(|line| {
-            let port = checked.repo.ports.iter().find(|p| p.dir == line.dir);
-            let mut facts = PortFacts {
+            let port = ports.get(line.dir.as_str()).copied();
+            let request = port.and_then(|p| p.request.as_ref()).map(|r| &r.value);
+            let events = port.map(EventFacts::of).unwrap_or_default();
+            PortFacts {
                 timeline: line,
-                country: port
-                    .and_then(|p| p.request.as_ref())
-                    .map(|r| r.value.country.clone()),
-                rejection_codes: Vec::new(),
-                foc: None,
-            };
-            if let Some(port) = port {
-                let (live, _) = resolve_voids(port);
-                for e in live {
-                    match &e.event.body {
-                        EventBody::Rejected { reasons, .. } => facts
-                            .rejection_codes
-                            .extend(reasons.iter().map(|r| r.code.clone())),
-                        EventBody::Scheduled { foc, .. } => facts.foc = Some(*foc),
-                        _ => {}
-                    }
-                }
+                country: request.map(|r| r.country.clone()),
+                account: request.map(|r| r.account.clone()),
+                rejection_codes: events.rejection_codes,
+                latest_rejection: events.latest_rejection,
+                carrier: events.carrier,
+                foc: events.foc,
             }
-            facts
         })
         .collect();
-    let data = Analytics::compute(&facts, env.today);
+    // An unreadable porting.toml leaves the defaults: `check` reports the file itself.
+    let sla = checked
+        .repo
+        .policy
+        .as_ref()
+        .map_or_else(Sla::default, |p| p.value.sla);
+    let waits = Waits {
+        customer_days: sla.customer_wait_days,
+        carrier_days: sla.carrier_wait_days,
+    };
+    let data = Analytics::compute(&facts, env.today, waits);
     let stdout = match format {
         ReportFormat::Md => analytics::markdown(&data),
         ReportFormat::Json => analytics::json(&data),

@@ -1,57 +1,87 @@
-//! `portflow status`: one row per port with its stage and next action; with git, time in
-//! stage and the SLA clock.
+//! `portflow status`: one row per port with its stage, FOC and next action; with git, time
+//! in stage, the SLA clock and who recorded the latest event. Filters narrow the rows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::RunError;
-use crate::cli::StatusFormat;
+use super::{EventFacts, RunError};
+use crate::cli::{StageArg, StatusArgs, StatusFormat};
 use crate::engine::{Checked, Scope};
 use crate::git::past::check_work_tree;
-use crate::git::scan::timelines;
+use crate::git::scan::timelines_of;
 use crate::git::{Git, GitError};
 use crate::model::Date;
-use crate::repo::{Repo, WorkTree};
+use crate::repo::{Port, Repo, WorkTree};
+use crate::report::status::{Row, agency_of};
 use crate::report::{self, Counts};
+use crate::stage::Stage;
 use crate::{Environment, Exit, Output};
 
 /// Runs `portflow status`.
-pub fn run(format: StatusFormat, env: &Environment) -> Result<Output, RunError> {
+pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid);
     }
-    let (times, note) = times(&tree, &checked, env.today);
-    let rows: Vec<report::status::Row> = checked
+    let ports: HashMap<&str, &Port> = checked
+        .repo
+        .ports
+        .iter()
+        .map(|p| (p.dir.as_str(), p))
+        .collect();
+    let mut rows: Vec<Row> = checked
         .reports
         .iter()
         .map(|r| {
-            let port = checked.repo.ports.iter().find(|p| p.dir == r.dir);
+            let port = ports.get(r.dir.as_str()).copied();
             let request = port.and_then(|p| p.request.as_ref()).map(|l| &l.value);
+            let about = match request {
+                Some(q) => About {
+                    account: Some(q.account.clone()),
+                    country: Some(q.country.clone()),
+                    losing_carrier: q.losing_carrier.clone(),
+                    numbers: q.numbers.len(),
+                },
+                None => lenient(&checked.repo, &r.dir),
+            };
             let counts = Counts::of(checked.in_port(&r.dir));
-            report::status::Row {
+            let foc = port.and_then(|p| EventFacts::of(p).foc);
+            Row {
                 port: r.id.clone(),
                 dir: r.dir.clone(),
-                country: request
-                    .map(|q| q.country.clone())
-                    .or_else(|| lenient(&checked.repo, &r.dir).0),
-                numbers: request
-                    .map(|q| q.numbers.len())
-                    .unwrap_or_else(|| lenient(&checked.repo, &r.dir).1),
+                agency: about
+                    .account
+                    .as_deref()
+                    .and_then(agency_of)
+                    .map(str::to_owned),
+                account: about.account,
+                country: about.country,
+                losing_carrier: about.losing_carrier,
+                numbers: about.numbers,
                 stage: r.stage,
+                foc: None,
+                days_to_foc: None,
                 next_action: r
                     .fold
                     .as_ref()
                     .map_or_else(|| r.stage.next_action().to_owned(), |f| f.next_action()),
                 errors: counts.errors,
                 warnings: counts.warnings,
-                times: times.get(&r.dir).cloned(),
+                times: None,
             }
+            .with_foc(foc, env.today)
         })
+        .filter(|row| keeps(args, row))
         .collect();
-    let stdout = match format {
+    // Only the listed ports' histories are read.
+    let listed: HashSet<&str> = rows.iter().map(|r| r.dir.as_str()).collect();
+    let (mut times, note) = times(&tree, &checked, env.today, &listed);
+    for row in &mut rows {
+        row.times = times.remove(&row.dir);
+    }
+    let stdout = match args.format {
         StatusFormat::Table => report::status::table(&rows),
-        StatusFormat::Json => report::status::json(&rows),
+        StatusFormat::Json => report::status::json(&rows, env.today),
     };
     Ok(Output {
         stdout,
@@ -60,35 +90,83 @@ pub fn run(format: StatusFormat, env: &Environment) -> Result<Output, RunError> 
     })
 }
 
-/// Country and number count of a request that failed its schema, read as plain TOML when
-/// it parses, so `status` still says what the invalid port is about.
-fn lenient(repo: &Repo, dir: &str) -> (Option<String>, usize) {
+/// Whether a row passes the filters of the command line: each filter given must match, by
+/// any of its values. An account filter matches the account path or its agency.
+fn keeps(args: &StatusArgs, row: &Row) -> bool {
+    let account = |wanted: &String| {
+        row.account.as_deref() == Some(wanted.as_str())
+            || row.agency.as_deref() == Some(wanted.as_str())
+    };
+    let country = |wanted: &String| row.country.as_deref() == Some(wanted.as_str());
+    (args.stage.is_empty() || args.stage.iter().any(|s| stage(*s) == row.stage))
+        && (args.account.is_empty() || args.account.iter().any(account))
+        && (args.country.is_empty() || args.country.iter().any(country))
+}
+
+/// The stage a `--stage` value names.
+fn stage(arg: StageArg) -> Stage {
+    match arg {
+        StageArg::Invalid => Stage::Invalid,
+        StageArg::Draft => Stage::Draft,
+        StageArg::AwaitingSignature => Stage::AwaitingSignature,
+        StageArg::AwaitingDocuments => Stage::AwaitingDocuments,
+        StageArg::Ready => Stage::Ready,
+        StageArg::Submitted => Stage::Submitted,
+        StageArg::Rejected => Stage::Rejected,
+        StageArg::Scheduled => Stage::Scheduled,
+        StageArg::Completed => Stage::Completed,
+        StageArg::Cancelled => Stage::Cancelled,
+    }
+}
+
+/// What a port is about, from its request.
+struct About {
+    account: Option<String>,
+    country: Option<String>,
+    losing_carrier: Option<String>,
+    numbers: usize,
+}
+
+/// Account, country, losing carrier and number count of a request that failed its schema,
+/// read as plain TOML when it parses, so `status` still says what the invalid port is about.
+fn lenient(repo: &Repo, dir: &str) -> About {
     let table = repo
         .sources
         .get(&format!("{dir}/request.toml"))
         .and_then(|file| toml::from_str::<toml::Table>(&file.text).ok());
-    let Some(table) = table else {
-        return (None, 0);
+    let text = |key: &str| {
+        table
+            .as_ref()
+            .and_then(|t| t.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
     };
-    let country = table
-        .get("country")
-        .and_then(|c| c.as_str())
-        .map(str::to_owned);
-    let numbers = table
-        .get("numbers")
-        .and_then(|n| n.as_array())
-        .map_or(0, Vec::len);
-    (country, numbers)
+    About {
+        account: text("account"),
+        country: text("country"),
+        losing_carrier: text("losing_carrier"),
+        numbers: table
+            .as_ref()
+            .and_then(|t| t.get("numbers"))
+            .and_then(|n| n.as_array())
+            .map_or(0, Vec::len),
+    }
 }
 
-/// Times for `status`, by port folder, and a note for standard error. Without git there
-/// are no times and no note; with a shallow clone or a git failure the note says why.
+/// Times for `status`, by port folder, for the folders `listed`, and a note for standard
+/// error. Without git there are no times and no note; with a shallow clone or a git
+/// failure the note says why.
 fn times(
     tree: &WorkTree,
     checked: &Checked,
     today: Date,
+    listed: &HashSet<&str>,
 ) -> (BTreeMap<String, report::status::Times>, String) {
-    let result = Git::open(&tree.root).and_then(|git| timelines(&git, tree, checked, today));
+    let result = Git::open(&tree.root).and_then(|git| {
+        timelines_of(&git, tree, checked, today, |r| {
+            listed.contains(r.dir.as_str())
+        })
+    });
     match result {
         Ok(lines) => (
             lines
@@ -102,5 +180,29 @@ fn times(
             BTreeMap::new(),
             format!("note: no times in stage or SLA clocks: {err}\n"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::*;
+
+    #[test]
+    fn every_stage_has_its_own_name_on_the_command_line() {
+        let args = StageArg::value_variants();
+        let named: Vec<(String, Stage)> = args
+            .iter()
+            .map(|a| {
+                let name = a.to_possible_value().map(|v| v.get_name().to_owned());
+                (name.unwrap_or_default(), stage(*a))
+            })
+            .collect();
+        let all: Vec<(String, Stage)> = Stage::ALL
+            .iter()
+            .map(|s| (s.as_str().to_owned(), *s))
+            .collect();
+        assert_eq!(named, all);
     }
 }

@@ -813,11 +813,23 @@ pub fn timelines(
     checked: &Checked,
     today: Date,
 ) -> Result<Vec<PortTimeline>, GitError> {
+    timelines_of(git, tree, checked, today, |_| true)
+}
+
+/// The timelines of the ports `keep` selects, in the order `status` lists them; the other
+/// ports' histories are not read.
+pub fn timelines_of(
+    git: &Git,
+    tree: &WorkTree,
+    checked: &Checked,
+    today: Date,
+    keep: impl Fn(&PortReport) -> bool,
+) -> Result<Vec<PortTimeline>, GitError> {
     let mut scan = Scan::new(git)?;
-    let ids: Vec<&str> = checked.repo.ports.iter().map(|p| p.id.as_str()).collect();
+    let reports: Vec<&PortReport> = checked.reports.iter().filter(|r| keep(r)).collect();
+    let ids: Vec<&str> = reports.iter().map(|r| r.id.as_str()).collect();
     scan.judge(&ids);
-    let lines = checked
-        .reports
+    let lines = reports
         .iter()
         .map(|r| scan.timeline(tree, &checked.repo, r, today))
         .collect::<Result<Vec<_>, _>>()?;

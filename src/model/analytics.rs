@@ -18,10 +18,56 @@ pub struct PortFacts<'a> {
     pub timeline: &'a PortTimeline,
     /// Its country, when the request is valid.
     pub country: Option<String>,
+    /// Its customer account (`account` or `agency/sub-account`), when the request is valid.
+    pub account: Option<String>,
     /// The reason codes of its rejections (voided ones left out), one per reason.
     pub rejection_codes: Vec<String>,
+    /// The reason codes of its latest live rejection.
+    pub latest_rejection: Vec<String>,
+    /// The partner carrier of its latest live submission.
+    pub carrier: Option<String>,
     /// The FOC of its latest live `scheduled` event.
     pub foc: Option<Date>,
+}
+
+/// How long a port may wait on someone else before the report lists it, from porting.toml
+/// `[sla]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waits {
+    /// Days a `rejected` port may wait on the customer.
+    pub customer_days: u32,
+    /// Days a `submitted` port may wait for the carrier's answer.
+    pub carrier_days: u32,
+}
+
+/// Who a waiting port is waiting on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitingOn {
+    /// The customer, to resolve a rejection (`rejected`).
+    Customer,
+    /// The carrier, to answer a submission (`submitted`).
+    Carrier,
+}
+
+/// A port waiting on the customer or the carrier for longer than porting.toml allows.
+#[derive(Debug, Clone)]
+pub struct Waiting {
+    /// Port id.
+    pub port: String,
+    /// Its customer account.
+    pub account: Option<String>,
+    /// Its country.
+    pub country: Option<String>,
+    /// Its stage (`rejected` or `submitted`).
+    pub stage: Stage,
+    /// Whole days in the stage, up to the end of `--today`.
+    pub days: i64,
+    /// When the stage began: committer time of the commit that brought it, in seconds.
+    pub since: i64,
+    /// For the customer: the reason codes of the rejection. Empty for the carrier.
+    pub reasons: Vec<String>,
+    /// For the carrier: the partner carrier the port was submitted to.
+    pub carrier: Option<String>,
 }
 
 /// A port past its SLA window.
@@ -78,12 +124,27 @@ pub struct Analytics {
     pub breaches: Vec<Breach>,
     /// Stuck ports.
     pub stuck: Vec<Stuck>,
+    /// The waits the report was made with.
+    pub waits: Waits,
+    /// Ports `rejected` for more than `waits.customer_days`, longest first.
+    pub waiting_on_customer: Vec<Waiting>,
+    /// Ports `submitted` for more than `waits.carrier_days`, longest first.
+    pub waiting_on_carrier: Vec<Waiting>,
     /// Median time per stage, in lifecycle order.
     pub stage_times: Vec<StageTime>,
     /// Rejection reason codes by frequency, most frequent first.
     pub reasons: Vec<(String, usize)>,
     /// Ports per country and stage.
     pub by_country: BTreeMap<String, BTreeMap<Stage, usize>>,
+}
+
+/// Who a port in this stage waits on, when it waits on someone outside the desk.
+pub fn waiting_on(stage: Stage) -> Option<WaitingOn> {
+    match stage {
+        Stage::Rejected => Some(WaitingOn::Customer),
+        Stage::Submitted => Some(WaitingOn::Carrier),
+        _ => None,
+    }
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -100,9 +161,11 @@ fn median(values: &mut [f64]) -> f64 {
 
 impl Analytics {
     /// Computes the report from every port's facts.
-    pub fn compute(ports: &[PortFacts<'_>], today: Date) -> Analytics {
+    pub fn compute(ports: &[PortFacts<'_>], today: Date, waits: Waits) -> Analytics {
         let mut breaches = Vec::new();
         let mut stuck = Vec::new();
+        let mut waiting_on_customer = Vec::new();
+        let mut waiting_on_carrier = Vec::new();
         let mut stays: BTreeMap<Stage, Vec<f64>> = BTreeMap::new();
         let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
         let mut by_country: BTreeMap<String, BTreeMap<Stage, usize>> = BTreeMap::new();
@@ -157,7 +220,41 @@ impl Analytics {
                     ),
                 });
             }
-            for p in &line.periods {
+            if let Some(on) = waiting_on(line.stage)
+                && let Some(current) = line.current()
+            {
+                let days = current.seconds.div_euclid(DAY);
+                let (limit, list) = match on {
+                    WaitingOn::Customer => (waits.customer_days, &mut waiting_on_customer),
+                    WaitingOn::Carrier => (waits.carrier_days, &mut waiting_on_carrier),
+                };
+                if days > i64::from(limit) {
+                    list.push(Waiting {
+                        port: line.id.clone(),
+                        account: facts.account.clone(),
+                        country: facts.country.clone(),
+                        stage: line.stage,
+                        days,
+                        since: current.from.time,
+                        reasons: match on {
+                            WaitingOn::Customer => facts.latest_rejection.clone(),
+                            WaitingOn::Carrier => Vec::new(),
+                        },
+                        carrier: match on {
+                            WaitingOn::Customer => None,
+                            WaitingOn::Carrier => facts.carrier.clone(),
+                        },
+                    });
+                }
+            }
+            // A cancelled port's stays say how long abandoned ports lingered, not how long
+            // ports take: a submission that ended in a cancellation was never answered.
+            let measured = if line.stage == Stage::Cancelled {
+                &[][..]
+            } else {
+                &line.periods[..]
+            };
+            for p in measured {
                 if p.to.is_some() && !p.stage.is_terminal() {
                     stays
                         .entry(p.stage)
@@ -189,6 +286,9 @@ impl Analytics {
                 ))
         });
         stuck.sort_by(|a, b| (-a.days, &a.port).cmp(&(-b.days, &b.port)));
+        for list in [&mut waiting_on_customer, &mut waiting_on_carrier] {
+            list.sort_by(|a, b| (-a.days, &a.port).cmp(&(-b.days, &b.port)));
+        }
         let stage_times = Stage::ALL
             .iter()
             .filter_map(|stage| {
@@ -207,6 +307,9 @@ impl Analytics {
             ports: ports.len(),
             breaches,
             stuck,
+            waits,
+            waiting_on_customer,
+            waiting_on_carrier,
             stage_times,
             reasons,
             by_country,

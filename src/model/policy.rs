@@ -98,7 +98,8 @@ impl Organization {
     pub const PLACEHOLDER_ADDRESS: &'static str = "1 Main Street, Springfield, ST 00000";
 }
 
-/// Expected days from first submission to completion, `[min, max]` (`[sla]`).
+/// Expected days from first submission to completion, `[min, max]`, and how long a port
+/// may wait on the customer or the carrier before `report` lists it (`[sla]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sla {
@@ -108,6 +109,13 @@ pub struct Sla {
     /// Other (assisted) countries; default `[28, 42]`.
     #[serde(default = "Sla::default_international")]
     pub international: [u32; 2],
+    /// Days a `rejected` port may wait on the customer before `report` lists it; default 5.
+    #[serde(default = "Sla::default_customer_wait_days")]
+    pub customer_wait_days: u32,
+    /// Days a `submitted` port may wait for the carrier's answer before `report` lists it;
+    /// default 10.
+    #[serde(default = "Sla::default_carrier_wait_days")]
+    pub carrier_wait_days: u32,
 }
 
 impl Sla {
@@ -119,6 +127,18 @@ impl Sla {
     fn default_international() -> [u32; 2] {
         [28, 42]
     }
+
+    // A week of business days: a customer who has not fixed a rejection by then needs a
+    // reminder, and the SLA clock is paused meanwhile, so nothing else flags it.
+    fn default_customer_wait_days() -> u32 {
+        5
+    }
+
+    // Partner carriers answer a submission (FOC or rejection) within a few business days;
+    // two weeks of silence means the order needs chasing.
+    fn default_carrier_wait_days() -> u32 {
+        10
+    }
 }
 
 impl Default for Sla {
@@ -126,6 +146,8 @@ impl Default for Sla {
         Sla {
             domestic: Sla::default_domestic(),
             international: Sla::default_international(),
+            customer_wait_days: Sla::default_customer_wait_days(),
+            carrier_wait_days: Sla::default_carrier_wait_days(),
         }
     }
 }
@@ -544,6 +566,8 @@ mod tests {
         .unwrap();
         assert_eq!(policy.sla, Sla::default());
         assert_eq!(policy.sla.domestic, [14, 28]);
+        assert_eq!(policy.sla.customer_wait_days, 5);
+        assert_eq!(policy.sla.carrier_wait_days, 10);
         assert_eq!(
             policy.documents,
             DocumentPolicy {
@@ -593,6 +617,8 @@ mod tests {
         use crate::model::testing::{PORTING_SCHEMA, names, schema_enum, schema_errors};
 
         let mut full = spec_example();
+        full["sla"]["customer_wait_days"] = json!(3);
+        full["sla"]["carrier_wait_days"] = json!(0);
         full["countries"]["GB"]["contact"] = json!("porting@desk.example");
         full["carriers"]["Partner Carrier"]["contact"] = json!("ports@partner.example");
         full["countries"]["GB"]["requirements"]
@@ -601,13 +627,15 @@ mod tests {
             .push(json!({ "key": "company-registration", "type": "document", "description": "Companies House extract" }));
         let minimal =
             json!({ "organization": { "name": "Example Telecom", "address": "1 Example Plaza" } });
-        for valid in [spec_example(), full, minimal] {
+        for valid in [spec_example(), full.clone(), minimal] {
             assert_eq!(schema_errors(PORTING_SCHEMA, &valid), Vec::<String>::new());
             parse(valid).unwrap();
         }
+        let sla = parse(full).unwrap().sla;
+        assert_eq!((sla.customer_wait_days, sla.carrier_wait_days), (3, 0));
 
         // Structurally wrong: both the schema and the model refuse it.
-        let mutations: [fn(&mut Value); 8] = [
+        let mutations: [fn(&mut Value); 10] = [
             |p| p["extra"] = json!(1),
             |p| p["sla"]["domestic"] = json!([14]),
             |p| p["countries"]["US"]["channel"] = json!("email"),
@@ -616,6 +644,8 @@ mod tests {
             |p| p["documents"]["pin_max_age_days"] = json!("7"),
             |p| p["countries"]["GB"]["mobile_credentials"] = json!(["pac_code"]),
             |p| p["countries"]["GB"]["requirements"][0]["max_age_days"] = json!("30"),
+            |p| p["sla"]["customer_wait_days"] = json!(-1),
+            |p| p["sla"]["carrier_wait_day"] = json!(10),
         ];
         for (i, mutate) in mutations.into_iter().enumerate() {
             let mut instance = spec_example();

@@ -2,12 +2,21 @@
 
 use serde_json::{Value, json};
 
-use crate::model::analytics::{Analytics, STUCK_AFTER_DAYS};
+use super::printable;
+use super::text::fmt_utc;
+use crate::model::analytics::{Analytics, STUCK_AFTER_DAYS, Waiting};
 use crate::plural::count;
 
-/// Escapes text for a Markdown table cell.
+/// The version of the JSON document's shape (`"version"`), raised when a field changes
+/// meaning or goes away; `schemas/output/report.schema.json` describes it.
+pub const VERSION: u32 = 1;
+
+/// Escapes text for a Markdown table cell; control characters from a user's file (an
+/// escape sequence in a carrier's name) print as placeholders.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    printable(text)
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 fn md_table(out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
@@ -25,6 +34,31 @@ fn md_table(out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
         out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
     out.push('\n');
+}
+
+/// Days to one decimal, half away from zero, the same in every format (`{:.1}` alone
+/// rounds 3.25 to 3.2 while JSON said 3.3).
+fn tenths(days: f64) -> f64 {
+    (days * 10.0).round() / 10.0
+}
+
+/// When a wait began, `2026-11-20 14:03`.
+fn md_time(w: &Waiting) -> String {
+    let full = fmt_utc(w.since);
+    full.get(..16).unwrap_or(&full).replace('T', " ")
+}
+
+fn waiting_json(w: &Waiting) -> Value {
+    json!({
+        "port": w.port,
+        "account": w.account,
+        "country": w.country,
+        "stage": w.stage,
+        "days": w.days,
+        "since": fmt_utc(w.since),
+        "reasons": w.reasons,
+        "carrier": w.carrier,
+    })
 }
 
 /// The report as Markdown.
@@ -59,6 +93,54 @@ pub fn markdown(a: &Analytics) -> String {
             })
             .collect(),
     );
+    out.push_str(&format!(
+        "## Waiting on the customer\n\nRejected for more than {}: the customer has to resolve the rejection before we resubmit.\n\n",
+        count(a.waits.customer_days, "day", "days")
+    ));
+    md_table(
+        &mut out,
+        &["port", "account", "rejected for", "since (UTC)", "reasons"],
+        a.waiting_on_customer
+            .iter()
+            .map(|w| {
+                vec![
+                    format!("`{}`", w.port),
+                    w.account.clone().unwrap_or_else(|| "-".to_owned()),
+                    count(w.days, "day", "days"),
+                    md_time(w),
+                    if w.reasons.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        w.reasons
+                            .iter()
+                            .map(|r| format!("`{r}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                ]
+            })
+            .collect(),
+    );
+    out.push_str(&format!(
+        "## Waiting on the carrier\n\nSubmitted more than {} ago with no FOC or rejection yet: chase the carrier.\n\n",
+        count(a.waits.carrier_days, "day", "days")
+    ));
+    md_table(
+        &mut out,
+        &["port", "account", "carrier", "submitted for", "since (UTC)"],
+        a.waiting_on_carrier
+            .iter()
+            .map(|w| {
+                vec![
+                    format!("`{}`", w.port),
+                    w.account.clone().unwrap_or_else(|| "-".to_owned()),
+                    w.carrier.clone().unwrap_or_else(|| "-".to_owned()),
+                    count(w.days, "day", "days"),
+                    md_time(w),
+                ]
+            })
+            .collect(),
+    );
     out.push_str("## Stuck ports\n\n");
     md_table(
         &mut out,
@@ -83,7 +165,7 @@ pub fn markdown(a: &Analytics) -> String {
             .map(|t| {
                 vec![
                     t.stage.to_string(),
-                    format!("{:.1}", t.median_days),
+                    format!("{:.1}", tenths(t.median_days)),
                     t.stays.to_string(),
                 ]
             })
@@ -129,9 +211,12 @@ pub fn markdown(a: &Analytics) -> String {
 /// The report as one JSON document.
 pub fn json(a: &Analytics) -> String {
     let doc = json!({
+        "version": VERSION,
         "today": a.today.to_string(),
         "ports": a.ports,
         "stuck_after_days": STUCK_AFTER_DAYS,
+        "customer_wait_days": a.waits.customer_days,
+        "carrier_wait_days": a.waits.carrier_days,
         "sla_breaches": a.breaches.iter().map(|b| json!({
             "port": b.port,
             "country": b.country,
@@ -141,6 +226,8 @@ pub fn json(a: &Analytics) -> String {
             "elapsed_days": b.elapsed_days,
             "state": b.state,
         })).collect::<Vec<Value>>(),
+        "waiting_on_customer": a.waiting_on_customer.iter().map(waiting_json).collect::<Vec<Value>>(),
+        "waiting_on_carrier": a.waiting_on_carrier.iter().map(waiting_json).collect::<Vec<Value>>(),
         "stuck": a.stuck.iter().map(|s| json!({
             "port": s.port,
             "stage": s.stage,
@@ -149,7 +236,7 @@ pub fn json(a: &Analytics) -> String {
         })).collect::<Vec<Value>>(),
         "median_days_per_stage": a.stage_times.iter().map(|t| json!({
             "stage": t.stage,
-            "median_days": (t.median_days * 10.0).round() / 10.0,
+            "median_days": tenths(t.median_days),
             "finished_stays": t.stays,
         })).collect::<Vec<Value>>(),
         "rejection_reasons": a.reasons.iter().map(|(code, n)| json!({
@@ -195,6 +282,41 @@ pub fn csv(a: &Analytics) -> String {
             ),
         ]);
     }
+    for w in &a.waiting_on_customer {
+        let reasons = if w.reasons.is_empty() {
+            String::new()
+        } else {
+            format!("; reasons: {}", w.reasons.join(" "))
+        };
+        rows.push([
+            "waiting-on-customer".to_owned(),
+            w.port.clone(),
+            w.stage.to_string(),
+            w.days.to_string(),
+            format!(
+                "rejected since {}, more than {}{reasons}",
+                fmt_utc(w.since),
+                count(a.waits.customer_days, "day", "days")
+            ),
+        ]);
+    }
+    for w in &a.waiting_on_carrier {
+        let carrier = w
+            .carrier
+            .as_ref()
+            .map_or_else(String::new, |c| format!(" to {c}"));
+        rows.push([
+            "waiting-on-carrier".to_owned(),
+            w.port.clone(),
+            w.stage.to_string(),
+            w.days.to_string(),
+            format!(
+                "submitted{carrier} since {}, no answer for more than {}",
+                fmt_utc(w.since),
+                count(a.waits.carrier_days, "day", "days")
+            ),
+        ]);
+    }
     for s in &a.stuck {
         rows.push([
             "stuck".to_owned(),
@@ -209,7 +331,7 @@ pub fn csv(a: &Analytics) -> String {
             "median-days-in-stage".to_owned(),
             String::new(),
             t.stage.to_string(),
-            format!("{:.1}", t.median_days),
+            format!("{:.1}", tenths(t.median_days)),
             count(t.stays, "finished stay", "finished stays"),
         ]);
     }
@@ -240,4 +362,23 @@ pub fn csv(a: &Analytics) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_cells_keep_to_one_row_and_off_the_terminal() {
+        assert_eq!(
+            cell("Partner | Carrier\n\u{1b}[31mred"),
+            "Partner \\| Carrier ?[31mred"
+        );
+    }
+
+    #[test]
+    fn medians_round_half_away_from_zero() {
+        assert_eq!(format!("{:.1}", tenths(3.25)), "3.3");
+        assert_eq!(format!("{:.1}", tenths(0.875)), "0.9");
+    }
 }

@@ -7,6 +7,10 @@ use super::text::{align, fmt_duration, fmt_utc};
 use crate::model::timeline::{CommitInfo, DAY, PortTimeline};
 use crate::plural::count;
 
+/// The version of the JSON document's shape (`"version"`), raised when a field changes
+/// meaning or goes away; `schemas/output/history.schema.json` describes it.
+pub const VERSION: u32 = 1;
+
 /// `2026-11-20 14:03` (UTC): the table's time format.
 fn short_time(secs: i64) -> String {
     let full = fmt_utc(secs);
@@ -170,6 +174,7 @@ pub fn json(line: &PortTimeline) -> String {
         })
         .collect();
     let doc = json!({
+        "version": VERSION,
         "port": line.id,
         "dir": line.dir,
         "stage": line.stage,
