@@ -122,6 +122,72 @@ pub struct Entry {
     pub value: Node,
 }
 
+/// Which field of a document is at a byte offset: the JSON pointer of the key or value
+/// written there (`/end_user/name`), found in O(log n), so a report of many findings in
+/// one large file stays linear.
+#[derive(Debug, Default)]
+pub struct FieldIndex {
+    /// Keys and scalar values, which never overlap, by start.
+    leaves: Vec<(Range<usize>, String)>,
+    /// Tables and arrays, by start.
+    containers: Vec<(Range<usize>, String)>,
+}
+
+impl FieldIndex {
+    /// How many containers a lookup that falls between leaves looks back over at most.
+    const LOOK_BACK: usize = 64;
+
+    fn add(&mut self, node: &Node, pointer: &str) {
+        match &node.value {
+            NodeValue::Table(entries) => {
+                self.containers
+                    .push((node.span.clone(), pointer.to_owned()));
+                for e in entries {
+                    let child =
+                        format!("{pointer}/{}", e.key.replace('~', "~0").replace('/', "~1"));
+                    self.leaves.push((e.key_span.clone(), child.clone()));
+                    self.add(&e.value, &child);
+                }
+            }
+            NodeValue::Array(items) => {
+                self.containers
+                    .push((node.span.clone(), pointer.to_owned()));
+                for (i, item) in items.iter().enumerate() {
+                    self.add(item, &format!("{pointer}/{i}"));
+                }
+            }
+            _ => self.leaves.push((node.span.clone(), pointer.to_owned())),
+        }
+    }
+
+    /// The JSON pointer of the key or value at byte `offset`: a key or scalar value written
+    /// there, else the innermost table or array around it (`""` for none).
+    pub fn pointer_at(&self, offset: usize) -> &str {
+        let holds = |span: &Range<usize>| {
+            span.contains(&offset) || (span.is_empty() && span.start == offset)
+        };
+        let i = self
+            .leaves
+            .partition_point(|(span, _)| span.start <= offset);
+        if let Some((span, pointer)) = i.checked_sub(1).map(|i| &self.leaves[i])
+            && holds(span)
+        {
+            return pointer;
+        }
+        // Nested spans sorted by start: the last one that starts before and holds the
+        // offset is the innermost.
+        let j = self
+            .containers
+            .partition_point(|(span, _)| span.start <= offset);
+        self.containers[..j]
+            .iter()
+            .rev()
+            .take(Self::LOOK_BACK)
+            .find(|(span, _)| holds(span))
+            .map_or("", |(_, pointer)| pointer)
+    }
+}
+
 /// A parsed TOML document: the file, its tree and its JSON form. Its `Debug` names the
 /// file, never its values.
 #[derive(Clone)]
@@ -614,48 +680,13 @@ impl Document {
         }
     }
 
-    /// The JSON pointer of the deepest key or array item that holds byte `offset` in its key
-    /// or value (`""` when none does): what a finding there is about, however its line moves.
-    pub fn pointer_at(&self, offset: usize) -> String {
-        fn holds(span: &Range<usize>, offset: usize) -> bool {
-            span.contains(&offset) || (span.is_empty() && span.start == offset)
-        }
-        // A table's own span may be its header alone: look inside every child first.
-        fn path(node: &Node, offset: usize, out: &mut Vec<String>) -> bool {
-            let children: Vec<(String, Option<&Range<usize>>, &Node)> = match &node.value {
-                NodeValue::Table(entries) => entries
-                    .iter()
-                    .map(|e| {
-                        (
-                            e.key.replace('~', "~0").replace('/', "~1"),
-                            Some(&e.key_span),
-                            &e.value,
-                        )
-                    })
-                    .collect(),
-                NodeValue::Array(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| (i.to_string(), None, item))
-                    .collect(),
-                _ => return false,
-            };
-            for (token, key_span, child) in children {
-                let at = out.len();
-                out.push(token);
-                if path(child, offset, out)
-                    || key_span.is_some_and(|k| holds(k, offset))
-                    || holds(&child.span, offset)
-                {
-                    return true;
-                }
-                out.truncate(at);
-            }
-            false
-        }
-        let mut tokens = Vec::new();
-        path(self.root(), offset, &mut tokens);
-        tokens.iter().map(|t| format!("/{t}")).collect()
+    /// An index from byte offsets to the fields there, for many lookups in one file.
+    pub fn fields(&self) -> FieldIndex {
+        let mut index = FieldIndex::default();
+        index.add(self.root(), "");
+        index.leaves.sort_by_key(|(span, _)| span.start);
+        index.containers.sort_by_key(|(span, _)| span.start);
+        index
     }
 
     /// The span of the value at a pointer, falling back to its nearest existing ancestor.
@@ -923,11 +954,12 @@ mod tests {
         let d = doc(text);
         for pointer in ["/a", "/t/b", "/n/0/number", "/n/0/a~1b"] {
             let span = d.span(pointer);
-            assert_eq!(d.pointer_at(span.start), pointer, "{pointer}");
+            let fields = d.fields();
+            assert_eq!(fields.pointer_at(span.start), pointer, "{pointer}");
             let key = d.entry(pointer).unwrap().key_span.clone();
-            assert_eq!(d.pointer_at(key.start), pointer, "{pointer} key");
+            assert_eq!(fields.pointer_at(key.start), pointer, "{pointer} key");
         }
-        assert_eq!(d.pointer_at(text.len() + 10), "");
+        assert_eq!(d.fields().pointer_at(text.len() + 10), "");
     }
 
     #[test]

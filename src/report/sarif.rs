@@ -6,13 +6,15 @@
 //! as every other output does, and the run says so in `columnKind`. No source text is
 //! copied into the log (no `snippet`), so a secret cannot leak through it.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::Context;
 use crate::diag::{Code, Finding, Severity};
 use crate::repo::is_year;
 use crate::signed::sha256_hex;
-use crate::source::Document;
+use crate::source::{Document, FieldIndex};
 
 /// The SARIF schema the output conforms to (OASIS 2.1.0 with Errata 01).
 pub const SCHEMA_URI: &str =
@@ -204,22 +206,32 @@ fn port_and_rest(file: &str) -> Option<(&str, &str)> {
     Some((first, after))
 }
 
-/// The field a finding is about: the JSON pointer at its span in a TOML file it read.
-fn field_of(file: &str, span: &std::ops::Range<usize>, ctx: &Context<'_>) -> String {
-    let Some(source) = ctx.sources.get(file) else {
-        return String::new();
-    };
-    if !file.ends_with(".toml") || (span.is_empty() && span.start == 0) {
-        return String::new();
+/// Each TOML file's field index, built once for all its findings.
+#[derive(Default)]
+struct Fields(HashMap<String, Option<FieldIndex>>);
+
+impl Fields {
+    /// The field a finding is about: the JSON pointer at its span in a TOML file it read.
+    fn of(&mut self, file: &str, span: &std::ops::Range<usize>, ctx: &Context<'_>) -> String {
+        if !file.ends_with(".toml") || (span.is_empty() && span.start == 0) {
+            return String::new();
+        }
+        let index = self.0.entry(file.to_owned()).or_insert_with(|| {
+            let source = ctx.sources.get(file)?;
+            Document::parse((*source).clone())
+                .ok()
+                .map(|doc| doc.fields())
+        });
+        index
+            .as_ref()
+            .map_or_else(String::new, |i| i.pointer_at(span.start).to_owned())
     }
-    Document::parse((*source).clone())
-        .map_or_else(|_| String::new(), |doc| doc.pointer_at(span.start))
 }
 
-fn fingerprint(finding: &Finding, ctx: &Context<'_>) -> String {
+fn fingerprint(finding: &Finding, ctx: &Context<'_>, fields: &mut Fields) -> String {
     let file = finding.file.to_string_lossy();
     let (port, rest) = port_and_rest(&file).unwrap_or(("", &file));
-    let field = field_of(&file, &finding.span, ctx);
+    let field = fields.of(&file, &finding.span, ctx);
     sha256_hex(format!("{}\0{port}\0{rest}\0{field}", finding.code.as_str()).as_bytes())
 }
 
@@ -281,7 +293,7 @@ fn rule(code: Code) -> Rule {
     }
 }
 
-fn result(finding: &Finding, ctx: &Context<'_>) -> SarifResult {
+fn result(finding: &Finding, ctx: &Context<'_>, fields: &mut Fields) -> SarifResult {
     let file = finding.file.to_string_lossy().into_owned();
     let mut text = finding.message.clone();
     if !finding.help.is_empty() {
@@ -320,7 +332,7 @@ fn result(finding: &Finding, ctx: &Context<'_>) -> SarifResult {
             })
             .collect(),
         partial_fingerprints: Fingerprints {
-            field: fingerprint(finding, ctx),
+            field: fingerprint(finding, ctx, fields),
         },
         properties: (!finding.blocking).then_some(ResultProperties { blocking: false }),
     }
@@ -362,7 +374,13 @@ pub fn render(findings: &[Finding], ctx: &Context<'_>) -> String {
             }],
             original_uri_base_ids: base_ids(ctx),
             column_kind: "unicodeCodePoints",
-            results: findings.iter().map(|f| result(f, ctx)).collect(),
+            results: {
+                let mut fields = Fields::default();
+                findings
+                    .iter()
+                    .map(|f| result(f, ctx, &mut fields))
+                    .collect()
+            },
         }],
     };
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_else(|_| "{}".to_owned());
