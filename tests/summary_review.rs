@@ -58,8 +58,9 @@ fn stable(md: &str) -> String {
         .into_owned()
 }
 
-fn record(repo: &GitRepo, args: &[&str]) {
-    let mut all = vec!["record", "2026-11-bayview-bistro"];
+/// Runs `portflow record <port> ...` as of Dec 1 (events dated up to then).
+fn record(repo: &GitRepo, port: &str, args: &[&str]) {
+    let mut all = vec!["record", port, "--today", "2026-12-01"];
     all.extend_from_slice(args);
     let out = repo.run(&all);
     assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
@@ -144,29 +145,15 @@ fn a_resubmission_answers_the_rejection_reasons() {
     );
     repo.write(&path, text);
     // What the customer signs again: the LOA rendered from the corrected request.
-    let out = tempfile::tempdir().expect("tempdir");
-    let render = repo.run(&[
-        "render",
+    sign_rendered(
+        &repo,
         "2026-11-bayview-bistro",
-        "--out",
-        out.path().to_str().expect("utf-8 path"),
-        "--today",
+        "documents/loa-signed-2026-11-24.pdf",
         "2026-11-24",
-    ]);
-    assert_eq!(
-        render.exit,
-        Exit::Clean,
-        "{}{}",
-        render.stdout,
-        render.stderr
-    );
-    let resigned = std::fs::read(out.path().join("2026-11-bayview-bistro/loa.pdf")).expect("loa");
-    repo.write(
-        &format!("{BAYVIEW}/documents/loa-signed-2026-11-24.pdf"),
-        resigned,
     );
     record(
         &repo,
+        "2026-11-bayview-bistro",
         &[
             "--on",
             "2026-11-24",
@@ -181,6 +168,7 @@ fn a_resubmission_answers_the_rejection_reasons() {
     );
     record(
         &repo,
+        "2026-11-bayview-bistro",
         &[
             "--on",
             "2026-11-25",
@@ -282,14 +270,6 @@ fn a_policy_change_shows_its_keys_and_the_ports_it_changes() {
 
 const OKAFOR: &str = "ports/2026-11-okafor-prepaid";
 
-/// Runs `portflow record 2026-11-okafor-prepaid ...`.
-fn record_okafor(repo: &GitRepo, args: &[&str]) {
-    let mut all = vec!["record", "2026-11-okafor-prepaid", "--today", "2026-12-01"];
-    all.extend_from_slice(args);
-    let out = repo.run(&all);
-    assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
-}
-
 /// The LOA rendered now, saved as the port's signed copy.
 fn sign_rendered(repo: &GitRepo, port: &str, document: &str, today: &str) {
     let out = tempfile::tempdir().expect("tempdir");
@@ -325,8 +305,9 @@ fn a_mobile_submission_checks_the_pin_age_and_never_shows_the_pin() {
         "documents/loa-signed.pdf",
         "2026-11-25",
     );
-    record_okafor(
+    record(
         &repo,
+        "2026-11-okafor-prepaid",
         &[
             "--on",
             "2026-11-25",
@@ -341,8 +322,9 @@ fn a_mobile_submission_checks_the_pin_age_and_never_shows_the_pin() {
     );
     repo.commit("Okafor signed", ANA, nov(25, 9));
     repo.branch("submit");
-    record_okafor(
+    record(
         &repo,
+        "2026-11-okafor-prepaid",
         &[
             "--on",
             "2026-11-26",
@@ -367,8 +349,9 @@ fn a_mobile_submission_checks_the_pin_age_and_never_shows_the_pin() {
 
     repo.checkout("main");
     repo.merge("submit", nov(26, 12));
-    record_okafor(
+    record(
         &repo,
+        "2026-11-okafor-prepaid",
         &[
             "--on",
             "2026-11-27",
@@ -392,8 +375,9 @@ fn a_mobile_submission_checks_the_pin_age_and_never_shows_the_pin() {
             "pin_obtained_on = 2026-11-30",
         );
     repo.write(&path, text);
-    record_okafor(
+    record(
         &repo,
+        "2026-11-okafor-prepaid",
         &[
             "--on",
             "2026-12-01",
