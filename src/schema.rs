@@ -131,7 +131,8 @@ pub fn validate_json(
         return Vec::new();
     }
     let errors: Vec<_> = validator.iter_errors(instance).collect();
-    // A bad `kind` makes every kind-specific key unevaluated; the enum error says it all.
+    // A bad `kind` makes every kind-specific key unevaluated (in a schema closed with
+    // `unevaluatedProperties`); the enum error says it all.
     let kind_is_bad = errors.iter().any(|e| {
         e.instance_path().as_str() == "/kind"
             && !matches!(e.kind(), ValidationErrorKind::Required { .. })
