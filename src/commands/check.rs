@@ -8,7 +8,7 @@ use crate::diag::{Code, Severity};
 use crate::engine::Scope;
 use crate::git::past::check_work_tree_reusing;
 use crate::git::pull::{check_base, check_staged};
-use crate::git::{GitError, HeadKind};
+use crate::git::{Git, GitError, HeadKind};
 use crate::repo::{RepoError, WorkTree};
 use crate::report::{self, Context};
 use crate::{Environment, Exit, Output};
@@ -52,25 +52,14 @@ fn scope_of(root: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Scope, CheckEr
         .map(Scope::of)
 }
 
-/// The ports repo's folder inside its git work tree, `/`-terminated (`""` when it is the
-/// top level or not in git), for paths CI resolves from the checkout's root.
-fn checkout_prefix(root: &Path) -> String {
-    let Ok(repo) = git2::Repository::discover(root) else {
-        return String::new();
-    };
-    let (Some(top), Ok(root)) = (repo.workdir(), root.canonicalize()) else {
-        return String::new();
-    };
-    let top = top.canonicalize().unwrap_or_else(|_| top.to_path_buf());
-    match root.strip_prefix(&top) {
-        Ok(rel) if !rel.as_os_str().is_empty() => {
-            let parts: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            format!("{}/", parts.join("/"))
-        }
-        _ => String::new(),
+/// The ports repo's folder in its git work tree (`""` at the top, or outside git), for the
+/// formats whose paths CI resolves from the checkout's root; the others need no git.
+fn checkout_prefix(root: &Path, format: Format) -> String {
+    match format {
+        Format::Github | Format::Sarif => Git::open(root)
+            .map(|git| git.prefix().to_owned())
+            .unwrap_or_default(),
+        Format::Human | Format::Json => String::new(),
     }
 }
 
@@ -107,7 +96,7 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
         checked.files_in(&scope),
         checked.ports,
     )
-    .in_checkout(checkout_prefix(&tree.root));
+    .in_checkout(checkout_prefix(&tree.root, args.format));
     // Findings a change inherited from its base are reported but do not fail it.
     let inherited = checked.findings.iter().filter(|f| !f.blocking).count();
     let stdout = match args.format {

@@ -121,6 +121,11 @@ impl Git {
         Ok(Git { repo, prefix })
     }
 
+    /// Where the ports repo sits in the work tree: `""`, or `sub/dir/`.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// The same repository opened again (from its git folder), for another thread.
     pub(crate) fn at(git_dir: &Path, prefix: &str) -> Option<Git> {
         Some(Git {
