@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::printable;
-use super::text::fmt_utc;
+use super::text::{fmt_utc, fmt_utc_minutes};
 use crate::model::analytics::{Analytics, STUCK_AFTER_DAYS, Waiting};
 use crate::plural::count;
 
@@ -40,12 +40,6 @@ fn md_table(out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
 /// rounds 3.25 to 3.2 while JSON said 3.3).
 fn tenths(days: f64) -> f64 {
     (days * 10.0).round() / 10.0
-}
-
-/// When a wait began, `2026-11-20 14:03`.
-fn md_time(w: &Waiting) -> String {
-    let full = fmt_utc(w.since);
-    full.get(..16).unwrap_or(&full).replace('T', " ")
 }
 
 fn waiting_json(w: &Waiting) -> Value {
@@ -107,7 +101,7 @@ pub fn markdown(a: &Analytics) -> String {
                     format!("`{}`", w.port),
                     w.account.clone().unwrap_or_else(|| "-".to_owned()),
                     count(w.days, "day", "days"),
-                    md_time(w),
+                    fmt_utc_minutes(w.since),
                     if w.reasons.is_empty() {
                         "-".to_owned()
                     } else {
@@ -136,7 +130,7 @@ pub fn markdown(a: &Analytics) -> String {
                     w.account.clone().unwrap_or_else(|| "-".to_owned()),
                     w.carrier.clone().unwrap_or_else(|| "-".to_owned()),
                     count(w.days, "day", "days"),
-                    md_time(w),
+                    fmt_utc_minutes(w.since),
                 ]
             })
             .collect(),

@@ -29,6 +29,12 @@ pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// `2026-11-20 14:03` (UTC): the time format of tables.
+pub fn fmt_utc_minutes(secs: i64) -> String {
+    let full = fmt_utc(secs);
+    full.get(..16).unwrap_or(&full).replace('T', " ")
+}
+
 /// `2026-11-20T14:03:00Z`.
 pub fn fmt_utc(secs: i64) -> String {
     let date = Date::from_days(secs.div_euclid(DAY)).unwrap_or_default();

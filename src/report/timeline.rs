@@ -3,19 +3,13 @@
 
 use serde_json::{Value, json};
 
-use super::text::{align, fmt_duration, fmt_utc};
+use super::text::{align, fmt_duration, fmt_utc, fmt_utc_minutes};
 use crate::model::timeline::{CommitInfo, DAY, PortTimeline};
 use crate::plural::count;
 
 /// The version of the JSON document's shape (`"version"`), raised when a field changes
 /// meaning or goes away; `schemas/output/history.schema.json` describes it.
 pub const VERSION: u32 = 1;
-
-/// `2026-11-20 14:03` (UTC): the table's time format.
-fn short_time(secs: i64) -> String {
-    let full = fmt_utc(secs);
-    full.get(..16).unwrap_or(&full).replace('T', " ")
-}
 
 fn short_id(commit: &CommitInfo) -> String {
     commit.id.get(..8).unwrap_or(&commit.id).to_owned()
@@ -39,7 +33,7 @@ pub fn table(line: &PortTimeline) -> String {
             "stage: {} for {} (since {} UTC, commit {})\n",
             line.stage,
             fmt_duration(p.seconds),
-            short_time(p.from.time),
+            fmt_utc_minutes(p.from.time),
             short_id(&p.from)
         )),
         None if line.uncommitted_stage => {
@@ -54,7 +48,7 @@ pub fn table(line: &PortTimeline) -> String {
             s.window[0],
             s.window[1],
             count(s.elapsed_days(), "day", "days"),
-            short_time(s.started.time),
+            fmt_utc_minutes(s.started.time),
             count(s.paused.div_euclid(DAY), "day", "days"),
             s.state.as_str()
         )),
@@ -89,7 +83,7 @@ pub fn table(line: &PortTimeline) -> String {
                 e.on.map_or_else(|| "-".to_owned(), |d| d.to_string()),
                 e.landed
                     .as_ref()
-                    .map_or_else(|| "not committed".to_owned(), |c| short_time(c.time)),
+                    .map_or_else(|| "not committed".to_owned(), |c| fmt_utc_minutes(c.time)),
                 e.landed.as_ref().map_or_else(|| "-".to_owned(), short_id),
                 e.created
                     .as_ref()
@@ -116,10 +110,10 @@ pub fn table(line: &PortTimeline) -> String {
         .map(|p| {
             vec![
                 p.stage.to_string(),
-                format!("{} {}", short_time(p.from.time), short_id(&p.from)),
+                format!("{} {}", fmt_utc_minutes(p.from.time), short_id(&p.from)),
                 p.to.as_ref().map_or_else(
                     || "now".to_owned(),
-                    |t| format!("{} {}", short_time(t.time), short_id(t)),
+                    |t| format!("{} {}", fmt_utc_minutes(t.time), short_id(t)),
                 ),
                 fmt_duration(p.seconds),
             ]
