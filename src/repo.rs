@@ -1,6 +1,6 @@
 //! The ports repo: finding its root, reading porting.toml and every port's files into validated models.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -865,6 +865,11 @@ impl Repo {
     fn absorb(&mut self, sink: Sink) {
         self.findings.extend(sink.findings);
         self.sources.extend(sink.sources);
+    }
+
+    /// Every port by its folder, for looking many up.
+    pub fn ports_by_dir(&self) -> HashMap<&str, &Port> {
+        self.ports.iter().map(|p| (p.dir.as_str(), p)).collect()
     }
 
     /// The ports whose files fall under the given repo-relative paths (all when empty).

@@ -1,8 +1,6 @@
 //! `portflow report`: the desk analytics (SLA breaches, stuck ports, time per stage,
 //! rejection reasons) as Markdown, JSON or CSV.
 
-use std::collections::HashMap;
-
 use super::{EventFacts, RunError};
 use crate::cli::ReportFormat;
 use crate::engine::Scope;
@@ -11,7 +9,7 @@ use crate::git::past::check_work_tree;
 use crate::git::scan::timelines;
 use crate::model::analytics::{Analytics, PortFacts, Waits};
 use crate::model::policy::Sla;
-use crate::repo::{Port, WorkTree};
+use crate::repo::WorkTree;
 use crate::report::analytics;
 use crate::{Environment, Exit, Output};
 
@@ -21,12 +19,7 @@ pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> 
     let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     let git = Git::open(&tree.root)?;
     let lines = timelines(&git, &tree, &checked, env.today)?;
-    let ports: HashMap<&str, &Port> = checked
-        .repo
-        .ports
-        .iter()
-        .map(|p| (p.dir.as_str(), p))
-        .collect();
+    let ports = checked.repo.ports_by_dir();
     let facts: Vec<PortFacts<'_>> = lines
         .iter()
         .map(|line| {

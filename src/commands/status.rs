@@ -1,7 +1,7 @@
 //! `portflow status`: one row per port with its stage, FOC and next action; with git, time
 //! in stage, the SLA clock and who recorded the latest event. Filters narrow the rows.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use super::{EventFacts, RunError};
 use crate::cli::{StageArg, StatusArgs, StatusFormat};
@@ -10,7 +10,7 @@ use crate::git::past::check_work_tree;
 use crate::git::scan::timelines_of;
 use crate::git::{Git, GitError};
 use crate::model::Date;
-use crate::repo::{Port, Repo, WorkTree};
+use crate::repo::{Repo, WorkTree};
 use crate::report::status::{Row, agency_of};
 use crate::report::{self, Counts};
 use crate::stage::Stage;
@@ -23,12 +23,7 @@ pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
     if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid);
     }
-    let ports: HashMap<&str, &Port> = checked
-        .repo
-        .ports
-        .iter()
-        .map(|p| (p.dir.as_str(), p))
-        .collect();
+    let ports = checked.repo.ports_by_dir();
     let mut rows: Vec<Row> = checked
         .reports
         .iter()
