@@ -547,17 +547,19 @@ impl<'g> Scan<'g> {
         commit: Oid,
         id: &str,
     ) -> Result<Option<(LoaData, String)>, GitError> {
-        Ok(self
-            .loaded_at(commit, id)?
-            .map(|(policy, request, dir)| (LoaData::new(&policy, id, &request), dir)))
+        self.loaded_at(commit, id, |policy, request| {
+            LoaData::new(policy, id, request)
+        })
     }
 
-    /// porting.toml and the port's request at `commit`, and the port's folder there.
-    pub(crate) fn loaded_at(
+    /// What `read` makes of porting.toml and the port's request at `commit`, and the
+    /// port's folder there.
+    pub(crate) fn loaded_at<T>(
         &mut self,
         commit: Oid,
         id: &str,
-    ) -> Result<Option<(Policy, Request, String)>, GitError> {
+        read: impl FnOnce(&Policy, &Request) -> T,
+    ) -> Result<Option<(T, String)>, GitError> {
         let tree = match self.index.get(&commit) {
             Some(&at) => {
                 let Some((dir, tree)) = self.place_at(id, at) else {
@@ -585,7 +587,7 @@ impl<'g> Scan<'g> {
         Ok(port
             .request
             .as_ref()
-            .map(|r| (policy.value.clone(), r.value.clone(), port.dir.clone())))
+            .map(|r| (read(&policy.value, &r.value), port.dir.clone())))
     }
 }
 

@@ -3,7 +3,7 @@
 //! checked for it, what a resubmission changed against the rejection's reasons, moved FOC
 //! dates, and what a change of porting.toml changes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use git2::Oid;
 
@@ -11,6 +11,7 @@ use super::pull::PullRequest;
 use super::scan::Scan;
 use super::{COMPARE_MAX_BYTES, GitError};
 use crate::diag::{Code, Finding, Severity};
+use crate::engine::Checked;
 use crate::loa::diff::{FieldChange, loa_changes, loa_fields, map_changes, value_fields};
 use crate::loa::digest::{self, LoaData};
 use crate::model::Date;
@@ -137,7 +138,7 @@ impl PullRequest<'_> {
                             event: e.file.name.clone(),
                             carrier: carrier.clone(),
                             requested_foc: *requested_foc,
-                            fields: in_loa_order(loa_fields(&loa)),
+                            fields: in_loa_order(customer_fields(&loa)),
                             numbers: loa
                                 .numbers
                                 .iter()
@@ -228,16 +229,17 @@ impl PullRequest<'_> {
         let mut ports = Vec::new();
         let mut compared = 0;
         if let Some(base) = &self.base {
+            let then_by_id: HashMap<&str, &PortReport> =
+                base.reports.iter().map(|r| (r.id.as_str(), r)).collect();
+            let (codes_then, codes_now) = (codes_by_port(base), codes_by_port(&self.head));
+            let none = BTreeSet::new();
             for now in &self.head.reports {
-                let Some(then) = base.reports.iter().find(|r| r.id == now.id) else {
+                let Some(then) = then_by_id.get(now.id.as_str()) else {
                     continue;
                 };
                 compared += 1;
-                let codes =
-                    |checked: &crate::engine::Checked, dir: &str| -> BTreeSet<&'static str> {
-                        checked.in_port(dir).map(|f| f.code.as_str()).collect()
-                    };
-                let (was, is) = (codes(base, &then.dir), codes(&self.head, &now.dir));
+                let was = codes_then.get(then.dir.as_str()).unwrap_or(&none);
+                let is = codes_now.get(now.dir.as_str()).unwrap_or(&none);
                 let digest_changed = then.digest != now.digest;
                 if !digest_changed && was == is {
                     continue;
@@ -246,8 +248,8 @@ impl PullRequest<'_> {
                     id: now.id.clone(),
                     stage: now.stage,
                     digest_changed,
-                    new_codes: is.difference(&was).copied().collect(),
-                    gone_codes: was.difference(&is).copied().collect(),
+                    new_codes: is.difference(was).copied().collect(),
+                    gone_codes: was.difference(is).copied().collect(),
                     also_edited: self.changed_ports.contains(&now.id),
                 });
             }
@@ -286,8 +288,10 @@ impl PullRequest<'_> {
             .flatten();
         let then = match landed {
             Some(commit) => scan
-                .loaded_at(commit, &hport.id)?
-                .map(|(policy, request, _)| request_fields(&policy, &hport.id, &request)),
+                .loaded_at(commit, &hport.id, |policy, request| {
+                    request_fields(policy, &hport.id, request)
+                })?
+                .map(|(fields, _)| fields),
             None => match (bport, self.base.as_ref()) {
                 (Some(b), Some(base)) => match (&b.request, &base.repo.policy) {
                     (Some(r), Some(p)) => Some(request_fields(&p.value, &b.id, &r.value)),
@@ -302,8 +306,9 @@ impl PullRequest<'_> {
             .map(|r| request_fields(policy, &hport.id, &r.value));
         let changes = match (then, now) {
             (Some(then), Some(now)) => {
-                let mut changes = map_changes(&then, &now);
-                redact(&mut changes, policy, hport);
+                let mut changes = map_changes(&then.values, &now.values);
+                let secret: BTreeSet<String> = then.secret.union(&now.secret).cloned().collect();
+                redact(&mut changes, &secret);
                 // A signature recorded after the rejection answers signature reasons.
                 let signed_after = before
                     .iter()
@@ -497,11 +502,36 @@ const LOA_ORDER: [&str; 11] = [
     "country",
 ];
 
-fn in_loa_order(fields: BTreeMap<String, String>) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = fields
+/// The rule codes found in each port, by its folder: every finding read once.
+fn codes_by_port(checked: &Checked) -> HashMap<&str, BTreeSet<&'static str>> {
+    let dirs: HashSet<&str> = checked.reports.iter().map(|r| r.dir.as_str()).collect();
+    let mut codes: HashMap<&str, BTreeSet<&'static str>> = HashMap::new();
+    for f in &checked.findings {
+        let lossy = f.file.to_string_lossy();
+        let file: &str = &lossy;
+        // The port's folder is the file itself or one of the folders above it.
+        let dir = file
+            .match_indices('/')
+            .map(|(i, _)| &file[..i])
+            .chain([file])
+            .find_map(|prefix| dirs.get(prefix).copied());
+        if let Some(dir) = dir {
+            codes.entry(dir).or_default().insert(f.code.as_str());
+        }
+    }
+    codes
+}
+
+/// The LOA fields about the customer's side: all but the organization (ours) and the port id.
+fn customer_fields(loa: &LoaData) -> BTreeMap<String, String> {
+    loa_fields(loa)
         .into_iter()
         .filter(|(k, _)| !k.starts_with("organization.") && k != "port")
-        .collect();
+        .collect()
+}
+
+fn in_loa_order(fields: BTreeMap<String, String>) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = fields.into_iter().collect();
     let rank = |field: &str| {
         LOA_ORDER
             .iter()
@@ -565,15 +595,20 @@ fn answered_rejection<'a, 'b>(
         })
 }
 
+/// A request's fields by dotted name, and which of them are secret.
+struct RequestFields {
+    values: BTreeMap<String, String>,
+    /// Fields whose value is a secret's stored text, hashed: compared, never shown.
+    secret: BTreeSet<String>,
+}
+
 /// The request's fields a carrier looks at, by dotted name: the LOA's (without the
 /// organization), each number with its type, each document, the CSR, the fee and the
 /// country's values. Secrets are hashed here and redacted before anything is shown.
-fn request_fields(policy: &Policy, id: &str, request: &Request) -> BTreeMap<String, String> {
+fn request_fields(policy: &Policy, id: &str, request: &Request) -> RequestFields {
     let loa = LoaData::new(policy, id, request);
-    let mut fields: BTreeMap<String, String> = loa_fields(&loa)
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("organization.") && k != "port")
-        .collect();
+    let mut fields = customer_fields(&loa);
+    let mut secret = BTreeSet::new();
     for n in &loa.numbers {
         fields.insert(
             format!("numbers.{}", n.number),
@@ -613,20 +648,27 @@ fn request_fields(policy: &Policy, id: &str, request: &Request) -> BTreeMap<Stri
     if let Some(user) = &request.end_user {
         if let Some(pin) = &user.pin {
             fields.insert("end_user.pin".to_owned(), fingerprint(pin));
+            secret.insert("end_user.pin".to_owned());
         }
         if let Some(on) = user.pin_obtained_on {
             fields.insert("end_user.pin_obtained_on".to_owned(), on.to_string());
         }
     }
+    let secret_keys = policy.secret_keys();
     for (key, value) in &request.requirements {
-        let value = if secret_requirement(policy, &request.country, key) {
+        let field = format!("requirements.{key}");
+        let value = if secret_keys.contains(&key.as_str()) {
+            secret.insert(field.clone());
             fingerprint(value)
         } else {
             value.clone()
         };
-        fields.insert(format!("requirements.{key}"), value);
+        fields.insert(field, value);
     }
-    fields
+    RequestFields {
+        values: fields,
+        secret,
+    }
 }
 
 /// Stands for a secret in a comparison: its stored (encrypted) text, hashed.
@@ -634,27 +676,10 @@ fn fingerprint(stored: &str) -> String {
     sha256_hex(stored.as_bytes())
 }
 
-fn secret_requirement(policy: &Policy, country: &str, key: &str) -> bool {
-    policy.country(country).is_some_and(|c| {
-        c.requirements
-            .iter()
-            .any(|r| r.key == key && r.kind == RequirementType::Field && r.secret)
-    })
-}
-
 /// Secrets never show: a changed PIN or secret country value reads "a new value (encrypted)".
-fn redact(changes: &mut [FieldChange], policy: &Policy, port: &Port) {
-    let country = port
-        .request
-        .as_ref()
-        .map(|r| r.value.country.clone())
-        .unwrap_or_default();
+fn redact(changes: &mut [FieldChange], secret: &BTreeSet<String>) {
     for c in changes {
-        let secret = c.field == "end_user.pin"
-            || c.field
-                .strip_prefix("requirements.")
-                .is_some_and(|key| secret_requirement(policy, &country, key));
-        if secret {
+        if secret.contains(&c.field) {
             let hide = |v: &mut Option<String>, words: &str| {
                 if v.is_some() {
                     *v = Some(words.to_owned());

@@ -42,6 +42,21 @@ impl Policy {
         self.countries.get(code)
     }
 
+    /// The `[requirements]` keys stored age-encrypted (`secret = true`) in any country, as
+    /// masking treats them: a key secret anywhere is secret everywhere.
+    pub fn secret_keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self
+            .countries
+            .values()
+            .flat_map(|c| c.requirements.iter())
+            .filter(|r| r.secret)
+            .map(|r| r.key.as_str())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
     /// The holidays of a country; empty when none are listed.
     pub fn holidays_of(&self, code: &str) -> &[Date] {
         self.holidays.get(code).map_or(&[], Vec::as_slice)

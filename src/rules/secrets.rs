@@ -31,14 +31,7 @@ pub fn check(ctx: &Ctx<'_>, view: &PortView<'_>, out: &mut Vec<Finding>) {
             );
         }
     }
-    let secret_keys: Vec<&str> = ctx
-        .policy
-        .countries
-        .values()
-        .flat_map(|c| c.requirements.iter())
-        .filter(|r| r.secret)
-        .map(|r| r.key.as_str())
-        .collect();
+    let secret_keys = ctx.policy.secret_keys();
     for (key, value) in &view.request.requirements {
         if secret_keys.contains(&key.as_str()) && !is_age_armored(value) {
             out.push(
