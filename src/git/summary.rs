@@ -21,9 +21,9 @@ use crate::model::request::{Document, DocumentKind, NumberType, Request};
 use crate::plural::count;
 use crate::repo::{EventFile, POLICY_FILE, Port, Tree};
 use crate::report::{Counts, markdown};
-use crate::rules::EventRef;
 use crate::rules::PortReport;
 use crate::rules::events::resolve_voids;
+use crate::rules::{EventRef, country};
 use crate::signed::sha256_hex;
 use crate::source::SourceFile;
 
@@ -106,7 +106,8 @@ impl PullRequest<'_> {
                 let (live, _) = resolve_voids(hport);
                 changed.foc_changes = foc_changes(&live, &added);
                 if let (Some(request), Some(policy)) = (&hport.request, policy) {
-                    changed.loa = self.loa_since_signing(&mut scan, hport, report, policy)?;
+                    changed.loa =
+                        self.loa_since_signing(&mut scan, hport, &live, report, policy)?;
                     let codes: BTreeSet<Code> = findings.iter().map(|f| f.code).collect();
                     for (i, e) in live.iter().enumerate() {
                         if !added.contains(&e.file.name) {
@@ -396,18 +397,19 @@ impl PullRequest<'_> {
         Ok(None)
     }
 
-    /// The LOA fields changed since the commit that brought the latest live signature.
+    /// The LOA fields changed since the commit that brought the latest live signature
+    /// (`live`: the port's live events).
     fn loa_since_signing(
         &self,
         scan: &mut Scan<'_>,
         hport: &Port,
+        live: &[EventRef<'_>],
         report: &PortReport,
         policy: &Policy,
     ) -> Result<Option<markdown::LoaSinceSigning>, GitError> {
         let Some(request) = &hport.request else {
             return Ok(None);
         };
-        let (live, _) = resolve_voids(hport);
         let Some(signed) = live
             .iter()
             .rev()
@@ -911,17 +913,8 @@ fn credential_ages(on: Date, request: &Request, policy: &Policy) -> Vec<markdown
             "the transfer PIN",
         ));
     }
-    for req in country
-        .map(|c| c.requirements.as_slice())
-        .unwrap_or_default()
-    {
-        let applies = req.applies_to.is_none()
-            || request
-                .numbers
-                .iter()
-                .any(|n| n.kind.is_some_and(|t| req.applies(t)));
-        let (Some(max), RequirementType::Field, true) = (req.max_age_days, req.kind, applies)
-        else {
+    for req in country::applicable(policy, request, RequirementType::Field) {
+        let Some(max) = req.max_age_days else {
             continue;
         };
         let obtained = request.obtained_on(&req.key);

@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use regex::Regex;
 
 use crate::diag::{Code, Finding, Severity};
-use crate::model::policy::{Channel, Country, Requirement, RequirementType};
+use crate::model::policy::{Channel, Country, Policy, Requirement, RequirementType};
 use crate::model::request::Request;
 use crate::plural;
 use crate::rules::{Ctx, PortView, Progress};
@@ -27,11 +27,11 @@ use crate::rules::{Ctx, PortView, Progress};
 /// The country's requirements of one type that apply to the request (none when the country
 /// is not configured).
 pub fn applicable<'p>(
-    ctx: &Ctx<'p>,
+    policy: &'p Policy,
     request: &Request,
     kind: RequirementType,
 ) -> Vec<&'p Requirement> {
-    let Some(country) = ctx.policy.country(&request.country) else {
+    let Some(country) = policy.country(&request.country) else {
         return Vec::new();
     };
     country
@@ -69,7 +69,7 @@ enum FieldProblem<'p> {
 
 fn field_problems<'p>(ctx: &Ctx<'p>, request: &'p Request) -> Vec<FieldProblem<'p>> {
     let mut out = Vec::new();
-    for req in applicable(ctx, request, RequirementType::Field) {
+    for req in applicable(ctx.policy, request, RequirementType::Field) {
         match request.requirements.get(&req.key) {
             None => out.push(FieldProblem::Missing(req)),
             Some(value) if !req.secret => {

@@ -295,7 +295,7 @@ fn has_proof(ctx: &Ctx<'_>, view: &PortView<'_>) -> bool {
 
 /// The country's document requirements that apply to the request and have no usable document.
 fn missing_required<'p>(ctx: &Ctx<'p>, view: &PortView<'_>) -> Vec<&'p Requirement> {
-    country::applicable(ctx, view.request, RequirementType::Document)
+    country::applicable(ctx.policy, view.request, RequirementType::Document)
         .into_iter()
         .filter(|req| {
             !view
@@ -731,7 +731,7 @@ fn stale_requirements(
 ) {
     let request = view.request;
     let country = &request.country;
-    for req in country::applicable(ctx, request, RequirementType::Field) {
+    for req in country::applicable(ctx.policy, request, RequirementType::Field) {
         let Some(max) = req.max_age_days else {
             continue;
         };
