@@ -183,6 +183,28 @@ pub enum Command {
     ///
     /// Example: `portflow notify --dry-run --out /tmp/notices`
     Notify(NotifyArgs),
+    /// The desk's board as a static web site: every port by stage with its time in stage,
+    /// FOC, SLA clock, estimated completion and next action; this week's FOC dates; a page
+    /// per port (request without secrets, events with their commits, stages, findings); and
+    /// charts. No script and nothing fetched: it works from `file://` and on GitHub Pages.
+    ///
+    /// `--out` is written whole, into a new folder moved into place; a folder there that is
+    /// not a site portflow wrote (or holds files it did not write) is never replaced.
+    ///
+    /// Example: `portflow site --out public --commit-link "https://github.com/acme/ports/commit/{commit}"`
+    Site(SiteArgs),
+}
+
+/// Options of `portflow site`.
+#[derive(Debug, clap::Args)]
+pub struct SiteArgs {
+    /// The folder to write the site into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Link each commit to this address, `{commit}` standing for the full commit id.
+    #[arg(long, value_name = "URL")]
+    pub commit_link: Option<String>,
 }
 
 /// Options of `portflow status`.

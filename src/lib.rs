@@ -162,6 +162,7 @@ where
         }
         Command::Render(args) => commands::render::run(args, &env).map_err(fail),
         Command::Notify(args) => commands::notify::run(args, &env).map_err(fail),
+        Command::Site(args) => commands::site::run(args, &env).map_err(fail),
     };
     result.unwrap_or_else(|err| {
         // In CI the runner shows workflow commands as annotations: a check that could not

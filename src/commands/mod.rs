@@ -16,6 +16,7 @@ pub mod render;
 pub mod report;
 pub mod schema;
 pub mod secret;
+pub mod site;
 pub mod status;
 pub mod summary;
 

@@ -10,6 +10,8 @@ use crate::git::past::check_work_tree;
 use crate::git::scan::timelines_of;
 use crate::git::{Git, GitError};
 use crate::model::Date;
+use crate::model::eta::{Learned, Sample};
+use crate::model::timeline::PortTimeline;
 use crate::repo::{Repo, WorkTree};
 use crate::report::status::{Row, agency_of};
 use crate::report::{self, Counts};
@@ -23,6 +25,37 @@ pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
     if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid);
     }
+    let board = board(&tree, &checked, env.today, |row| keeps(args, row));
+    let stdout = match args.format {
+        StatusFormat::Table => report::status::table(&board.rows),
+        StatusFormat::Json => report::status::json(&board.rows, env.today),
+    };
+    Ok(Output {
+        stdout,
+        stderr: board.note,
+        exit: Exit::Clean,
+    })
+}
+
+/// The desk's board: a row for each port `keep` lists, with its times and estimate from git.
+pub(crate) struct Board {
+    /// The listed ports, in folder order.
+    pub rows: Vec<Row>,
+    /// The timelines read: the listed ports' and every completed port's (estimates learn
+    /// from them); none without git.
+    pub lines: Vec<PortTimeline>,
+    /// A note for standard error when git could not give times.
+    pub note: String,
+}
+
+/// The rows of the ports that `keep` lists; only their histories are read, and the
+/// completed ports' that estimates learn from.
+pub(crate) fn board(
+    tree: &WorkTree,
+    checked: &Checked,
+    today: Date,
+    keep: impl Fn(&Row) -> bool,
+) -> Board {
     let ports = checked.repo.ports_by_dir();
     let mut rows: Vec<Row> = checked
         .reports
@@ -63,26 +96,45 @@ pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
                 errors: counts.errors,
                 warnings: counts.warnings,
                 times: None,
+                eta: None,
             }
-            .with_foc(foc, env.today)
+            .with_foc(foc, today)
         })
-        .filter(|row| keeps(args, row))
+        .filter(|row| keep(row))
         .collect();
-    // Only the listed ports' histories are read.
     let listed: HashSet<&str> = rows.iter().map(|r| r.dir.as_str()).collect();
-    let (mut times, note) = times(&tree, &checked, env.today, &listed);
+    let (lines, note) = timelines(tree, checked, today, &listed);
+    let samples: Vec<Sample<'_>> = lines
+        .iter()
+        .map(|line| {
+            let request = ports
+                .get(line.dir.as_str())
+                .and_then(|p| p.request.as_ref())
+                .map(|l| &l.value);
+            Sample {
+                timeline: line,
+                country: request.map(|q| q.country.as_str()),
+                losing_carrier: request.and_then(|q| q.losing_carrier.as_deref()),
+            }
+        })
+        .collect();
+    let learned = Learned::from(&samples);
+    let mut by_dir: BTreeMap<&str, &Sample<'_>> = samples
+        .iter()
+        .filter(|s| listed.contains(s.timeline.dir.as_str()))
+        .map(|s| (s.timeline.dir.as_str(), s))
+        .collect();
     for row in &mut rows {
-        row.times = times.remove(&row.dir);
+        if let Some(sample) = by_dir.remove(row.dir.as_str()) {
+            row.times = Some(report::status::Times::of(sample.timeline));
+            row.eta = learned
+                .eta(sample, today)
+                .map(|e| report::status::EtaOut::of(&e));
+        }
     }
-    let stdout = match args.format {
-        StatusFormat::Table => report::status::table(&rows),
-        StatusFormat::Json => report::status::json(&rows, env.today),
-    };
-    Ok(Output {
-        stdout,
-        stderr: note,
-        exit: Exit::Clean,
-    })
+    drop(by_dir);
+    drop(samples);
+    Board { rows, lines, note }
 }
 
 /// Whether a row passes the filters of the command line: each filter given must match, by
@@ -148,32 +200,26 @@ fn lenient(repo: &Repo, dir: &str) -> About {
     }
 }
 
-/// Times for `status`, by port folder, for the folders `listed`, and a note for standard
-/// error. Without git there are no times and no note; with a shallow clone or a git
+/// The timelines of the folders `listed` and of the completed ports, and a note for
+/// standard error. Without git there are none and no note; with a shallow clone or a git
 /// failure the note says why.
-fn times(
+fn timelines(
     tree: &WorkTree,
     checked: &Checked,
     today: Date,
     listed: &HashSet<&str>,
-) -> (BTreeMap<String, report::status::Times>, String) {
+) -> (Vec<PortTimeline>, String) {
     let result = Git::open(&tree.root).and_then(|git| {
         timelines_of(&git, tree, checked, today, |r| {
-            listed.contains(r.dir.as_str())
+            listed.contains(r.dir.as_str()) || r.stage == Stage::Completed
         })
     });
     match result {
-        Ok(lines) => (
-            lines
-                .iter()
-                .map(|t| (t.dir.clone(), report::status::Times::of(t)))
-                .collect(),
-            String::new(),
-        ),
-        Err(GitError::NotGit(_) | GitError::NoCommits) => (BTreeMap::new(), String::new()),
+        Ok(lines) => (lines, String::new()),
+        Err(GitError::NotGit(_) | GitError::NoCommits) => (Vec::new(), String::new()),
         Err(err) => (
-            BTreeMap::new(),
-            format!("note: no times in stage or SLA clocks: {err}\n"),
+            Vec::new(),
+            format!("note: no times in stage, SLA clocks or estimates: {err}\n"),
         ),
     }
 }

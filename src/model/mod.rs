@@ -18,6 +18,7 @@ macro_rules! display_as_str {
 }
 
 pub mod analytics;
+pub mod eta;
 pub mod event;
 pub mod policy;
 pub mod request;

@@ -1,12 +1,14 @@
 //! Rendering findings for people and machines; the only place (with main.rs) that writes output.
 
 pub mod analytics;
+pub mod charts;
 pub mod find;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod site;
 pub mod status;
 pub mod terminal;
 pub mod text;

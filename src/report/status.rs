@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::printable;
 use super::text::{align, fmt_utc};
 use crate::model::Date;
+use crate::model::eta::Eta;
 use crate::model::timeline::{DAY, PortTimeline};
 use crate::stage::Stage;
 
@@ -45,6 +46,40 @@ pub struct Row {
     /// Times from git; absent when git history is unavailable.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub times: Option<Times>,
+    /// When an open port should complete, learned from the completed ports of its country
+    /// and losing carrier; `None` when git history is unavailable or nothing was learned.
+    pub eta: Option<EtaOut>,
+}
+
+/// An estimate as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct EtaOut {
+    /// Median days left after `--today`.
+    pub p50_days: i64,
+    /// 90th percentile of the days left.
+    pub p90_days: i64,
+    /// The median's day.
+    pub p50_date: String,
+    /// The 90th percentile's day.
+    pub p90_date: String,
+    /// `country+carrier`, or `country` when no port of the carrier completed from this stage.
+    pub basis: &'static str,
+    /// How many completed ports the figures come from.
+    pub completed_ports: usize,
+}
+
+impl EtaOut {
+    /// The reported form of an estimate.
+    pub fn of(eta: &Eta) -> EtaOut {
+        EtaOut {
+            p50_days: eta.p50_days,
+            p90_days: eta.p90_days,
+            p50_date: eta.p50_date.to_string(),
+            p90_date: eta.p90_date.to_string(),
+            basis: eta.basis.as_str(),
+            completed_ports: eta.ports,
+        }
+    }
 }
 
 /// The agency part of an account path: `northwind-agency` of
