@@ -256,7 +256,7 @@ fn ports_workflow_checks_pull_requests_with_full_history_and_main_after_merge_an
         .map(|(_, s)| s)
         .filter(|s| uses(s).starts_with("actions/checkout@"))
         .collect();
-    assert_eq!(checkouts.len(), 3);
+    assert_eq!(checkouts.len(), 4);
     for step in checkouts {
         assert_eq!(step["with"]["fetch-depth"], 0, "history needs every commit");
         assert_eq!(step["with"]["lfs"], true, "documents may be in LFS");
@@ -440,7 +440,7 @@ fn the_pipeline_init_writes_pins_the_action_to_this_release() {
     assert_eq!(portflow::commands::init::action_ref(), pinned);
     let team = yaml("init ports.yml", &text);
     let own = load("ports.yml");
-    for job in ["check", "main", "notices"] {
+    for job in ["check", "main", "notices", "site"] {
         let actions: Vec<String> = job_steps(&team, job)
             .iter()
             .map(|s| uses(s).to_owned())
@@ -475,6 +475,65 @@ fn the_pipeline_init_writes_pins_the_action_to_this_release() {
         team["jobs"]["notices"]["permissions"],
         own["jobs"]["notices"]["permissions"]
     );
+    assert_eq!(team["jobs"]["pages"], own["jobs"]["pages"]);
+    assert_eq!(
+        team["jobs"]["site"]["permissions"],
+        own["jobs"]["site"]["permissions"]
+    );
+}
+
+#[test]
+fn the_site_is_kept_after_every_merge_and_published_with_pages_only_when_asked() {
+    let workflow = load("ports.yml");
+    let site = &workflow["jobs"]["site"];
+    let when = site["if"].as_str().expect("if");
+    assert!(
+        when.contains("'push'") && when.contains("'schedule'"),
+        "{when}"
+    );
+    // Building the site reads; only the deployment writes, and only to Pages.
+    assert_eq!(
+        site["permissions"],
+        serde_json::json!({ "contents": "read" })
+    );
+    let steps = job_steps(&workflow, "site");
+    let checkout = steps
+        .iter()
+        .find(|s| uses(s).starts_with("actions/checkout@"))
+        .expect("checkout");
+    assert_eq!(
+        checkout["with"]["fetch-depth"], 0,
+        "stages and times need the history"
+    );
+    let write = steps
+        .iter()
+        .find(|s| run(s).contains("portflow site"))
+        .expect("a step runs portflow site");
+    assert!(run(write).contains("--commit-link"), "{}", run(write));
+    let kept = steps
+        .iter()
+        .find(|s| uses(s).starts_with("actions/upload-artifact@"))
+        .expect("the site is kept with the run");
+    assert_eq!(cond(kept), "");
+    let handed = steps
+        .iter()
+        .find(|s| uses(s).starts_with("actions/upload-pages-artifact@"))
+        .expect("the site is handed to Pages");
+    assert_eq!(cond(handed), "vars.PORTFLOW_PAGES == 'true'");
+
+    let pages = &workflow["jobs"]["pages"];
+    assert_eq!(pages["needs"], "site");
+    let when = pages["if"].as_str().expect("if");
+    assert!(when.contains("vars.PORTFLOW_PAGES == 'true'"), "{when}");
+    assert_eq!(
+        pages["permissions"],
+        serde_json::json!({ "pages": "write", "id-token": "write" })
+    );
+    assert_eq!(pages["environment"]["name"], "github-pages");
+    assert_eq!(pages["concurrency"]["cancel-in-progress"], false);
+    let deploy = job_steps(&workflow, "pages");
+    assert_eq!(deploy.len(), 1);
+    assert!(uses(&deploy[0]).starts_with("actions/deploy-pages@"));
 }
 
 #[test]
@@ -806,6 +865,8 @@ fn every_portflow_command_in_the_workflows_and_the_action_parses() {
     let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
     assert_eq!(
         commands,
-        ["check", "notify", "render", "report", "status", "summary"]
+        [
+            "check", "notify", "render", "report", "site", "status", "summary"
+        ]
     );
 }

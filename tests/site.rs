@@ -256,11 +256,13 @@ fn the_bundled_repo_renders_in_chromium_with_every_port_its_stage_and_no_console
     let stages = stages_by_port(&repo);
     assert_eq!(stages.len(), bundled_ports().len());
     let (_keep, out) = site_of(&repo);
-    let shots = tempfile::tempdir().expect("screenshots");
+    // The screenshots stay for a person to look at: docs/images/board.png is this board.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("site");
+    std::fs::create_dir_all(&shots).expect("screenshot folder");
 
     // The board: a screenshot, and the DOM as Chromium built it holds each port, its stage
     // and a link to its page.
-    let board_png = shots.path().join("board.png");
+    let board_png = shots.join("board.png");
     let board = chromium(
         &[
             "--window-size=1280,1600",
@@ -299,7 +301,7 @@ fn the_bundled_repo_renders_in_chromium_with_every_port_its_stage_and_no_console
         );
         assert!(dom.stdout.contains("href=\"../index.html\""), "{port}");
     }
-    let port_png = shots.path().join("port.png");
+    let port_png = shots.join("port.png");
     chromium(
         &[
             "--window-size=1280,1800",

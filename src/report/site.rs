@@ -1,7 +1,7 @@
 //! `portflow site`: the desk's board as static HTML pages. The board (also narrowed by
 //! stage, country and account, one page each), this week's FOC dates, a page per port and
 //! the charts; no script and nothing fetched, so it works from `file://` as from GitHub
-//! Pages. The pages come from the minijinja templates in `templates/site/`, which escape
+//! Pages. The pages come from the minijinja templates in `assets/site/` (built in), which escape
 //! every value; nothing secret is ever handed to them.
 
 use std::collections::BTreeMap;
@@ -72,19 +72,10 @@ pub struct SiteError {
 }
 
 const TEMPLATES: [(&str, &str); 4] = [
-    (
-        "layout.html",
-        include_str!("../../templates/site/layout.html"),
-    ),
-    (
-        "board.html",
-        include_str!("../../templates/site/board.html"),
-    ),
-    ("port.html", include_str!("../../templates/site/port.html")),
-    (
-        "charts.html",
-        include_str!("../../templates/site/charts.html"),
-    ),
+    ("layout.html", include_str!("../../assets/site/layout.html")),
+    ("board.html", include_str!("../../assets/site/board.html")),
+    ("port.html", include_str!("../../assets/site/port.html")),
+    ("charts.html", include_str!("../../assets/site/charts.html")),
 ];
 
 /// The stages a desk still works on, in lifecycle order.
