@@ -398,10 +398,71 @@ fn every_link_of_the_site_resolves_and_commits_link_to_the_given_address() {
         }
     }
     assert!(commits > 0, "no commit links at all");
+    assert!(files.contains_key("accounts.html") && files.contains_key("charts.html"));
     // Each port page is linked from the board.
     let board = attribute_values(&files["index.html"], "href");
     for path in files.keys().filter(|p| p.starts_with("ports/")) {
         assert!(board.contains(path), "{path} is not on the board");
+    }
+}
+
+/// The levels of the headings of a page, in order.
+fn heading_levels(html: &str) -> Vec<u8> {
+    html.match_indices("<h")
+        .filter_map(|(at, _)| {
+            let level = html.as_bytes().get(at + 2)?;
+            let after = html.as_bytes().get(at + 3)?;
+            (level.is_ascii_digit() && (*after == b'>' || *after == b' ')).then(|| level - b'0')
+        })
+        .collect()
+}
+
+#[test]
+fn every_page_has_a_language_one_title_heading_no_skipped_level_and_headed_tables() {
+    let repo = bundled_desk();
+    let (_keep, out) = site_of(&repo);
+    for (path, html) in site_files(&out)
+        .iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+    {
+        assert!(
+            html.starts_with("<!doctype html>\n<html lang=\"en\">"),
+            "{path}"
+        );
+        assert!(html.contains("<meta name=\"viewport\""), "{path}");
+        assert!(
+            html.contains("@media (prefers-color-scheme: dark)"),
+            "{path}"
+        );
+        assert!(html.contains("@media print"), "{path}");
+        let levels = heading_levels(html);
+        assert_eq!(
+            levels.iter().filter(|l| **l == 1).count(),
+            1,
+            "{path}: {levels:?}"
+        );
+        assert_eq!(levels.first(), Some(&1), "{path}");
+        for pair in levels.windows(2) {
+            assert!(
+                pair[1] <= pair[0] + 1,
+                "{path} skips a heading level: {levels:?}"
+            );
+        }
+        // Every table has header cells that say what they head.
+        for table in html.split("<table").skip(1) {
+            let table = table.split("</table>").next().unwrap_or("");
+            assert!(
+                table.contains("<th scope=\""),
+                "{path}: a table without headers"
+            );
+        }
+        // Every chart is an image with a title a screen reader reads.
+        for svg in html.split("<svg").skip(1) {
+            assert!(
+                svg.contains("role=\"img\"") && svg.contains("<title id="),
+                "{path}"
+            );
+        }
     }
 }
 

@@ -71,11 +71,15 @@ pub struct SiteError {
     source: minijinja::Error,
 }
 
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 5] = [
     ("layout.html", include_str!("../../assets/site/layout.html")),
     ("board.html", include_str!("../../assets/site/board.html")),
     ("port.html", include_str!("../../assets/site/port.html")),
     ("charts.html", include_str!("../../assets/site/charts.html")),
+    (
+        "accounts.html",
+        include_str!("../../assets/site/accounts.html"),
+    ),
 ];
 
 /// The stages a desk still works on, in lifecycle order.
@@ -118,14 +122,24 @@ struct BoardRow {
     next_action: String,
     findings: Option<String>,
     errors: usize,
+    #[serde(skip)]
+    in_stage_days: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 struct Group {
     stage: &'static str,
     label: String,
+    /// How many ports are in the stage.
+    count: usize,
+    /// The rows shown: on the full board, only the latest of a finished stage.
     rows: Vec<BoardRow>,
+    /// The stage's own page, when not every row is shown here.
+    more: Option<String>,
 }
+
+/// On the full board, a finished stage shows its latest ports only; its page has them all.
+const FINISHED_ON_BOARD: usize = 20;
 
 #[derive(Debug, Clone, Serialize)]
 struct Link {
@@ -139,7 +153,10 @@ struct Link {
 struct Filters {
     stages: Vec<Link>,
     countries: Vec<Link>,
-    accounts: Vec<Link>,
+    /// How many accounts and agencies have a page (listed on `accounts.html`).
+    accounts: usize,
+    /// The account of this page, when it is one.
+    account: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -256,6 +273,7 @@ fn board_row(row: &Row, href: &str) -> BoardRow {
             )),
         },
         errors: row.errors,
+        in_stage_days: times.and_then(|t| t.in_stage_days),
     }
 }
 
@@ -445,15 +463,11 @@ pub fn render(input: &SiteInput<'_>) -> Result<Vec<Page>, SiteError> {
                 current: href == current,
             })
             .collect(),
-        accounts: account_pages
+        accounts: account_pages.len(),
+        account: account_pages
             .iter()
-            .map(|(a, href)| Link {
-                label: a.clone(),
-                href: href.clone(),
-                count: accounts.get(a).copied().unwrap_or(0),
-                current: href == current,
-            })
-            .collect(),
+            .find(|(_, href)| href == current)
+            .map(|(a, _)| a.clone()),
     };
 
     let render_page = |template: &str, path: &str, ctx: Value| -> Result<Page, SiteError> {
@@ -497,15 +511,35 @@ pub fn render(input: &SiteInput<'_>) -> Result<Vec<Page>, SiteError> {
         let groups: Vec<Group> = Stage::ALL
             .iter()
             .filter_map(|stage| {
-                let rows: Vec<BoardRow> = kept
+                let mut rows: Vec<BoardRow> = kept
                     .iter()
                     .filter(|r| r.stage == stage.as_str())
                     .map(|r| (*r).clone())
                     .collect();
-                (!rows.is_empty()).then(|| Group {
+                if rows.is_empty() {
+                    return None;
+                }
+                // An open stage: the longest waiting first. A finished one: the latest first.
+                let days = |r: &BoardRow| r.in_stage_days.unwrap_or(-1);
+                if stage.is_terminal() {
+                    rows.sort_by_key(|r| (r.in_stage_days.is_none(), days(r)));
+                } else {
+                    rows.sort_by_key(|r| std::cmp::Reverse(days(r)));
+                }
+                let count = rows.len();
+                let more = (matches!(narrowing, Narrowing::All)
+                    && stage.is_terminal()
+                    && count > FINISHED_ON_BOARD)
+                    .then(|| format!("stage/{}.html", stage.as_str()));
+                if more.is_some() {
+                    rows.truncate(FINISHED_ON_BOARD);
+                }
+                Some(Group {
                     stage: stage.as_str(),
                     label: stage_label(*stage),
+                    count,
                     rows,
+                    more,
                 })
             })
             .collect();
@@ -563,6 +597,23 @@ pub fn render(input: &SiteInput<'_>) -> Result<Vec<Page>, SiteError> {
         "charts.html",
         "charts.html",
         charts_context(input),
+    )?);
+    let account_links: Vec<Link> = account_pages
+        .iter()
+        .map(|(a, href)| Link {
+            label: a.clone(),
+            href: href.clone(),
+            count: accounts.get(a).copied().unwrap_or(0),
+            current: false,
+        })
+        .collect();
+    pages.push(render_page(
+        "accounts.html",
+        "accounts.html",
+        minijinja::context! {
+            title => "Accounts",
+            accounts => v(account_links),
+        },
     )?);
     Ok(pages)
 }
