@@ -56,7 +56,7 @@ fn init_writes_a_repo_that_checks_clean_and_refuses_to_overwrite() {
         std::fs::read_to_string(root.join(".github/workflows/ports.yml")).expect("workflow");
     // The pipeline runs portflow's action pinned to this binary's release.
     let pinned = format!("uses: portflow/portflow@v{}\n", env!("CARGO_PKG_VERSION"));
-    assert_eq!(workflow.matches(&pinned).count(), 3, "{workflow}");
+    assert_eq!(workflow.matches(&pinned).count(), 4, "{workflow}");
     assert!(workflow.contains("  schedule:\n"), "a nightly run");
     assert!(workflow.contains("overwrite: true"), "{workflow}");
     assert!(
