@@ -235,7 +235,8 @@ fn tidy(text: &str) -> String {
     out
 }
 
-fn html_escape(text: &str) -> String {
+/// Escapes text for HTML content and attribute values.
+pub fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

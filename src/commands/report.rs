@@ -3,12 +3,14 @@
 
 use super::{EventFacts, RunError};
 use crate::cli::ReportFormat;
-use crate::engine::Scope;
+use crate::engine::{Checked, Scope};
 use crate::git::Git;
 use crate::git::past::check_work_tree;
 use crate::git::scan::timelines;
+use crate::model::Date;
 use crate::model::analytics::{Analytics, PortFacts, Waits};
 use crate::model::policy::Sla;
+use crate::model::timeline::PortTimeline;
 use crate::repo::WorkTree;
 use crate::report::analytics;
 use crate::{Environment, Exit, Output};
@@ -19,6 +21,21 @@ pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> 
     let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
     let git = Git::open(&tree.root)?;
     let lines = timelines(&git, &tree, &checked, env.today)?;
+    let data = analytics_of(&checked, &lines, env.today);
+    let stdout = match format {
+        ReportFormat::Md => analytics::markdown(&data),
+        ReportFormat::Json => analytics::json(&data),
+        ReportFormat::Csv => analytics::csv(&data),
+    };
+    Ok(Output {
+        stdout,
+        stderr: String::new(),
+        exit: Exit::Clean,
+    })
+}
+
+/// The desk analytics of the ports whose timelines are `lines`.
+pub(crate) fn analytics_of(checked: &Checked, lines: &[PortTimeline], today: Date) -> Analytics {
     let ports = checked.repo.ports_by_dir();
     let facts: Vec<PortFacts<'_>> = lines
         .iter()
@@ -47,15 +64,5 @@ pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> 
         customer_days: sla.customer_wait_days,
         carrier_days: sla.carrier_wait_days,
     };
-    let data = Analytics::compute(&facts, env.today, waits);
-    let stdout = match format {
-        ReportFormat::Md => analytics::markdown(&data),
-        ReportFormat::Json => analytics::json(&data),
-        ReportFormat::Csv => analytics::csv(&data),
-    };
-    Ok(Output {
-        stdout,
-        stderr: String::new(),
-        exit: Exit::Clean,
-    })
+    Analytics::compute(&facts, today, waits)
 }

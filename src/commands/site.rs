@@ -7,13 +7,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::RunError;
+use super::report::analytics_of;
 use super::status::board;
 use crate::atomic::TEMP_PREFIX;
 use crate::cli::SiteArgs;
 use crate::engine::Scope;
 use crate::git::past::check_work_tree;
-use crate::model::analytics::{Analytics, PortFacts, Waits};
-use crate::model::policy::Sla;
 use crate::repo::WorkTree;
 use crate::report::site::{self, Page, PortInput, SiteError, SiteInput};
 use crate::{Environment, Exit, Output};
@@ -55,9 +54,9 @@ pub enum SiteRunError {
 pub fn run(args: &SiteArgs, env: &Environment) -> Result<Output, SiteRunError> {
     let tree = WorkTree::discover(&env.cwd).map_err(RunError::from)?;
     let checked = check_work_tree(&tree, &Scope::all(), env.today).map_err(RunError::from)?;
-    let Some(policy) = checked.repo.policy.as_ref() else {
+    if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid.into());
-    };
+    }
     let out = if args.out.is_absolute() {
         args.out.clone()
     } else {
@@ -68,33 +67,7 @@ pub fn run(args: &SiteArgs, env: &Environment) -> Result<Output, SiteRunError> {
     let board = board(&tree, &checked, env.today, |_| true);
     let ports = checked.repo.ports_by_dir();
     let lines: BTreeMap<&str, _> = board.lines.iter().map(|l| (l.dir.as_str(), l)).collect();
-    let facts: Vec<PortFacts<'_>> = board
-        .lines
-        .iter()
-        .map(|line| {
-            let port = ports.get(line.dir.as_str()).copied();
-            let request = port.and_then(|p| p.request.as_ref()).map(|r| &r.value);
-            let events = port.map(super::EventFacts::of).unwrap_or_default();
-            PortFacts {
-                timeline: line,
-                country: request.map(|r| r.country.clone()),
-                account: request.map(|r| r.account.clone()),
-                rejection_codes: events.rejection_codes,
-                latest_rejection: events.latest_rejection,
-                carrier: events.carrier,
-                foc: events.foc,
-            }
-        })
-        .collect();
-    let sla: Sla = policy.value.sla;
-    let analytics = Analytics::compute(
-        &facts,
-        env.today,
-        Waits {
-            customer_days: sla.customer_wait_days,
-            carrier_days: sla.carrier_wait_days,
-        },
-    );
+    let analytics = analytics_of(&checked, &board.lines, env.today);
     let input = SiteInput {
         today: env.today,
         ports: board

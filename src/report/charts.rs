@@ -5,23 +5,8 @@
 
 use std::fmt::Write as _;
 
+use crate::notice::html_escape as escape;
 use crate::stage::Stage;
-
-/// Escapes text for SVG and HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The figure of one week: the date and how many ports were in each stage at its end.
 #[derive(Debug, Clone)]

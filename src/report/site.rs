@@ -374,7 +374,7 @@ fn request_view(q: &Request) -> Value {
 fn ticks(text: &str) -> Value {
     let mut out = String::new();
     for (i, part) in text.split('`').enumerate() {
-        let part = charts::escape(part);
+        let part = crate::notice::html_escape(part);
         // An odd part sits between two backticks; a lone last backtick stays as typed.
         if i % 2 == 1 && text.split('`').count() > i + 1 {
             out.push_str(&format!("<code>{part}</code>"));
