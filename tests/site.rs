@@ -100,19 +100,19 @@ fn bundled_desk() -> GitRepo {
     repo
 }
 
+/// `portflow site --out <out>` in `repo` on `TODAY`, with `extra` arguments.
+fn run_site(repo: &GitRepo, out: &Path, extra: &[&str]) -> portflow::Output {
+    let out = out.to_str().expect("utf-8 path");
+    let mut args = vec!["--today", TODAY, "site", "--out", out];
+    args.extend_from_slice(extra);
+    repo.run(&args)
+}
+
 /// The site of `repo` in a new folder, written by `portflow site`.
 fn site_of(repo: &GitRepo) -> (tempfile::TempDir, PathBuf) {
     let parent = tempfile::tempdir().expect("temp dir");
     let out = parent.path().join("site");
-    let run = repo.run(&[
-        "--today",
-        TODAY,
-        "site",
-        "--out",
-        out.to_str().expect("utf-8 path"),
-        "--commit-link",
-        COMMIT_LINK,
-    ]);
+    let run = run_site(repo, &out, &["--commit-link", COMMIT_LINK]);
     assert_eq!(run.exit, Exit::Clean, "{}{}", run.stdout, run.stderr);
     (parent, out)
 }
@@ -511,13 +511,7 @@ fn no_secret_of_the_bundled_ports_appears_in_any_file_of_the_site() {
 fn a_second_run_replaces_the_site_it_wrote_but_never_a_folder_it_did_not() {
     let repo = bundled_desk();
     let (_keep, out) = site_of(&repo);
-    let again = repo.run(&[
-        "--today",
-        TODAY,
-        "site",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
+    let again = run_site(&repo, &out, &[]);
     assert_eq!(again.exit, Exit::Clean, "{}", again.stderr);
     // Without --commit-link the commits are plain ids.
     let page =
@@ -526,13 +520,7 @@ fn a_second_run_replaces_the_site_it_wrote_but_never_a_folder_it_did_not() {
 
     // A file someone added to the site is theirs: the site is not replaced.
     std::fs::write(out.join("CNAME"), "desk.example.com\n").expect("write");
-    let refused = repo.run(&[
-        "--today",
-        TODAY,
-        "site",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
+    let refused = run_site(&repo, &out, &[]);
     assert_eq!(refused.exit, Exit::Failure);
     assert!(refused.stderr.contains("`CNAME`"), "{}", refused.stderr);
     assert_eq!(
@@ -543,13 +531,7 @@ fn a_second_run_replaces_the_site_it_wrote_but_never_a_folder_it_did_not() {
     // A folder portflow did not write, and a file, are refused and left as they are.
     let other = tempfile::tempdir().expect("temp dir");
     std::fs::write(other.path().join("notes.txt"), "mine").expect("write");
-    let refused = repo.run(&[
-        "--today",
-        TODAY,
-        "site",
-        "--out",
-        other.path().to_str().expect("utf-8"),
-    ]);
+    let refused = run_site(&repo, other.path(), &[]);
     assert_eq!(refused.exit, Exit::Failure);
     assert!(
         refused.stderr.contains("portflow did not write"),
@@ -561,13 +543,7 @@ fn a_second_run_replaces_the_site_it_wrote_but_never_a_folder_it_did_not() {
         "mine"
     );
     let file = other.path().join("notes.txt");
-    let refused = repo.run(&[
-        "--today",
-        TODAY,
-        "site",
-        "--out",
-        file.to_str().expect("utf-8"),
-    ]);
+    let refused = run_site(&repo, &file, &[]);
     assert_eq!(refused.exit, Exit::Failure);
     assert!(
         refused.stderr.contains("not a folder"),

@@ -104,36 +104,37 @@ pub(crate) fn board(
         .collect();
     let listed: HashSet<&str> = rows.iter().map(|r| r.dir.as_str()).collect();
     let (lines, note) = timelines(tree, checked, today, &listed);
-    let samples: Vec<Sample<'_>> = lines
-        .iter()
-        .map(|line| {
-            let request = ports
-                .get(line.dir.as_str())
-                .and_then(|p| p.request.as_ref())
-                .map(|l| &l.value);
-            Sample {
-                timeline: line,
-                country: request.map(|q| q.country.as_str()),
-                losing_carrier: request.and_then(|q| q.losing_carrier.as_deref()),
+    // Times and estimates borrow the timelines, which the board then keeps.
+    {
+        let samples: Vec<Sample<'_>> = lines
+            .iter()
+            .map(|line| {
+                let request = ports
+                    .get(line.dir.as_str())
+                    .and_then(|p| p.request.as_ref())
+                    .map(|l| &l.value);
+                Sample {
+                    timeline: line,
+                    country: request.map(|q| q.country.as_str()),
+                    losing_carrier: request.and_then(|q| q.losing_carrier.as_deref()),
+                }
+            })
+            .collect();
+        let learned = Learned::from(&samples);
+        let mut by_dir: BTreeMap<&str, &Sample<'_>> = samples
+            .iter()
+            .filter(|s| listed.contains(s.timeline.dir.as_str()))
+            .map(|s| (s.timeline.dir.as_str(), s))
+            .collect();
+        for row in &mut rows {
+            if let Some(sample) = by_dir.remove(row.dir.as_str()) {
+                row.times = Some(report::status::Times::of(sample.timeline));
+                row.eta = learned
+                    .eta(sample, today)
+                    .map(|e| report::status::EtaOut::of(&e));
             }
-        })
-        .collect();
-    let learned = Learned::from(&samples);
-    let mut by_dir: BTreeMap<&str, &Sample<'_>> = samples
-        .iter()
-        .filter(|s| listed.contains(s.timeline.dir.as_str()))
-        .map(|s| (s.timeline.dir.as_str(), s))
-        .collect();
-    for row in &mut rows {
-        if let Some(sample) = by_dir.remove(row.dir.as_str()) {
-            row.times = Some(report::status::Times::of(sample.timeline));
-            row.eta = learned
-                .eta(sample, today)
-                .map(|e| report::status::EtaOut::of(&e));
         }
     }
-    drop(by_dir);
-    drop(samples);
     Board { rows, lines, note }
 }
 

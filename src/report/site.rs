@@ -111,7 +111,7 @@ struct BoardRow {
     country: Option<String>,
     carrier: Option<String>,
     numbers: usize,
-    stage: &'static str,
+    stage: Stage,
     stage_label: String,
     in_stage: Option<String>,
     foc: Option<String>,
@@ -198,7 +198,8 @@ struct Names(BTreeMap<String, String>, std::collections::BTreeSet<String>);
 
 impl Names {
     fn name(&mut self, folder: &str, text: &str) -> String {
-        if let Some(name) = self.0.get(&format!("{folder}\u{0}{text}")) {
+        let key = format!("{folder}\u{0}{text}");
+        if let Some(name) = self.0.get(&key) {
             return name.clone();
         }
         let base = slug(text);
@@ -209,7 +210,7 @@ impl Names {
             n += 1;
         }
         self.1.insert(name.clone());
-        self.0.insert(format!("{folder}\u{0}{text}"), name.clone());
+        self.0.insert(key, name.clone());
         name
     }
 }
@@ -223,7 +224,7 @@ fn board_row(row: &Row, href: &str) -> BoardRow {
         country: row.country.clone(),
         carrier: row.losing_carrier.clone(),
         numbers: row.numbers,
-        stage: row.stage.as_str(),
+        stage: row.stage,
         stage_label: stage_label(row.stage),
         in_stage: times
             .and_then(|t| t.in_stage_days)
@@ -513,7 +514,7 @@ pub fn render(input: &SiteInput<'_>) -> Result<Vec<Page>, SiteError> {
             .filter_map(|stage| {
                 let mut rows: Vec<BoardRow> = kept
                     .iter()
-                    .filter(|r| r.stage == stage.as_str())
+                    .filter(|r| r.stage == *stage)
                     .map(|r| (*r).clone())
                     .collect();
                 if rows.is_empty() {
@@ -556,10 +557,7 @@ pub fn render(input: &SiteInput<'_>) -> Result<Vec<Page>, SiteError> {
             Narrowing::All => Some(this_week(input, &rows)),
             _ => None,
         };
-        let open: usize = kept
-            .iter()
-            .filter(|r| open_stages().iter().any(|s| s.as_str() == r.stage))
-            .count();
+        let open: usize = kept.iter().filter(|r| !r.stage.is_terminal()).count();
         render_page(
             "board.html",
             path,
@@ -680,18 +678,9 @@ fn port_context(input: &SiteInput<'_>, port: &PortInput<'_>, row: &BoardRow) -> 
             }))
         })
         .collect();
-    let sla = line.and_then(|l| l.sla.as_ref()).map(|s| {
-        format!(
-            "{} window of {}–{} days: {} counted since {} UTC, {} paused while rejected; {}",
-            s.kind.as_str(),
-            s.window[0],
-            s.window[1],
-            count(s.elapsed_days(), "day", "days"),
-            fmt_utc_minutes(s.started.time),
-            count(s.paused.div_euclid(DAY), "day", "days"),
-            s.state.as_str()
-        )
-    });
+    let sla = line
+        .and_then(|l| l.sla.as_ref())
+        .map(super::timeline::sla_sentence);
     let findings: Vec<Value> = port
         .findings
         .iter()

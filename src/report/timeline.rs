@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::text::{align, fmt_duration, fmt_utc, fmt_utc_minutes};
-use crate::model::timeline::{CommitInfo, DAY, PortTimeline};
+use crate::model::timeline::{CommitInfo, DAY, PortTimeline, SlaClock};
 use crate::plural::count;
 
 /// The version of the JSON document's shape (`"version"`), raised when a field changes
@@ -25,6 +25,21 @@ fn date_check(days: Option<i64>) -> String {
     }
 }
 
+/// An SLA clock in words: `domestic window 14-28 days; 6 days counted since 2026-11-20
+/// 12:00 UTC (0 days paused while rejected): running`.
+pub fn sla_sentence(s: &SlaClock) -> String {
+    format!(
+        "{} window {}-{} days; {} counted since {} UTC ({} paused while rejected): {}",
+        s.kind.as_str(),
+        s.window[0],
+        s.window[1],
+        count(s.elapsed_days(), "day", "days"),
+        fmt_utc_minutes(s.started.time),
+        count(s.paused.div_euclid(DAY), "day", "days"),
+        s.state.as_str()
+    )
+}
+
 /// The history as text: a heading, the SLA line, the events, and the stages.
 pub fn table(line: &PortTimeline) -> String {
     let mut out = format!("port {} ({})\n", line.id, line.dir);
@@ -42,16 +57,7 @@ pub fn table(line: &PortTimeline) -> String {
         None => out.push_str(&format!("stage: {}\n", line.stage)),
     }
     match &line.sla {
-        Some(s) => out.push_str(&format!(
-            "sla: {} window {}-{} days; {} counted since {} UTC ({} paused while rejected): {}\n",
-            s.kind.as_str(),
-            s.window[0],
-            s.window[1],
-            count(s.elapsed_days(), "day", "days"),
-            fmt_utc_minutes(s.started.time),
-            count(s.paused.div_euclid(DAY), "day", "days"),
-            s.state.as_str()
-        )),
+        Some(s) => out.push_str(&format!("sla: {}\n", sla_sentence(s))),
         None => {
             out.push_str("sla: no clock (not submitted, cancelled, or no SLA for the country)\n")
         }
