@@ -21,6 +21,7 @@ pub mod secret;
 pub mod signed;
 pub mod source;
 pub mod stage;
+pub mod store;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("stage", 0),
     ("repo", 1),
     ("schema", 1),
+    ("store", 1),
     ("loa", 2),
     ("notice", 2),
     ("scaffold", 2),

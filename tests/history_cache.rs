@@ -220,3 +220,136 @@ fn history_reads_only_its_port() {
     assert_ne!(out.exit, Exit::Clean);
     assert!(out.stderr.contains("2026-11-nowhere"), "{}", out.stderr);
 }
+
+/// `status` and `report` as JSON, with the caches as they are.
+fn desk_views(repo: &GitRepo) -> (String, String) {
+    let run = |args: &[&str]| {
+        let out = repo.run(args);
+        assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
+        out.stdout
+    };
+    (
+        run(&["status", "--today", "2026-11-27", "--format", "json"]),
+        run(&["report", "--today", "2026-11-27", "--format", "json"]),
+    )
+}
+
+/// The same with no cache at all (and none left behind).
+fn cold_desk_views(repo: &GitRepo) -> (String, String) {
+    let dir = repo.path().join(".git/portflow");
+    let _ = std::fs::remove_dir_all(&dir);
+    let views = desk_views(repo);
+    let _ = std::fs::remove_dir_all(&dir);
+    views
+}
+
+// Guards the timeline cache: a port whose files are HEAD's keeps its timeline from an
+// earlier run, and what changes it (an edit on disk, a commit to the port, a new
+// porting.toml, a rewritten history, another day) folds it again, as a cold run would.
+#[test]
+fn unchanged_ports_keep_their_timelines_and_what_changes_one_folds_it_again() {
+    let repo = bayview();
+    repo.copy_port("ports/2026-11-lakeside-dental");
+    repo.commit("Lakeside: the request", BEN, nov(26, 9));
+    let cold = cold_desk_views(&repo);
+    // The first run keeps the verdicts, the second the timelines of the ports judged
+    // from them.
+    assert_eq!(desk_views(&repo), cold);
+    assert_eq!(desk_views(&repo), cold);
+    let timelines = repo.path().join(".git/portflow/timelines.json");
+    let text = std::fs::read_to_string(&timelines).expect("status keeps the timelines");
+    assert!(text.contains("Ben Okafor"), "{text}");
+
+    // What the rerun says comes from the cache: a changed name and time in it show up.
+    let lakeside_since = |status: &str| {
+        let doc: serde_json::Value = serde_json::from_str(status).expect("json");
+        let port = |id: &str| {
+            doc["ports"]
+                .as_array()
+                .and_then(|ports| ports.iter().find(|p| p["port"] == id).cloned())
+                .expect("the port is listed")
+        };
+        let bayview = port("2026-11-bayview-bistro");
+        (
+            port("2026-11-lakeside-dental")["stage_since"].clone(),
+            bayview["stage"].clone(),
+            bayview["owner"]["name"].clone(),
+        )
+    };
+    let edited = text.replace("Ben Okafor", "Ben From Cache").replace(
+        &format!("\"time\":{}", nov(26, 9)),
+        &format!("\"time\":{}", nov(26, 8)),
+    );
+    std::fs::write(&timelines, edited).expect("edit");
+    let (status, _) = desk_views(&repo);
+    assert_eq!(
+        lakeside_since(&status),
+        (
+            "2026-11-26T08:00:00Z".into(),
+            "rejected".into(),
+            "Ben From Cache".into()
+        )
+    );
+
+    // An uncommitted event: Bayview is read and folded again; Lakeside still is not.
+    let resubmitted = repo
+        .read(&format!("{BAYVIEW}/events/002-submitted.toml"))
+        .replace("2026-11-20", "2026-11-26")
+        .replace("PC-20977", "PC-21003");
+    repo.write(
+        &format!("{BAYVIEW}/events/004-submitted.toml"),
+        &resubmitted,
+    );
+    let (status, _) = desk_views(&repo);
+    assert_eq!(
+        lakeside_since(&status),
+        (
+            "2026-11-26T08:00:00Z".into(),
+            "submitted".into(),
+            serde_json::Value::Null
+        )
+    );
+    std::fs::write(&timelines, &text).expect("restore");
+    assert_eq!(
+        desk_views(&repo),
+        cold_desk_views(&repo),
+        "an uncommitted event"
+    );
+
+    // Each later change gives what a cold run gives.
+    repo.commit("Bayview: resubmitted", ANA, nov(26, 15));
+    desk_views(&repo);
+    assert_eq!(
+        desk_views(&repo),
+        cold_desk_views(&repo),
+        "a commit to the port"
+    );
+    desk_views(&repo);
+    let policy = repo
+        .read("porting.toml")
+        .replace("domestic = [", "domestic = [ ");
+    repo.write("porting.toml", policy);
+    repo.commit("porting.toml: spacing", ANA, nov(26, 16));
+    desk_views(&repo);
+    assert_eq!(
+        desk_views(&repo),
+        cold_desk_views(&repo),
+        "a new porting.toml"
+    );
+    desk_views(&repo);
+    repo.git(&["reset", "--hard", "HEAD~2"]);
+    repo.commit("Bayview: resubmitted", BEN, nov(26, 11));
+    assert_eq!(
+        desk_views(&repo),
+        cold_desk_views(&repo),
+        "a rewritten history"
+    );
+    desk_views(&repo);
+    let later = |repo: &GitRepo| {
+        repo.run(&["status", "--today", "2026-12-03", "--format", "json"])
+            .stdout
+    };
+    let warm = later(&repo);
+    let _ = std::fs::remove_dir_all(repo.path().join(".git/portflow"));
+    assert_eq!(warm, later(&repo), "another day");
+}

@@ -29,7 +29,14 @@ pub fn run(port: &str, format: HistoryFormat, env: &Environment) -> Result<Outpu
         .ok_or_else(|| RunError::UnknownPort(port.to_owned()))?;
     let git = Git::open(&tree.root)?;
     let mut scan = Scan::new(&git)?;
-    let line = scan.timeline(&one, &checked.repo, report, env.today)?;
+    let port = checked
+        .repo
+        .ports
+        .iter()
+        .find(|p| p.dir == one.dir)
+        .ok_or_else(|| RunError::UnknownPort(port.to_owned()))?;
+    let policy = checked.repo.policy.as_ref().map(|p| &p.value);
+    let line = scan.timeline(&one, port, policy, report.stage, env.today)?;
     scan.save();
     let stdout = match format {
         HistoryFormat::Table => timeline::table(&line),

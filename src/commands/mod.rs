@@ -21,10 +21,7 @@ pub mod status;
 pub mod summary;
 
 use crate::git::GitError;
-use crate::model::Date;
-use crate::model::event::EventBody;
-use crate::repo::{Port, RepoError};
-use crate::rules::events::resolve_voids;
+use crate::repo::RepoError;
 
 /// Failures of the commands that read the repo (and git) to report on it: `status`,
 /// `digest`, `history`, `report` and `summary`. Findings are their output, not failures.
@@ -44,46 +41,4 @@ pub enum RunError {
         "porting.toml does not pass its checks, so no port's stage can be judged: run `portflow check porting.toml` and fix it first"
     )]
     PolicyInvalid,
-}
-
-/// What `status` and `report` read from a port's live events (voided ones left out).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct EventFacts {
-    /// The FOC of the latest `scheduled` event, while it stands: a later submission,
-    /// rejection or cancellation withdraws it; a completion keeps it (the day it ported).
-    pub foc: Option<Date>,
-    /// Every reason code of every rejection, one per reason.
-    pub rejection_codes: Vec<String>,
-    /// The reason codes of the latest rejection.
-    pub latest_rejection: Vec<String>,
-    /// The partner carrier of the latest submission.
-    pub carrier: Option<String>,
-}
-
-impl EventFacts {
-    /// Reads a port's live events in NNN order.
-    pub(crate) fn of(port: &Port) -> EventFacts {
-        let mut facts = EventFacts::default();
-        let (live, _) = resolve_voids(port);
-        for e in live {
-            match &e.event.body {
-                EventBody::Submitted { carrier, .. } => {
-                    facts.carrier = Some(carrier.clone());
-                    facts.foc = None;
-                }
-                EventBody::Rejected { reasons, .. } => {
-                    facts.latest_rejection = reasons.iter().map(|r| r.code.clone()).collect();
-                    facts
-                        .rejection_codes
-                        .extend(facts.latest_rejection.iter().cloned());
-                    facts.foc = None;
-                }
-                EventBody::Scheduled { foc, .. } => facts.foc = Some(*foc),
-                EventBody::Cancelled { .. } => facts.foc = None,
-                EventBody::Signed { .. } | EventBody::Completed { .. } | EventBody::Void { .. } => {
-                }
-            }
-        }
-        facts
-    }
 }

@@ -1,11 +1,11 @@
 //! `portflow report`: the desk analytics (SLA breaches, stuck ports, time per stage,
 //! rejection reasons) as Markdown, JSON or CSV.
 
-use super::{EventFacts, RunError};
+use super::RunError;
 use crate::cli::ReportFormat;
 use crate::engine::{Checked, Scope};
 use crate::git::Git;
-use crate::git::past::check_work_tree;
+use crate::git::past::check_work_tree_reusing;
 use crate::git::scan::timelines;
 use crate::model::Date;
 use crate::model::analytics::{Analytics, PortFacts, Waits};
@@ -18,7 +18,8 @@ use crate::{Environment, Exit, Output};
 /// Runs `portflow report`.
 pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
+    // As `status`: unchanged ports from the verdict and timeline caches.
+    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &|_| false)?;
     let git = Git::open(&tree.root)?;
     let lines = timelines(&git, &tree, &checked, env.today)?;
     let data = analytics_of(&checked, &lines, env.today);
@@ -36,17 +37,20 @@ pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> 
 
 /// The desk analytics of the ports whose timelines are `lines`.
 pub(crate) fn analytics_of(checked: &Checked, lines: &[PortTimeline], today: Date) -> Analytics {
-    let ports = checked.repo.ports_by_dir();
+    let mut abouts = checked.abouts();
     let facts: Vec<PortFacts<'_>> = lines
         .iter()
         .map(|line| {
-            let port = ports.get(line.dir.as_str()).copied();
-            let request = port.and_then(|p| p.request.as_ref()).map(|r| &r.value);
-            let events = port.map(EventFacts::of).unwrap_or_default();
+            let about = abouts.remove(line.dir.as_str());
+            let (country, account) = match &about {
+                Some(a) => (Some(a.country.clone()), Some(a.account.clone())),
+                None => (None, None),
+            };
+            let events = about.map(|a| a.events).unwrap_or_default();
             PortFacts {
                 timeline: line,
-                country: request.map(|r| r.country.clone()),
-                account: request.map(|r| r.account.clone()),
+                country,
+                account,
                 rejection_codes: events.rejection_codes,
                 latest_rejection: events.latest_rejection,
                 carrier: events.carrier,

@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::{EventFacts, RunError};
+use super::RunError;
 use crate::cli::{StageArg, StatusArgs, StatusFormat};
 use crate::engine::{Checked, Scope};
-use crate::git::past::check_work_tree;
+use crate::git::past::check_work_tree_reusing;
 use crate::git::scan::timelines_of;
 use crate::git::{Git, GitError};
 use crate::model::Date;
@@ -21,7 +21,9 @@ use crate::{Environment, Exit, Output};
 /// Runs `portflow status`.
 pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    let checked = check_work_tree(&tree, &Scope::all(), env.today)?;
+    // Ports whose files are HEAD's are judged from the verdict cache, and their timelines
+    // come from the timeline cache: a rerun reads what changed.
+    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &|_| false)?;
     if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid);
     }
@@ -56,24 +58,23 @@ pub(crate) fn board(
     today: Date,
     keep: impl Fn(&Row) -> bool,
 ) -> Board {
-    let ports = checked.repo.ports_by_dir();
+    let abouts = checked.abouts();
     let mut rows: Vec<Row> = checked
         .reports
         .iter()
         .map(|r| {
-            let port = ports.get(r.dir.as_str()).copied();
-            let request = port.and_then(|p| p.request.as_ref()).map(|l| &l.value);
-            let about = match request {
-                Some(q) => About {
-                    account: Some(q.account.clone()),
-                    country: Some(q.country.clone()),
-                    losing_carrier: q.losing_carrier.clone(),
-                    numbers: q.numbers.len(),
+            let known = abouts.get(r.dir.as_str());
+            let about = match known {
+                Some(a) => About {
+                    account: Some(a.account.clone()),
+                    country: Some(a.country.clone()),
+                    losing_carrier: a.losing_carrier.clone(),
+                    numbers: a.numbers,
                 },
                 None => lenient(&checked.repo, &r.dir),
             };
             let counts = Counts::of(checked.in_port(&r.dir));
-            let foc = port.and_then(|p| EventFacts::of(p).foc);
+            let foc = known.and_then(|a| a.events.foc);
             Row {
                 port: r.id.clone(),
                 dir: r.dir.clone(),
@@ -109,14 +110,11 @@ pub(crate) fn board(
         let samples: Vec<Sample<'_>> = lines
             .iter()
             .map(|line| {
-                let request = ports
-                    .get(line.dir.as_str())
-                    .and_then(|p| p.request.as_ref())
-                    .map(|l| &l.value);
+                let about = abouts.get(line.dir.as_str());
                 Sample {
                     timeline: line,
-                    country: request.map(|q| q.country.as_str()),
-                    losing_carrier: request.and_then(|q| q.losing_carrier.as_deref()),
+                    country: about.map(|a| a.country.as_str()),
+                    losing_carrier: about.and_then(|a| a.losing_carrier.as_deref()),
                 }
             })
             .collect();

@@ -13,7 +13,10 @@ use aho_corasick::AhoCorasick;
 
 use crate::diag::{self, Finding};
 use crate::model::Date;
-use crate::repo::{Listed, Repo, RepoError, Tree, is_port_id};
+use serde::{Deserialize, Serialize};
+
+use crate::repo::{Listed, Port, Repo, RepoError, Tree, is_port_id};
+use crate::rules::events::EventFacts;
 use crate::rules::numbers::{self, Holder};
 use crate::rules::{self, Past, PortReport};
 use crate::source::{Stars, mask_spans};
@@ -50,6 +53,36 @@ impl Scope {
     }
 }
 
+/// What the board, the analytics and the site show of a port beside its stage: read from
+/// its request and live events, or kept with its verdict when the port was not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct About {
+    /// Our customer account.
+    pub account: String,
+    /// The request's country.
+    pub country: String,
+    /// The losing carrier, as printed on the bill.
+    pub losing_carrier: Option<String>,
+    /// How many numbers the request lists.
+    pub numbers: usize,
+    /// What its live events say.
+    pub events: EventFacts,
+}
+
+impl About {
+    /// What a loaded port's request and events say; `None` when its request did not load.
+    pub fn of(port: &Port) -> Option<About> {
+        let request = &port.request.as_ref()?.value;
+        Some(About {
+            account: request.account.clone(),
+            country: request.country.clone(),
+            losing_carrier: request.losing_carrier.clone(),
+            numbers: request.numbers.len(),
+            events: EventFacts::of(port),
+        })
+    }
+}
+
 /// Everything a check found, ready to report.
 pub struct Checked {
     /// The loaded repo (without the ports whose verdict came from the cache).
@@ -62,12 +95,29 @@ pub struct Checked {
     pub reports: Vec<PortReport>,
     /// The ports not read, by folder: their verdicts, from the cache.
     pub cached: BTreeMap<String, Verdict>,
+    /// The verdict key of each port not read, by folder: it stands for all it was judged on.
+    pub cached_keys: BTreeMap<String, String>,
 }
 
 impl Checked {
     /// The stage of the port in `dir` (`invalid` when there is none).
     pub fn stage_of(&self, dir: &str) -> Stage {
         rules::stage_of(&self.reports, dir)
+    }
+
+    /// What each port is about, by folder: from its request and events when it was read,
+    /// from its verdict when it was not. A port whose request did not load has none.
+    pub fn abouts(&self) -> HashMap<&str, About> {
+        let read = self
+            .repo
+            .ports
+            .iter()
+            .filter_map(|p| Some((p.dir.as_str(), About::of(p)?)));
+        let cached = self
+            .cached
+            .iter()
+            .map(|(dir, v)| (dir.as_str(), v.about.clone()));
+        read.chain(cached).collect()
     }
 
     /// The findings on the port folder `dir` and its files.
@@ -195,6 +245,10 @@ pub fn check_tree_with(
                 .into_iter()
                 .filter(|f| !refused.contains(&(f.file.clone(), f.span.start, f.span.end))),
         );
+        let cached_keys = cached
+            .keys()
+            .filter_map(|dir| Some((dir.clone(), keys.get(dir)?.clone())))
+            .collect();
         if let Some(reuse) = reuse.as_mut() {
             keep(
                 &repo,
@@ -225,6 +279,7 @@ pub fn check_tree_with(
             ports,
             reports,
             cached,
+            cached_keys,
         });
     }
 }
@@ -307,9 +362,9 @@ fn keep(
         if with_findings.contains(port.dir.as_str()) || repo.unread.contains(&port.dir) {
             continue;
         }
-        let (Some(key), Some(request), Some(report)) = (
+        let (Some(key), Some(about), Some(report)) = (
             keys.remove(&port.dir),
-            port.request.as_ref(),
+            About::of(port),
             report_of.get(port.dir.as_str()),
         ) else {
             continue;
@@ -327,8 +382,7 @@ fn keep(
                 holder: holder_of
                     .get(port.request_path().as_str())
                     .map(|h| (*h).clone()),
-                country: request.value.country.clone(),
-                numbers: request.value.numbers.len(),
+                about,
                 files,
             },
         );

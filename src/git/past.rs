@@ -15,7 +15,7 @@ use super::scan::{Added, Scan};
 use super::tree::read_blob;
 use super::work::ListedWork;
 use super::{Git, GitError, HeadKind};
-use crate::engine::verdicts::Verdicts;
+use crate::engine::verdicts;
 use crate::engine::{Checked, Reuse, Scope, check_tree, check_tree_with};
 use crate::model::Date;
 use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, RepoError, Tree, WorkTree};
@@ -319,7 +319,7 @@ pub fn check_work_tree_reusing(
             .unwrap_or_default(),
         Err(_) => HashMap::new(),
     };
-    let mut verdicts = Verdicts::load(git.repo.commondir());
+    let mut verdicts = verdicts::load(git.repo.commondir());
     let checked = check_tree_with(
         &listed,
         scope,

@@ -13,7 +13,7 @@ use super::tree::{GitTree, IndexTree};
 use super::work::ListedWork;
 use super::{Git, GitError, HeadKind};
 use crate::diag::{self, Code, Finding, Severity};
-use crate::engine::verdicts::Verdicts;
+use crate::engine::verdicts::{self, Verdicts};
 use crate::engine::{Checked, Reuse, Scope, check_tree_with};
 use crate::model::Date;
 use crate::repo::{POLICY_FILE, Tree, WorkTree};
@@ -33,7 +33,7 @@ pub fn check_staged(work: &WorkTree, scope: &Scope, today: Date) -> Result<Check
             .unwrap_or_default(),
         None => HashMap::new(),
     };
-    let mut verdicts = Verdicts::load(git.repo.commondir());
+    let mut verdicts = verdicts::load(git.repo.commondir());
     let checked = check_tree_with(
         &index,
         scope,
@@ -210,7 +210,7 @@ impl<'g> PullRequest<'g> {
             HashMap::new()
         };
         let mut verdicts = if reuse {
-            Verdicts::load(git.repo.commondir())
+            verdicts::load(git.repo.commondir())
         } else {
             Verdicts::none()
         };

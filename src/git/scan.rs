@@ -20,10 +20,11 @@ use crate::model::request::Request;
 use crate::model::timeline::{
     CommitInfo, EventLine, Period, PortTimeline, SlaKind, end_of, sla_clock,
 };
-use crate::repo::{POLICY_FILE, PORTS_DIR, Repo, Tree, WorkTree, is_year, is_year_folder};
+use crate::repo::{POLICY_FILE, PORTS_DIR, Port, Repo, Tree, WorkTree, is_year, is_year_folder};
 use crate::rules::events::resolve_voids;
 use crate::rules::{NoHistory, PortReport};
 use crate::stage::Stage;
+use crate::store::{Store, key_of};
 
 /// Where an event file was added: the commit, the port's folder and tree there, and
 /// porting.toml (blob, mode) of that commit.
@@ -34,6 +35,9 @@ pub(crate) struct Added {
     pub tree: Oid,
     pub policy: Option<(Oid, u32)>,
 }
+
+/// Bumped whenever what a cached timeline holds changes meaning.
+const TIMELINES_FORMAT: u32 = 1;
 
 /// The most port folders checked together when judging stages.
 const GROUP_MAX: usize = 256;
@@ -172,6 +176,16 @@ impl<'g> Scan<'g> {
         let states = self.states.get(id)?;
         let i = states.partition_point(|s| s.at <= at).checked_sub(1)?;
         states[i].place.clone()
+    }
+
+    /// The last commit on the line that changed the port's folder, porting.toml or the
+    /// schemas: with it, the port's timeline up to the tip is fixed but for what the run
+    /// brings (`--today`, the files on disk, today's porting.toml). `None` when the line
+    /// never had the port.
+    pub(crate) fn anchor(&self, id: &str) -> Option<Oid> {
+        let port = self.states.get(id)?.last()?.at;
+        let global = self.globals.last().copied().unwrap_or(0);
+        Some(self.steps[port.max(global)].id)
     }
 
     /// The last commit up to a line position that changed the port's folder (added,
@@ -453,19 +467,16 @@ impl<'g> Scan<'g> {
             .save(&self.steps, |k| live.contains(&(k.dir.as_str(), k.tree)));
     }
 
-    /// The timeline of a port as it is on disk (`repo` is the checked working tree).
+    /// The timeline of a port whose files `tree` holds, `stage` being the stage they give
+    /// now and `policy` today's porting.toml (it says which SLA window applies).
     pub fn timeline(
         &mut self,
         tree: &dyn Tree,
-        repo: &Repo,
-        report: &PortReport,
+        port: &Port,
+        policy: Option<&Policy>,
+        stage: Stage,
         today: Date,
     ) -> Result<PortTimeline, GitError> {
-        let port = repo
-            .ports
-            .iter()
-            .find(|p| p.dir == report.dir)
-            .ok_or_else(|| GitError::UnknownPort(report.id.clone()))?;
         let (live, _) = resolve_voids(port);
         let live: BTreeSet<&str> = live.iter().map(|e| e.path()).collect();
         let keys: Vec<(String, Oid)> = port
@@ -517,11 +528,11 @@ impl<'g> Scan<'g> {
             });
         }
         let periods = self.periods(&port.id, today)?;
-        let uncommitted_stage = report.stage != Stage::Invalid
-            && periods.last().is_some_and(|p| p.stage != report.stage);
-        let channel = repo.policy.as_ref().and_then(|p| {
+        let uncommitted_stage =
+            stage != Stage::Invalid && periods.last().is_some_and(|p| p.stage != stage);
+        let channel = policy.and_then(|p| {
             let country = &port.request.as_ref()?.value.country;
-            Some((p.value.country(country)?.channel, p.value.sla))
+            Some((p.country(country)?.channel, p.sla))
         });
         let sla = channel.and_then(|(channel, sla)| {
             let (kind, window) = match channel {
@@ -533,7 +544,7 @@ impl<'g> Scan<'g> {
         Ok(PortTimeline {
             id: port.id.clone(),
             dir: port.dir.clone(),
-            stage: report.stage,
+            stage,
             events,
             periods,
             uncommitted_stage,
@@ -819,7 +830,10 @@ pub fn timelines(
 }
 
 /// The timelines of the ports `keep` selects, in the order `status` lists them; the other
-/// ports' histories are not read.
+/// ports' histories are not read. A port judged from its verdict (its files are HEAD's)
+/// finds its timeline in `.git/portflow/timelines.json` under its verdict's key and the
+/// last commit that changed it, porting.toml or the schemas ([`Scan::anchor`]): together
+/// they fix everything the timeline says.
 pub fn timelines_of(
     git: &Git,
     tree: &WorkTree,
@@ -828,13 +842,62 @@ pub fn timelines_of(
     keep: impl Fn(&PortReport) -> bool,
 ) -> Result<Vec<PortTimeline>, GitError> {
     let mut scan = Scan::new(git)?;
+    let mut store: Store<PortTimeline> =
+        Store::load(git.repo.commondir(), "timelines.json", TIMELINES_FORMAT);
     let reports: Vec<&PortReport> = checked.reports.iter().filter(|r| keep(r)).collect();
-    let ids: Vec<&str> = reports.iter().map(|r| r.id.as_str()).collect();
-    scan.judge(&ids);
-    let lines = reports
+    let keys: Vec<Option<String>> = reports
         .iter()
-        .map(|r| scan.timeline(tree, &checked.repo, r, today))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|r| {
+            let verdict = checked.cached_keys.get(&r.dir)?;
+            let anchor = scan.anchor(&r.id)?;
+            Some(key_of(&[verdict, &anchor.to_string()]))
+        })
+        .collect();
+    let mut lines: Vec<Option<PortTimeline>> = keys
+        .iter()
+        .map(|k| k.as_ref().and_then(|k| store.get(k).cloned()))
+        .collect();
+    let missing: Vec<usize> = (0..reports.len()).filter(|&i| lines[i].is_none()).collect();
+    let ids: Vec<&str> = missing.iter().map(|&i| reports[i].id.as_str()).collect();
+    scan.judge(&ids);
+    let policy = checked.repo.policy.as_ref().map(|p| &p.value);
+    // The ports the check read: their files as they are on disk.
+    let read = checked.repo.ports_by_dir();
+    let mut unread = Vec::new();
+    for &i in &missing {
+        let r = reports[i];
+        match read.get(r.dir.as_str()) {
+            Some(port) => lines[i] = Some(scan.timeline(tree, port, policy, r.stage, today)?),
+            None => unread.push(i),
+        }
+    }
+    // The ports judged from their verdicts: their files are HEAD's, read from git.
+    if let Some(head) = scan.len().checked_sub(1)
+        && !unread.is_empty()
+    {
+        let places: Vec<(String, Oid)> = unread
+            .iter()
+            .filter_map(|&i| scan.place_at(&reports[i].id, head))
+            .collect();
+        let places: Vec<(&str, Oid)> = places.iter().map(|(d, t)| (d.as_str(), *t)).collect();
+        let step = scan.step(head);
+        let at_head = GitTree::of_ports(git, step.policy, step.schemas, &places)?;
+        let repo = Repo::load(&at_head)?;
+        let loaded = repo.ports_by_dir();
+        for &i in &unread {
+            let r = reports[i];
+            let port = loaded
+                .get(r.dir.as_str())
+                .ok_or_else(|| GitError::UnknownPort(r.id.clone()))?;
+            lines[i] = Some(scan.timeline(&at_head, port, policy, r.stage, today)?);
+        }
+    }
+    for &i in &missing {
+        if let (Some(key), Some(line)) = (&keys[i], &lines[i]) {
+            store.insert(key.clone(), line.clone());
+        }
+    }
     scan.save();
-    Ok(lines)
+    store.save();
+    Ok(lines.into_iter().flatten().collect())
 }

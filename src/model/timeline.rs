@@ -1,6 +1,8 @@
 //! A port's history as data: commits, events with their landings, stages over time and
 //! the SLA clock. Built from git by `git::scan`; rendered by `report`.
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::Date;
 use crate::model::event::EventKind;
 use crate::stage::Stage;
@@ -9,7 +11,7 @@ use crate::stage::Stage;
 pub const DAY: i64 = 86_400;
 
 /// Who made a commit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     /// The name.
     pub name: String,
@@ -18,7 +20,7 @@ pub struct Person {
 }
 
 /// A commit, as timelines show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitInfo {
     /// Full hex id.
     pub id: String,
@@ -39,7 +41,7 @@ impl CommitInfo {
 }
 
 /// One event of a port with where git says it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventLine {
     /// The file name, e.g. `003-rejected.toml`.
     pub file: String,
@@ -70,7 +72,7 @@ impl EventLine {
 }
 
 /// A stretch of time a port spent in one stage.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Period {
     /// The stage.
     pub stage: Stage,
@@ -83,7 +85,7 @@ pub struct Period {
 }
 
 /// Which SLA window applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SlaKind {
     /// Self-serve countries.
     Domestic,
@@ -102,7 +104,7 @@ impl SlaKind {
 }
 
 /// Where a port stands against its SLA window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SlaState {
     /// Open, within the window.
     Running,
@@ -136,7 +138,7 @@ impl SlaState {
 
 /// The SLA clock of a submitted port: from the first submission to completion, time spent
 /// `rejected` excluded.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SlaClock {
     /// Domestic or international.
     pub kind: SlaKind,
@@ -165,7 +167,7 @@ impl SlaClock {
 }
 
 /// A port's history: its events with their landings and its stages over time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PortTimeline {
     /// Port id.
     pub id: String,

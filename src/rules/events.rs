@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
+
 use crate::diag::{Code, Finding, Severity};
 use crate::loa::digest::{LoaData, digest as loa_digest};
 use crate::model::Date;
@@ -740,6 +742,48 @@ fn pending_submission(
                 ));
             }
         }
+    }
+}
+
+/// What `status` and `report` read from a port's live events (voided ones left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFacts {
+    /// The FOC of the latest `scheduled` event, while it stands: a later submission,
+    /// rejection or cancellation withdraws it; a completion keeps it (the day it ported).
+    pub foc: Option<Date>,
+    /// Every reason code of every rejection, one per reason.
+    pub rejection_codes: Vec<String>,
+    /// The reason codes of the latest rejection.
+    pub latest_rejection: Vec<String>,
+    /// The partner carrier of the latest submission.
+    pub carrier: Option<String>,
+}
+
+impl EventFacts {
+    /// Reads a port's live events in NNN order.
+    pub fn of(port: &Port) -> EventFacts {
+        let mut facts = EventFacts::default();
+        let (live, _) = resolve_voids(port);
+        for e in live {
+            match &e.event.body {
+                EventBody::Submitted { carrier, .. } => {
+                    facts.carrier = Some(carrier.clone());
+                    facts.foc = None;
+                }
+                EventBody::Rejected { reasons, .. } => {
+                    facts.latest_rejection = reasons.iter().map(|r| r.code.clone()).collect();
+                    facts
+                        .rejection_codes
+                        .extend(facts.latest_rejection.iter().cloned());
+                    facts.foc = None;
+                }
+                EventBody::Scheduled { foc, .. } => facts.foc = Some(*foc),
+                EventBody::Cancelled { .. } => facts.foc = None,
+                EventBody::Signed { .. } | EventBody::Completed { .. } | EventBody::Void { .. } => {
+                }
+            }
+        }
+        facts
     }
 }
 

@@ -1,0 +1,140 @@
+//! Keyed caches under `.git/portflow/`: what a run concluded, each entry under a key that
+//! stands for everything it was concluded from, so an entry can never be stale (a key that
+//! differs in anything is another entry). An unreadable, foreign or older-format file is
+//! ignored and replaced; deleting one is always safe.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::atomic;
+use crate::repo::read_regular_file;
+
+/// The largest cache file read.
+const MAX_BYTES: u64 = 256 << 20;
+/// Entries kept beyond the ones a run used, per entry it used (older keys of ports that
+/// changed, another branch's base): enough for a few branches, bounded by the desk.
+const SPARE_PER_USED: usize = 3;
+
+#[derive(Serialize, Deserialize)]
+struct FileRecord<V> {
+    format: u32,
+    version: String,
+    entries: Vec<(String, V)>,
+}
+
+/// The entries of earlier runs, and those of this run to keep.
+#[derive(Debug)]
+pub struct Store<V> {
+    path: PathBuf,
+    format: u32,
+    entries: HashMap<String, V>,
+    /// Keys asked for or added by this run.
+    used: Vec<String>,
+    /// Whether this run added an entry.
+    dirty: bool,
+}
+
+impl<V> Default for Store<V> {
+    fn default() -> Self {
+        Store {
+            path: PathBuf::new(),
+            format: 0,
+            entries: HashMap::new(),
+            used: Vec::new(),
+            dirty: false,
+        }
+    }
+}
+
+/// A key from its parts: each part is hashed with its length, so no two lists of parts
+/// give the same key.
+pub fn key_of(parts: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update(part.len().to_le_bytes());
+        hash.update(part);
+    }
+    hex(&hash.finalize())
+}
+
+/// Lowercase hex of some bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl<V: Serialize + DeserializeOwned> Store<V> {
+    /// The cache `name` of the git directory `git_dir`, written in `format` by this version
+    /// of portflow (empty when there is none, or it cannot be read).
+    pub fn load(git_dir: &Path, name: &str, format: u32) -> Store<V> {
+        let path = git_dir.join("portflow").join(name);
+        let record = read_regular_file(&path, MAX_BYTES)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<FileRecord<V>>(&bytes).ok())
+            .filter(|r| r.format == format && r.version == env!("CARGO_PKG_VERSION"));
+        Store {
+            path,
+            format,
+            entries: record
+                .map(|r| r.entries.into_iter().collect())
+                .unwrap_or_default(),
+            used: Vec::new(),
+            dirty: false,
+        }
+    }
+
+    /// An empty cache that is never saved.
+    pub fn none() -> Store<V> {
+        Store::default()
+    }
+
+    /// The entry under `key`.
+    pub fn get(&mut self, key: &str) -> Option<&V> {
+        self.used.push(key.to_owned());
+        self.entries.get(key)
+    }
+
+    /// Keeps an entry under `key`.
+    pub fn insert(&mut self, key: String, value: V) {
+        self.used.push(key.clone());
+        self.entries.insert(key, value);
+        self.dirty = true;
+    }
+
+    /// Writes the cache when this run added to it: the entries it used, and as many older
+    /// ones as [`SPARE_PER_USED`] allows. Written whole, atomically, readable by its owner
+    /// alone; a failure to write only loses the speed-up.
+    pub fn save(mut self) {
+        if !self.dirty || self.path.as_os_str().is_empty() {
+            return;
+        }
+        let mut used: Vec<String> = std::mem::take(&mut self.used);
+        used.sort_unstable();
+        used.dedup();
+        let spare = used.len().max(1) * SPARE_PER_USED;
+        let mut entries: Vec<(String, V)> = Vec::with_capacity(used.len() + spare);
+        for key in &used {
+            if let Some(value) = self.entries.remove(key) {
+                entries.push((key.clone(), value));
+            }
+        }
+        entries.extend(self.entries.into_iter().take(spare));
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let record = FileRecord {
+            format: self.format,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            entries,
+        };
+        let Ok(bytes) = serde_json::to_vec(&record) else {
+            return;
+        };
+        if let Some(dir) = self.path.parent()
+            && std::fs::create_dir_all(dir).is_ok()
+        {
+            let _ = atomic::replace(&self.path, &bytes, Some(0o600));
+        }
+    }
+}
