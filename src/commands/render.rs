@@ -11,10 +11,12 @@
 //! (its SHA-256 is in the port folder's `.portflow-rendered` record) is portflow's own
 //! output and is replaced. A file the user changed since is refused.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use age::secrecy::ExposeSecret;
+use rayon::prelude::*;
 
 use crate::atomic;
 use crate::cli::{PaperArg, RenderArgs};
@@ -353,13 +355,19 @@ fn select<'a>(ports: &'a [Port], wanted: &[String]) -> Result<Vec<&'a Port>, Ren
     if wanted.is_empty() {
         return Ok(ports.iter().collect());
     }
+    // By id and by folder, the first port of each (as a scan in path order would find).
+    let mut known: HashMap<&str, &Port> = HashMap::new();
+    for port in ports {
+        known.entry(port.id.as_str()).or_insert(port);
+        known.entry(port.dir.as_str()).or_insert(port);
+    }
     wanted
         .iter()
         .map(|w| {
             let w = w.trim_end_matches('/');
-            ports
-                .iter()
-                .find(|p| p.id == w || p.dir == w)
+            known
+                .get(w)
+                .copied()
                 .ok_or_else(|| RenderError::UnknownPort(w.to_owned()))
         })
         .collect()
@@ -371,12 +379,11 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
     let root = tree.root.clone();
     // The ports to render are read; the others are judged from the verdict cache when it
     // can (a number another open port holds still refuses an LOA).
-    let wanted: Vec<&str> = args.ports.iter().map(|w| w.trim_end_matches('/')).collect();
+    let wanted: HashSet<&str> = args.ports.iter().map(|w| w.trim_end_matches('/')).collect();
     let read = |dir: &str| {
         wanted.is_empty()
-            || wanted
-                .iter()
-                .any(|w| *w == dir || dir.rsplit('/').next() == Some(w))
+            || wanted.contains(dir)
+            || dir.rsplit('/').next().is_some_and(|id| wanted.contains(id))
     };
     let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &read)?;
     let repo = &checked.repo;
@@ -411,10 +418,6 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
     let email_templates = Templates::for_repo(&root, Kind::Email);
     let progress = Progress::new(selected.len(), env.stdout_is_terminal && selected.len() > 1);
 
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    let mut exit = Exit::Clean;
-    let (mut letters, mut notices, mut refused, mut failed) = (0, 0, 0, 0);
     let mut by_port: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in checked
         .findings
@@ -426,21 +429,132 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
             by_port.entry(port.dir.as_str()).or_default().push(f);
         }
     }
+    let job = Job {
+        args,
+        tree: &tree,
+        root: &root,
+        policy,
+        out_dir: &out_dir,
+        default_out,
+        identities: identities.as_deref(),
+        loa_templates: &loa_templates,
+        email_templates: &email_templates,
+    };
+    // Ports are rendered and written on all cores (each into its own folder: port ids are
+    // unique in a repo without errors), and reported in the order they were asked for.
+    let started = AtomicUsize::new(0);
+    let outcomes: Vec<Outcome> = selected
+        .par_iter()
+        .map(|port| {
+            progress.step(started.fetch_add(1, Ordering::Relaxed), &port.id);
+            let errors = by_port.get(port.dir.as_str()).cloned().unwrap_or_default();
+            job.port(port, &errors, &checked)
+        })
+        .collect();
 
-    for (index, port) in selected.iter().enumerate() {
-        progress.step(index, &port.id);
-        let errors = by_port.get(port.dir.as_str()).cloned().unwrap_or_default();
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    let mut exit = Exit::Clean;
+    let (mut letters, mut notices, mut refused, mut failed) = (0, 0, 0, 0);
+    for (port, outcome) in selected.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Refused(why) => {
+                refused += 1;
+                if exit == Exit::Clean {
+                    exit = Exit::Findings;
+                }
+                stderr.push_str(&why);
+            }
+            Outcome::Rendered(done) => {
+                letters += done.letters;
+                notices += done.notices;
+                stdout.push_str(&done.written);
+                if !done.problems.is_empty() {
+                    failed += 1;
+                    exit = Exit::Failure;
+                    for p in done.problems {
+                        stderr.push_str(&format!("error: `{}`: {p}\n", port.id));
+                    }
+                }
+            }
+        }
+    }
+    progress.finish();
+    stdout.push_str(&format!(
+        "{}, {} in {}",
+        count(letters, "LOA", "LOAs"),
+        count(notices, "notice", "notices"),
+        shown(&root, &out_dir)
+    ));
+    if refused > 0 {
+        stdout.push_str(&format!(
+            "; {} not rendered",
+            count(refused, "port", "ports")
+        ));
+    }
+    if failed > 0 {
+        stdout.push_str(&format!("; {failed} failed"));
+    }
+    stdout.push('\n');
+    Ok(Output {
+        stdout,
+        stderr,
+        exit,
+    })
+}
+
+/// What every port's rendering shares.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    args: &'a RenderArgs,
+    tree: &'a WorkTree,
+    root: &'a Path,
+    policy: &'a Policy,
+    out_dir: &'a Path,
+    default_out: bool,
+    identities: Option<&'a [Box<dyn age::Identity + Send + Sync>]>,
+    loa_templates: &'a Templates,
+    email_templates: &'a Templates,
+}
+
+/// What rendering one port came to.
+enum Outcome {
+    /// Not rendered: why, with its error findings.
+    Refused(String),
+    /// Rendered, or tried to.
+    Rendered(Rendered),
+}
+
+/// The files a port's rendering wrote, and what failed.
+#[derive(Default)]
+struct Rendered {
+    letters: usize,
+    notices: usize,
+    /// A line per file written.
+    written: String,
+    problems: Vec<String>,
+}
+
+impl Job<'_> {
+    /// Renders one port's LOA and notices into its folder (`errors`: its error findings).
+    fn port(&self, port: &Port, errors: &[&Finding], checked: &Checked) -> Outcome {
+        let Job {
+            args,
+            tree,
+            root,
+            policy,
+            out_dir,
+            default_out,
+            identities,
+            loa_templates,
+            email_templates,
+        } = *self;
         let request = port.request.as_ref().map(|r| &r.value);
         let (Some(request), true) = (request, errors.is_empty()) else {
-            refused += 1;
-            if exit == Exit::Clean {
-                exit = Exit::Findings;
-            }
-            stderr.push_str(&refusal(port, &errors, &checked));
-            continue;
+            return Outcome::Refused(refusal(port, errors, checked));
         };
+        let mut done = Rendered::default();
         let port_out = out_dir.join(&port.id);
-        let mut problems: Vec<String> = Vec::new();
         let mut record = if default_out {
             Record::load(&port_out)
         } else {
@@ -456,10 +570,10 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
             })
             .unwrap_or_else(|| Paper::for_country(&request.country));
         let mut presentation = Presentation::new(&request.country, paper, digest::digest(&data));
-        match secrets(policy, request, &mut presentation, identities.as_deref()) {
-            Err(reason) => problems.push(reason),
-            Ok(()) => match letter::render(&loa_templates, &data, &presentation, paper) {
-                Err(e) => problems.push(e.to_string()),
+        match secrets(policy, request, &mut presentation, identities) {
+            Err(reason) => done.problems.push(reason),
+            Ok(()) => match letter::render(loa_templates, &data, &presentation, paper) {
+                Err(e) => done.problems.push(e.to_string()),
                 Ok(letter) => {
                     let name = if identities.is_some() {
                         "loa-carrier-copy.pdf"
@@ -470,14 +584,14 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                     let mode = identities.is_some().then_some(atomic::PRIVATE);
                     let replace = replace_mode(args.force, default_out, &record, name);
                     match write_file(&path, &letter.pdf.bytes, replace, mode) {
-                        Err(e) => problems.push(e.to_string()),
+                        Err(e) => done.problems.push(e.to_string()),
                         Ok(written) => {
                             record.note(name, &letter.pdf.bytes);
-                            letters += 1;
-                            stdout.push_str(&format!(
+                            done.letters += 1;
+                            done.written.push_str(&format!(
                                 "{} {} ({}, {}{})\n",
                                 verb(written),
-                                shown(&root, &path),
+                                shown(root, &path),
                                 count(letter.pdf.pages, "page", "pages"),
                                 kib(letter.pdf.bytes.len()),
                                 if letter.pdf.embedded {
@@ -505,7 +619,7 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
             let bytes = match tree.read(ev.path(), policy.documents.max_toml_bytes) {
                 Ok(bytes) => bytes,
                 Err(e) => {
-                    problems.push(e.to_string());
+                    done.problems.push(e.to_string());
                     continue;
                 }
             };
@@ -514,8 +628,10 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                 event: ev.event,
                 moved_before: &moved_before,
             };
-            match notice::render(&email_templates, &port.id, request, policy, &input, &bytes) {
-                Err(e) => problems.push(format!("notice for `{}`: {e}", ev.file.name)),
+            match notice::render(email_templates, &port.id, request, policy, &input, &bytes) {
+                Err(e) => done
+                    .problems
+                    .push(format!("notice for `{}`: {e}", ev.file.name)),
                 Ok(None) => {}
                 Ok(Some(n)) => {
                     let mut written_all = true;
@@ -526,59 +642,31 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
                         match write_file(&path, content, replace, None) {
                             Err(e) => {
                                 written_all = false;
-                                problems.push(e.to_string());
+                                done.problems.push(e.to_string());
                             }
                             Ok(written) => {
                                 record.note(&name, content);
-                                stdout.push_str(&format!(
+                                done.written.push_str(&format!(
                                     "{} {}\n",
                                     verb(written),
-                                    shown(&root, &path)
+                                    shown(root, &path)
                                 ));
                             }
                         }
                     }
                     if written_all {
-                        notices += 1;
+                        done.notices += 1;
                     }
                 }
             }
         }
         if default_out && record.changed {
             if let Err(e) = record.save(&port_out) {
-                problems.push(e.to_string());
+                done.problems.push(e.to_string());
             }
         }
-        if !problems.is_empty() {
-            failed += 1;
-            exit = Exit::Failure;
-            for p in problems {
-                stderr.push_str(&format!("error: `{}`: {p}\n", port.id));
-            }
-        }
+        Outcome::Rendered(done)
     }
-    progress.finish();
-    stdout.push_str(&format!(
-        "{}, {} in {}",
-        count(letters, "LOA", "LOAs"),
-        count(notices, "notice", "notices"),
-        shown(&root, &out_dir)
-    ));
-    if refused > 0 {
-        stdout.push_str(&format!(
-            "; {} not rendered",
-            count(refused, "port", "ports")
-        ));
-    }
-    if failed > 0 {
-        stdout.push_str(&format!("; {failed} failed"));
-    }
-    stdout.push('\n');
-    Ok(Output {
-        stdout,
-        stderr,
-        exit,
-    })
 }
 
 fn verb(written: Written) -> &'static str {

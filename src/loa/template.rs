@@ -4,6 +4,7 @@
 //! value for the LOA markup so data can never be read as markup.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
 
@@ -131,6 +132,9 @@ pub struct Templates {
     /// The repo root, when the repo has a `templates/<kind>/` folder; built-in templates
     /// otherwise.
     root: Option<PathBuf>,
+    /// The environment, made on first use and shared by every rendering (and thread): each
+    /// template is read and compiled once.
+    env: Arc<OnceLock<Environment<'static>>>,
 }
 
 /// How many instructions one rendering may run: a 1,000-number LOA needs well under a tenth
@@ -186,12 +190,17 @@ impl Templates {
         Templates {
             kind,
             root: present.then(|| root.to_owned()),
+            env: Arc::default(),
         }
     }
 
     /// The built-in templates of `kind`.
     pub fn builtin(kind: Kind) -> Templates {
-        Templates { kind, root: None }
+        Templates {
+            kind,
+            root: None,
+            env: Arc::default(),
+        }
     }
 
     /// How a template file is named in messages.
@@ -254,7 +263,11 @@ impl Templates {
         })
     }
 
-    fn environment(&self) -> Environment<'static> {
+    fn environment(&self) -> &Environment<'static> {
+        self.env.get_or_init(|| self.new_environment())
+    }
+
+    fn new_environment(&self) -> Environment<'static> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
@@ -266,7 +279,11 @@ impl Templates {
         {
             env.set_syntax(syntax);
         }
-        let this = self.clone();
+        // The loader reads the files; it does not hold the environment it serves.
+        let this = Templates {
+            env: Arc::default(),
+            ..self.clone()
+        };
         env.set_loader(move |name| {
             this.source(name).map_err(|e| {
                 minijinja::Error::new(
@@ -362,11 +379,11 @@ impl Templates {
         let env = self.environment();
         let template = env
             .get_template(name)
-            .map_err(|e| self.locate(&env, name, &e))?;
+            .map_err(|e| self.locate(env, name, &e))?;
         let mut out = Capped::default();
         template
             .render_captured_to(context, &mut out)
-            .map_err(|e| self.locate(&env, name, &e))?;
+            .map_err(|e| self.locate(env, name, &e))?;
         Ok(join_periods(&out.into_string()))
     }
 
@@ -381,18 +398,18 @@ impl Templates {
         let env = self.environment();
         let template = env
             .get_template(name)
-            .map_err(|e| self.locate(&env, name, &e))?;
+            .map_err(|e| self.locate(env, name, &e))?;
         let mut top = Capped::default();
         let mut captured = template
             .render_captured_to(context, &mut top)
-            .map_err(|e| self.locate(&env, name, &e))?;
+            .map_err(|e| self.locate(env, name, &e))?;
         blocks
             .iter()
             .map(|block| {
                 let mut out = Capped::default();
                 captured
                     .with_state_mut(|state| state.render_block_to_write(block, &mut out))
-                    .map_err(|e| self.locate(&env, name, &e))?;
+                    .map_err(|e| self.locate(env, name, &e))?;
                 Ok(join_periods(&out.into_string()))
             })
             .collect()
@@ -432,7 +449,8 @@ mod tests {
             "plain": "Acme",
             "sneaky": "x\u{FDD0}.",
         })));
-        let env = Templates::builtin(Kind::Loa).environment();
+        let templates = Templates::builtin(Kind::Loa);
+        let env = templates.environment();
         let render = |source: &str| {
             let out = env.render_str(source, ctx.clone()).expect("render");
             join_periods(&out)
