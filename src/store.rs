@@ -1,4 +1,4 @@
-//! Keyed caches under `.git/portflow/`: what a run concluded, each entry under a key that
+//! Keyed caches under `.git/portflow/` (binary, `postcard`): what a run concluded, each entry under a key that
 //! stands for everything it was concluded from, so an entry can never be stale (a key that
 //! differs in anything is another entry). An unreadable, foreign or older-format file is
 //! ignored and replaced; deleting one is always safe.
@@ -73,7 +73,7 @@ impl<V: Serialize + DeserializeOwned> Store<V> {
         let path = git_dir.join("portflow").join(name);
         let record = read_regular_file(&path, MAX_BYTES)
             .ok()
-            .and_then(|bytes| serde_json::from_slice::<FileRecord<V>>(&bytes).ok())
+            .and_then(|bytes| postcard::from_bytes::<FileRecord<V>>(&bytes).ok())
             .filter(|r| r.format == format && r.version == env!("CARGO_PKG_VERSION"));
         Store {
             path,
@@ -84,6 +84,26 @@ impl<V: Serialize + DeserializeOwned> Store<V> {
             used: Vec::new(),
             dirty: false,
         }
+    }
+
+    /// How many entries the cache holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the cache holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Changes every entry with `edit`, to be saved (for tools that repair or inspect a
+    /// cache, and for tests that prove an answer comes from it).
+    pub fn edit_all(&mut self, mut edit: impl FnMut(&mut V)) {
+        for (key, value) in &mut self.entries {
+            edit(value);
+            self.used.push(key.clone());
+        }
+        self.dirty = true;
     }
 
     /// An empty cache that is never saved.
@@ -128,7 +148,7 @@ impl<V: Serialize + DeserializeOwned> Store<V> {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             entries,
         };
-        let Ok(bytes) = serde_json::to_vec(&record) else {
+        let Ok(bytes) = postcard::to_stdvec(&record) else {
             return;
         };
         if let Some(dir) = self.path.parent()

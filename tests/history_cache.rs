@@ -28,7 +28,25 @@ fn bayview() -> GitRepo {
 }
 
 fn cache_file(repo: &GitRepo) -> PathBuf {
-    repo.path().join(".git/portflow/history.json")
+    repo.path().join(".git/portflow/history.bin")
+}
+
+/// Whether `bytes` hold `part`.
+fn holds(bytes: &[u8], part: &[u8]) -> bool {
+    bytes.windows(part.len()).any(|w| w == part)
+}
+
+/// `bytes` with every `from` replaced by `to`, of the same length (so a binary cache keeps
+/// its shape).
+fn replaced(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut out = bytes.to_vec();
+    let mut at = 0;
+    while let Some(found) = out[at..].windows(from.len()).position(|w| w == from) {
+        out[at + found..at + found + to.len()].copy_from_slice(to);
+        at += found + to.len();
+    }
+    out
 }
 
 /// `history` and `status` as JSON, with the cache as it is.
@@ -65,15 +83,15 @@ fn a_rerun_answers_from_the_cache_it_wrote() {
     let repo = bayview();
     let first = views(&repo);
     let cache = cache_file(&repo);
-    let text = std::fs::read_to_string(&cache).expect("status writes the cache");
-    assert!(text.contains(&repo.head().to_string()), "{text}");
+    let bytes = std::fs::read(&cache).expect("status writes the cache");
+    assert!(holds(&bytes, repo.head().as_bytes()));
     assert_eq!(views(&repo), first, "a warm run answers like a cold one");
 
     // What the rerun says comes from the cache, not from git: a changed name in the cached
     // commits shows up (commit ids are what the cache trusts).
-    std::fs::write(&cache, text.replace("Ben Okafor", "Ben From Cache")).expect("edit");
+    std::fs::write(&cache, replaced(&bytes, b"Ben Okafor", b"Ben Cached")).expect("edit");
     let (history, _) = views(&repo);
-    assert!(history.contains("Ben From Cache"), "{history}");
+    assert!(history.contains("Ben Cached"), "{history}");
 }
 
 #[test]
@@ -113,9 +131,9 @@ fn one_new_commit_is_added_to_what_the_cache_knows() {
     repo.commit("Bayview: resubmitted", ANA, nov(25, 9));
     let warm = views(&repo);
     assert!(warm.0.contains("004-submitted.toml"), "{}", warm.0);
-    let text = std::fs::read_to_string(cache_file(&repo)).expect("cache");
+    let bytes = std::fs::read(cache_file(&repo)).expect("cache");
     assert!(
-        text.contains(&repo.head().to_string()),
+        holds(&bytes, repo.head().as_bytes()),
         "the new commit is cached"
     );
     assert_eq!(warm, cold_views(&repo));
@@ -135,8 +153,8 @@ fn a_broken_cache_file_is_ignored_and_replaced() {
     ] {
         std::fs::write(&cache, junk).expect("junk");
         assert_eq!(views(&repo), cold, "{}", String::from_utf8_lossy(junk));
-        let text = std::fs::read_to_string(&cache).expect("rewritten");
-        assert!(text.contains(&repo.head().to_string()));
+        let bytes = std::fs::read(&cache).expect("rewritten");
+        assert!(holds(&bytes, repo.head().as_bytes()));
     }
 }
 
@@ -256,9 +274,9 @@ fn unchanged_ports_keep_their_timelines_and_what_changes_one_folds_it_again() {
     // from them.
     assert_eq!(desk_views(&repo), cold);
     assert_eq!(desk_views(&repo), cold);
-    let timelines = repo.path().join(".git/portflow/timelines.json");
-    let text = std::fs::read_to_string(&timelines).expect("status keeps the timelines");
-    assert!(text.contains("Ben Okafor"), "{text}");
+    let timelines = repo.path().join(".git/portflow/timelines.bin");
+    let bytes = std::fs::read(&timelines).expect("status keeps the timelines");
+    assert!(holds(&bytes, b"Ben Okafor"));
 
     // What the rerun says comes from the cache: a changed name and time in it show up.
     let lakeside_since = |status: &str| {
@@ -276,10 +294,10 @@ fn unchanged_ports_keep_their_timelines_and_what_changes_one_folds_it_again() {
             bayview["owner"]["name"].clone(),
         )
     };
-    let edited = text.replace("Ben Okafor", "Ben From Cache").replace(
-        &format!("\"time\":{}", nov(26, 9)),
-        &format!("\"time\":{}", nov(26, 8)),
-    );
+    // Times as the cache stores them.
+    let time = |at: i64| postcard::to_stdvec(&at).expect("encode");
+    let edited = replaced(&bytes, b"Ben Okafor", b"Ben Cached");
+    let edited = replaced(&edited, &time(nov(26, 9)), &time(nov(26, 8)));
     std::fs::write(&timelines, edited).expect("edit");
     let (status, _) = desk_views(&repo);
     assert_eq!(
@@ -287,7 +305,7 @@ fn unchanged_ports_keep_their_timelines_and_what_changes_one_folds_it_again() {
         (
             "2026-11-26T08:00:00Z".into(),
             "rejected".into(),
-            "Ben From Cache".into()
+            "Ben Cached".into()
         )
     );
 
@@ -309,7 +327,7 @@ fn unchanged_ports_keep_their_timelines_and_what_changes_one_folds_it_again() {
             serde_json::Value::Null
         )
     );
-    std::fs::write(&timelines, &text).expect("restore");
+    std::fs::write(&timelines, &bytes).expect("restore");
     assert_eq!(
         desk_views(&repo),
         cold_desk_views(&repo),

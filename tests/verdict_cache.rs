@@ -18,7 +18,7 @@ const QUEEN_WEST: &str = "ports/2026-11-queen-west-physio";
 const TODAY: &str = "2026-11-30";
 
 fn cache_file(repo: &GitRepo) -> PathBuf {
-    repo.path().join(".git/portflow/verdicts.json")
+    repo.path().join(".git/portflow/verdicts.bin")
 }
 
 /// `check` as JSON and as text, with the cache as it is: (exit, json, text).
@@ -53,9 +53,8 @@ fn desk() -> GitRepo {
 
 /// The keys of the cache file's entries.
 fn entries(repo: &GitRepo) -> usize {
-    let text = std::fs::read_to_string(cache_file(repo)).expect("the check writes the cache");
-    let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-    value["entries"].as_array().expect("entries").len()
+    assert!(cache_file(repo).is_file(), "the check writes the cache");
+    portflow::engine::verdicts::load(&repo.path().join(".git")).len()
 }
 
 #[test]
@@ -71,15 +70,16 @@ fn a_rerun_judges_unchanged_ports_from_the_cache() {
     );
 
     // What the rerun says comes from the cache: a file count changed in it shows up.
-    let path = cache_file(&repo);
-    let text = std::fs::read_to_string(&path).expect("cache");
-    let edited = text.replacen(
-        "\"request.toml\"",
-        "\"request.toml\",\"events/999-x.toml\"",
-        1,
-    );
-    assert_ne!(edited, text);
-    std::fs::write(&path, edited).expect("edit");
+    let mut cache = portflow::engine::verdicts::load(&repo.path().join(".git"));
+    let mut edited = 0;
+    cache.edit_all(|verdict| {
+        if edited == 0 {
+            verdict.files.push("events/999-x.toml".to_owned());
+            edited += 1;
+        }
+    });
+    assert_eq!(edited, 1);
+    cache.save();
     let count = |out: &str| {
         let tail = out.rsplit('(').next().unwrap_or_default();
         tail.split_whitespace()

@@ -1,4 +1,4 @@
-//! The verdict cache under `.git/portflow/verdicts.json`: what a check concluded about a
+//! The verdict cache under `.git/portflow/verdicts.bin`: what a check concluded about a
 //! port that had no finding, so a rerun reads only the ports whose verdict may differ.
 //!
 //! A verdict is keyed by everything it was judged on: portflow's version, porting.toml's
@@ -44,7 +44,7 @@ pub type Verdicts = Store<Verdict>;
 
 /// The verdict cache of the git directory `git_dir`.
 pub fn load(git_dir: &Path) -> Verdicts {
-    Store::load(git_dir, "verdicts.json", FORMAT)
+    Store::load(git_dir, "verdicts.bin", FORMAT)
 }
 
 /// The part of every key this run shares: the version, porting.toml, the schema copies

@@ -20,7 +20,7 @@ use crate::repo::read_regular_file;
 use crate::stage::Stage;
 
 /// Bumped whenever what is stored, or how a stage is judged, changes meaning.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// The largest cache file read (a desk of 100,000 commits stays well below).
 const MAX_BYTES: u64 = 512 << 20;
 
@@ -82,6 +82,9 @@ pub struct Cache {
     pub dirty: bool,
 }
 
+/// A commit or object id as stored: its 20 bytes.
+type Id = [u8; 20];
+
 #[derive(Serialize, Deserialize)]
 struct FileRecord {
     format: u32,
@@ -93,62 +96,68 @@ struct FileRecord {
 
 #[derive(Serialize, Deserialize)]
 struct StepRecord {
-    id: String,
-    parent: Option<String>,
+    id: Id,
+    parent: Option<Id>,
     time: i64,
     offset: i32,
     author: String,
     email: String,
-    ports: Option<String>,
-    policy: Option<(String, u32)>,
-    schemas: Option<String>,
-    changes: Vec<(String, String, Option<String>)>,
+    ports: Option<Id>,
+    policy: Option<(Id, u32)>,
+    schemas: Option<Id>,
+    changes: Vec<(String, String, Option<Id>)>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct StageRecord {
     dir: String,
-    tree: String,
-    policy: Option<(String, u32)>,
-    schemas: Option<String>,
+    tree: Id,
+    policy: Option<(Id, u32)>,
+    schemas: Option<Id>,
     date: Date,
     stage: Option<Stage>,
 }
 
-fn oid(hex: &str) -> Option<Oid> {
-    Oid::from_str(hex).ok()
+fn id_of(oid: Oid) -> Id {
+    let mut id = [0; 20];
+    id.copy_from_slice(oid.as_bytes());
+    id
 }
 
-fn opt_oid(hex: &Option<String>) -> Option<Option<Oid>> {
-    match hex {
+fn oid(id: &Id) -> Option<Oid> {
+    Oid::from_bytes(id).ok()
+}
+
+fn opt_oid(id: Option<&Id>) -> Option<Option<Oid>> {
+    match id {
         None => Some(None),
-        Some(h) => oid(h).map(Some),
+        Some(id) => oid(id).map(Some),
     }
 }
 
-fn opt_blob(blob: &Option<(String, u32)>) -> Option<Option<(Oid, u32)>> {
+fn opt_blob(blob: Option<&(Id, u32)>) -> Option<Option<(Oid, u32)>> {
     match blob {
         None => Some(None),
-        Some((h, mode)) => oid(h).map(|o| Some((o, *mode))),
+        Some((id, mode)) => oid(id).map(|o| Some((o, *mode))),
     }
 }
 
 impl StepRecord {
     fn of(step: &Step) -> StepRecord {
         StepRecord {
-            id: step.id.to_string(),
-            parent: step.parent.map(|p| p.to_string()),
+            id: id_of(step.id),
+            parent: step.parent.map(id_of),
             time: step.info.time,
             offset: step.info.offset_minutes,
             author: step.info.author.name.clone(),
             email: step.info.author.email.clone(),
-            ports: step.ports.map(|p| p.to_string()),
-            policy: step.policy.map(|(o, m)| (o.to_string(), m)),
-            schemas: step.schemas.map(|s| s.to_string()),
+            ports: step.ports.map(id_of),
+            policy: step.policy.map(|(o, m)| (id_of(o), m)),
+            schemas: step.schemas.map(id_of),
             changes: step
                 .changes
                 .iter()
-                .map(|c| (c.id.clone(), c.dir.clone(), c.tree.map(|t| t.to_string())))
+                .map(|c| (c.id.clone(), c.dir.clone(), c.tree.map(id_of)))
                 .collect(),
         }
     }
@@ -162,15 +171,15 @@ impl StepRecord {
                 Some(Change {
                     id,
                     dir,
-                    tree: opt_oid(&tree)?,
+                    tree: opt_oid(tree.as_ref())?,
                 })
             })
             .collect::<Option<Vec<_>>>()?;
         Some(Step {
             id,
-            parent: opt_oid(&self.parent)?,
+            parent: opt_oid(self.parent.as_ref())?,
             info: CommitInfo {
-                id: self.id,
+                id: id.to_string(),
                 time: self.time,
                 offset_minutes: self.offset,
                 author: Person {
@@ -178,9 +187,9 @@ impl StepRecord {
                     email: self.email,
                 },
             },
-            ports: opt_oid(&self.ports)?,
-            policy: opt_blob(&self.policy)?,
-            schemas: opt_oid(&self.schemas)?,
+            ports: opt_oid(self.ports.as_ref())?,
+            policy: opt_blob(self.policy.as_ref())?,
+            schemas: opt_oid(self.schemas.as_ref())?,
             changes,
         })
     }
@@ -192,8 +201,8 @@ impl StageRecord {
             StageKey {
                 dir: self.dir,
                 tree: oid(&self.tree)?,
-                policy: opt_blob(&self.policy)?,
-                schemas: opt_oid(&self.schemas)?,
+                policy: opt_blob(self.policy.as_ref())?,
+                schemas: opt_oid(self.schemas.as_ref())?,
                 date: self.date,
             },
             self.stage,
@@ -205,15 +214,14 @@ impl Cache {
     /// The cache file of the repository at `git_dir` for the ports repo at `prefix`;
     /// empty (and written afresh later) when it is missing or cannot be used.
     pub fn load(git_dir: &Path, prefix: &str) -> Cache {
-        let path = git_dir.join("portflow").join("history.json");
+        let path = git_dir.join("portflow").join("history.bin");
         let record = read_regular_file(&path, MAX_BYTES).ok();
         let mut cache = Cache {
             path,
             prefix: prefix.to_owned(),
             ..Cache::default()
         };
-        let Some(record) =
-            record.and_then(|bytes| serde_json::from_slice::<FileRecord>(&bytes).ok())
+        let Some(record) = record.and_then(|bytes| postcard::from_bytes::<FileRecord>(&bytes).ok())
         else {
             return cache;
         };
@@ -261,9 +269,9 @@ impl Cache {
             .filter(|(k, _)| keep(k))
             .map(|(k, stage)| StageRecord {
                 dir: k.dir.clone(),
-                tree: k.tree.to_string(),
-                policy: k.policy.map(|(o, m)| (o.to_string(), m)),
-                schemas: k.schemas.map(|s| s.to_string()),
+                tree: id_of(k.tree),
+                policy: k.policy.map(|(o, m)| (id_of(o), m)),
+                schemas: k.schemas.map(id_of),
                 date: k.date,
                 stage: *stage,
             })
@@ -276,7 +284,7 @@ impl Cache {
             steps: steps.iter().map(StepRecord::of).collect(),
             stages,
         };
-        let Ok(bytes) = serde_json::to_vec(&record) else {
+        let Ok(bytes) = postcard::to_stdvec(&record) else {
             return;
         };
         if let Some(dir) = path.parent()

@@ -831,7 +831,7 @@ pub fn timelines(
 
 /// The timelines of the ports `keep` selects, in the order `status` lists them; the other
 /// ports' histories are not read. A port judged from its verdict (its files are HEAD's)
-/// finds its timeline in `.git/portflow/timelines.json` under its verdict's key and the
+/// finds its timeline in `.git/portflow/timelines.bin` under its verdict's key and the
 /// last commit that changed it, porting.toml or the schemas ([`Scan::anchor`]): together
 /// they fix everything the timeline says.
 pub fn timelines_of(
@@ -843,7 +843,7 @@ pub fn timelines_of(
 ) -> Result<Vec<PortTimeline>, GitError> {
     let mut scan = Scan::new(git)?;
     let mut store: Store<PortTimeline> =
-        Store::load(git.repo.commondir(), "timelines.json", TIMELINES_FORMAT);
+        Store::load(git.repo.commondir(), "timelines.bin", TIMELINES_FORMAT);
     let reports: Vec<&PortReport> = checked.reports.iter().filter(|r| keep(r)).collect();
     let keys: Vec<Option<String>> = reports
         .iter()
