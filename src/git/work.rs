@@ -146,7 +146,8 @@ impl Git {
         if self.autocrlf() || self.has_attributes(top, listing) {
             return Ok(None);
         }
-        let index = self.repo.index()?;
+        let mut index = self.repo.index()?;
+        let staged_is_base = index_root(&mut index) == Some(base.tree_id());
         let index_mtime = std::fs::metadata(self.repo.path().join("index"))
             .map(|m| (m.mtime(), m.mtime_nsec()))
             .unwrap_or((0, 0));
@@ -163,8 +164,10 @@ impl Git {
                 staged.insert(rel.to_owned(), Staged::of(&entry));
             }
         }
-        // Staged against the commit.
-        self.staged_changes(base, &staged, &mut changed)?;
+        // Staged against the commit: nothing when the index's tree is the commit's.
+        if !staged_is_base {
+            self.staged_changes(base, &staged, &mut changed)?;
+        }
         let on_disk: Vec<&str> = listing
             .files
             .iter()
@@ -363,6 +366,16 @@ impl IndexTrees {
     }
 }
 
+/// The tree the index would write, when git keeps it in the index (its cache tree, which
+/// `git commit`, `checkout`, `reset` and a clone leave valid): `None` once anything was
+/// staged since. Asked of a repository without an object store, so nothing is written
+/// when the cache tree is not valid (the write fails instead).
+fn index_root(index: &mut git2::Index) -> Option<Oid> {
+    let odb = git2::Odb::new().ok()?;
+    let nowhere = git2::Repository::from_odb(odb).ok()?;
+    index.write_tree_to(&nowhere).ok()
+}
+
 /// git's order of tree entries: by name, a folder's name compared as if it ended in `/`.
 fn git_order(a: &(String, u32, Oid), b: &(String, u32, Oid)) -> std::cmp::Ordering {
     let key = |(name, mode, _): &(String, u32, Oid)| {
@@ -501,5 +514,57 @@ mod tests {
             )
         );
         assert!(quick.contains("porting.toml"));
+    }
+
+    // Guards trusting the index's cache tree: a clean index is known without hashing, and
+    // an index whose tree is valid but another commit's (a soft reset) still shows what it
+    // stages.
+    #[test]
+    fn the_index_tree_is_trusted_only_when_it_is_the_commits() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let root = temp.path();
+        let repo = Repository::init(root).expect("init");
+        write(root, "porting.toml", "[desk]\n");
+        write(root, "ports/a-port/request.toml", "country = \"US\"\n");
+        commit(&repo);
+        let first = repo.head().expect("head").peel_to_commit().expect("commit");
+        let mut index = repo.index().expect("index");
+        assert_eq!(index_root(&mut index), Some(first.tree_id()));
+
+        write(
+            root,
+            "ports/a-port/events/001-signed.toml",
+            "kind = \"signed\"\n",
+        );
+        commit(&repo);
+        repo.reset(first.as_object(), git2::ResetType::Soft, None)
+            .expect("soft reset");
+        let mut index = repo.index().expect("index");
+        let staged = index_root(&mut index);
+        assert!(staged.is_some_and(|id| id != first.tree_id()), "{staged:?}");
+        let (quick, slow) = both(root);
+        assert!(slow.iter().all(|path| quick.contains(path)), "{quick:?}");
+        assert!(
+            quick.contains("ports/a-port/events/001-signed.toml"),
+            "{quick:?}"
+        );
+
+        // Staged since: the cache tree is not valid, and asking writes no object.
+        write(root, "ports/b-port/request.toml", "country = \"CA\"\n");
+        stage_all(&repo);
+        let objects = || {
+            walkdir::WalkDir::new(root.join(".git/objects"))
+                .into_iter()
+                .count()
+        };
+        let before = objects();
+        let mut index = repo.index().expect("index");
+        assert_eq!(index_root(&mut index), None);
+        assert_eq!(objects(), before, "nothing written");
+        let (quick, slow) = both(root);
+        assert!(quick.contains("ports/b-port/request.toml"), "{quick:?}");
+        for path in &slow {
+            assert!(quick.contains(path), "{path} changed: {quick:?}");
+        }
     }
 }
