@@ -17,6 +17,8 @@ use crate::schema::{self, SchemaKind};
 use crate::signed::SignedFile;
 use crate::source::{ALWAYS_SECRET_KEYS, Document, SourceFile};
 
+mod remembered;
+
 /// The policy file at the repo root.
 pub const POLICY_FILE: &str = "porting.toml";
 /// The folder that holds the ports.
@@ -381,24 +383,14 @@ impl WorkTree {
         let Ok(rel) = entry.path().strip_prefix(&self.root) else {
             return false;
         };
-        let rel = rel_string(rel);
-        if let Some(skipped) = Listing::skip_reason(&rel) {
-            // Hidden or unnameable: never read, never descended into.
-            out.skipped.push(skipped);
-            return false;
-        }
-        // Directories are implied by their files; links and special files are listed so
-        // that reading (or the document rules) refuses them with a finding.
-        if entry.path_is_symlink() {
-            out.links.insert(rel.clone());
-        }
-        if entry.file_type().is_dir() && !Listing::is_toml_slot(&rel) {
-            return true;
-        }
-        // A folder named `request.toml` (or an event's name) is listed as that file, not
-        // walked into: reading refuses it.
-        out.files.push(rel);
-        false
+        let kind = if entry.path_is_symlink() {
+            EntryKind::Link
+        } else if entry.file_type().is_dir() {
+            EntryKind::Folder
+        } else {
+            EntryKind::Other
+        };
+        take_entry(rel_string(rel), kind, out)
     }
 
     /// The listing of [`Tree::files`] with only the files under the folder `top` (e.g. one
@@ -407,7 +399,8 @@ impl WorkTree {
         self.listing(Some(top))
     }
 
-    fn listing(&self, top: Option<&str>) -> Result<Listing, RepoError> {
+    /// A listing with porting.toml and the schema copies: what every listing starts with.
+    fn listing_heads(&self) -> Listing {
         let mut listing = Listing {
             files: vec![POLICY_FILE.to_owned()],
             ..Listing::default()
@@ -419,6 +412,11 @@ impl WorkTree {
                 listing.files.push(rel);
             }
         }
+        listing
+    }
+
+    fn listing(&self, top: Option<&str>) -> Result<Listing, RepoError> {
+        let mut listing = self.listing_heads();
         let ports = self.root.join(top.unwrap_or(PORTS_DIR));
         if std::fs::symlink_metadata(&ports).is_ok_and(|m| m.is_dir()) {
             // Each folder directly under ports/ is walked on its own, in parallel; the parts
@@ -451,6 +449,39 @@ impl WorkTree {
         }
         Ok(listing)
     }
+}
+
+/// What a folder entry is, as listing it tells (links are never followed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum EntryKind {
+    /// A folder.
+    Folder,
+    /// A symbolic link.
+    Link,
+    /// A file, or anything else (a FIFO, a socket, a device).
+    Other,
+}
+
+/// Sorts out one entry under ports/ (`rel`, repo-relative) into `out`: `true` when it is a
+/// folder to walk into (a hidden or unnameable one is not).
+pub(crate) fn take_entry(rel: String, kind: EntryKind, out: &mut Listing) -> bool {
+    if let Some(skipped) = Listing::skip_reason(&rel) {
+        // Hidden or unnameable: never read, never descended into.
+        out.skipped.push(skipped);
+        return false;
+    }
+    // Directories are implied by their files; links and special files are listed so
+    // that reading (or the document rules) refuses them with a finding.
+    if kind == EntryKind::Link {
+        out.links.insert(rel.clone());
+    }
+    if kind == EntryKind::Folder && !Listing::is_toml_slot(&rel) {
+        return true;
+    }
+    // A folder named `request.toml` (or an event's name) is listed as that file, not
+    // walked into: reading refuses it.
+    out.files.push(rel);
+    false
 }
 
 /// The entries below `dir` in name order, never through a link.

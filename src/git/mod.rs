@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use git2::{Commit, DiffOptions, ErrorCode, ObjectType, Oid, Repository};
 
 use crate::model::timeline::{CommitInfo, Person};
-use crate::repo::{RepoError, is_year};
+use crate::repo::{Listing, RepoError, WorkTree, is_year};
 
 /// The most bytes read of one file to compare its base and head versions.
 pub(crate) const COMPARE_MAX_BYTES: u64 = 1 << 30;
@@ -132,6 +132,12 @@ impl Git {
             repo: Repository::open(git_dir).ok()?,
             prefix: prefix.to_owned(),
         })
+    }
+
+    /// The working tree's listing, with its folders remembered under `.git/portflow/`
+    /// (see [`WorkTree::files_remembered`]).
+    pub(crate) fn listing(&self, work: &WorkTree) -> Result<Listing, RepoError> {
+        work.files_remembered(&self.repo.commondir().join("portflow").join("listing.bin"))
     }
 
     /// Whether the clone is shallow (its history is cut off).

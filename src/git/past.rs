@@ -18,7 +18,7 @@ use super::{Git, GitError, HeadKind};
 use crate::engine::verdicts;
 use crate::engine::{Checked, Reuse, Scope, check_tree, check_tree_with};
 use crate::model::Date;
-use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, RepoError, Tree, WorkTree};
+use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, RepoError, WorkTree};
 use crate::rules::{DataThen, NoHistory, Past, Recorded};
 
 /// A porting.toml blob and its file mode.
@@ -307,7 +307,7 @@ pub fn check_work_tree_reusing(
     };
     let listed = ListedWork {
         work,
-        listing: work.files()?,
+        listing: git.listing(work)?,
     };
     let content = match git.head() {
         Ok(head) => git

@@ -191,7 +191,7 @@ impl<'g> PullRequest<'g> {
         let listed = match (reuse, head_kind) {
             (true, HeadKind::WorkTree) => Some(ListedWork {
                 work,
-                listing: work.files()?,
+                listing: git.listing(work)?,
             }),
             _ => None,
         };

@@ -1,0 +1,328 @@
+//! The listing of a working tree's `ports/`, remembered between runs: a folder whose stat
+//! data (its times, inode and device) is what it was when it was last read holds the same
+//! entries, so it is not read again, as git's untracked cache trusts a folder's times.
+//! Adding, removing or renaming an entry changes its folder's modification time; a folder
+//! modified in the seconds before it was read is never remembered, since its time could not
+//! tell a later change within the same tick. Files are not trusted by this: whether a file changed
+//! is for git's index to tell (`git::work`).
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{EntryKind, Listing, PORTS_DIR, RepoError, WorkTree, read_regular_file, take_entry};
+use crate::atomic;
+
+/// Bumped whenever what is stored changes meaning.
+const FORMAT: u32 = 1;
+/// The largest file read.
+const MAX_BYTES: u64 = 256 << 20;
+/// A folder changed less than this many seconds before it was read is not remembered.
+const RACY_SECONDS: i64 = 2;
+
+/// What a folder held when it was read, and its stat data then.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Seen {
+    /// Modification and change times (seconds, nanoseconds), inode and device.
+    stat: [i64; 6],
+    /// Its entries in name order (a name that is not UTF-8 with U+FFFD).
+    entries: Vec<(String, EntryKind)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FileRecord {
+    format: u32,
+    version: String,
+    root: String,
+    folders: SeenFolders,
+}
+
+/// Folders as they were seen, by repo-relative path.
+type SeenFolders = Vec<(String, Seen)>;
+
+/// One listing of `ports/` with the folders remembered by an earlier one.
+struct Walk<'a> {
+    root: &'a Path,
+    before: &'a HashMap<String, Seen>,
+    /// Folders changed at or after this time (seconds since the epoch) are not remembered.
+    cutoff: i64,
+}
+
+impl Walk<'_> {
+    /// Lists the folder `rel` (repo-relative) and everything below it into `out`, keeping
+    /// what may be remembered in `seen`.
+    fn folder(
+        &self,
+        rel: &str,
+        out: &mut Listing,
+        seen: &mut SeenFolders,
+    ) -> Result<(), RepoError> {
+        for (name, kind) in self.entries(rel, seen)? {
+            let child = format!("{rel}/{name}");
+            if take_entry(child.clone(), kind, out) {
+                self.folder(&child, out, seen)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The entries of the folder `rel`: remembered when its stat data is unchanged, read
+    /// otherwise.
+    fn entries(
+        &self,
+        rel: &str,
+        seen: &mut SeenFolders,
+    ) -> Result<Vec<(String, EntryKind)>, RepoError> {
+        let path = self.root.join(rel);
+        let io = |source| RepoError::Io {
+            path: path.clone(),
+            source,
+        };
+        let meta = std::fs::symlink_metadata(&path).map_err(io)?;
+        let stat = [
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec(),
+            meta.ino() as i64,
+            meta.dev() as i64,
+        ];
+        let entries = match self.before.get(rel) {
+            Some(known) if known.stat == stat => known.entries.clone(),
+            _ => read_folder(&path).map_err(io)?,
+        };
+        if meta.mtime() < self.cutoff {
+            seen.push((
+                rel.to_owned(),
+                Seen {
+                    stat,
+                    entries: entries.clone(),
+                },
+            ));
+        }
+        Ok(entries)
+    }
+}
+
+/// A folder's entries in name order, links not followed.
+fn read_folder(path: &Path) -> std::io::Result<Vec<(String, EntryKind)>> {
+    let mut found: Vec<(OsString, EntryKind)> = Vec::new();
+    for entry in std::fs::read_dir(path)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let kind = if kind.is_symlink() {
+            EntryKind::Link
+        } else if kind.is_dir() {
+            EntryKind::Folder
+        } else {
+            EntryKind::Other
+        };
+        found.push((entry.file_name(), kind));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found
+        .into_iter()
+        .map(|(name, kind)| (name.to_string_lossy().into_owned(), kind))
+        .collect())
+}
+
+impl WorkTree {
+    /// [`Tree::files`](super::Tree::files), with the folders under `ports/` remembered in
+    /// the file `memory` (read when it is this tree's, rewritten when a folder changed):
+    /// the same listing, with only the changed folders read.
+    pub fn files_remembered(&self, memory: &Path) -> Result<Listing, RepoError> {
+        let root = self.root.to_string_lossy().into_owned();
+        let before: HashMap<String, Seen> = read_regular_file(memory, MAX_BYTES)
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<FileRecord>(&bytes).ok())
+            .filter(|r| {
+                r.format == FORMAT && r.version == env!("CARGO_PKG_VERSION") && r.root == root
+            })
+            .map(|r| r.folders.into_iter().collect())
+            .unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let walk = Walk {
+            root: &self.root,
+            before: &before,
+            cutoff: now - RACY_SECONDS,
+        };
+        let mut listing = self.listing_heads();
+        let ports = self.root.join(PORTS_DIR);
+        let mut seen: SeenFolders = Vec::new();
+        if std::fs::symlink_metadata(&ports).is_ok_and(|m| m.is_dir()) {
+            // Each folder directly under ports/ is walked on its own, in parallel; the parts
+            // are joined in name order.
+            let top = walk.entries(PORTS_DIR, &mut seen)?;
+            let parts: Vec<Result<(Listing, SeenFolders), RepoError>> = top
+                .into_par_iter()
+                .map(|(name, kind)| {
+                    let (mut part, mut seen) = (Listing::default(), Vec::new());
+                    let rel = format!("{PORTS_DIR}/{name}");
+                    if take_entry(rel.clone(), kind, &mut part) {
+                        walk.folder(&rel, &mut part, &mut seen)?;
+                    }
+                    Ok((part, seen))
+                })
+                .collect();
+            for part in parts {
+                let (part, part_seen) = part?;
+                listing.files.extend(part.files);
+                listing.skipped.extend(part.skipped);
+                listing.links.extend(part.links);
+                seen.extend(part_seen);
+            }
+        }
+        let changed = seen.len() != before.len()
+            || seen
+                .iter()
+                .any(|(rel, s)| before.get(rel).is_none_or(|b| b.stat != s.stat));
+        if changed {
+            remember(memory, root, seen);
+        }
+        Ok(listing)
+    }
+}
+
+/// Writes what the listing saw, whole and atomically; a failure only loses the speed-up.
+fn remember(memory: &Path, root: String, folders: SeenFolders) {
+    let record = FileRecord {
+        format: FORMAT,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        root,
+        folders,
+    };
+    let Ok(bytes) = postcard::to_stdvec(&record) else {
+        return;
+    };
+    if let Some(dir) = memory.parent()
+        && std::fs::create_dir_all(dir).is_ok()
+    {
+        let _ = atomic::replace(memory, &bytes, Some(0o600));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::repo::Tree;
+
+    fn write(root: &Path, rel: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, "x = 1\n").expect("write");
+    }
+
+    /// Every folder under ports/ modified an hour ago, so a listing may remember it.
+    fn age(root: &Path) {
+        let then = SystemTime::now() - Duration::from_secs(3600);
+        for entry in walkdir::WalkDir::new(root.join(PORTS_DIR)) {
+            let entry = entry.expect("entry");
+            if entry.file_type().is_dir() {
+                let dir = std::fs::File::open(entry.path()).expect("open folder");
+                dir.set_modified(then).expect("set time");
+            }
+        }
+    }
+
+    fn same(a: &Listing, b: &Listing) {
+        assert_eq!(a.files, b.files);
+        assert_eq!(a.links, b.links);
+        assert_eq!(a.skipped, b.skipped);
+    }
+
+    // Guards remembering folders: a listing that remembers gives what a walk gives, after
+    // every kind of change, and what it remembers is what it lists while a folder is
+    // unchanged.
+    #[test]
+    fn a_remembered_listing_is_the_walk_and_follows_every_change() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let root = temp.path();
+        write(root, "porting.toml");
+        for rel in [
+            "ports/a/request.toml",
+            "ports/a/events/001-signed.toml",
+            "ports/b/request.toml",
+            "ports/b/documents/bill.pdf",
+            "ports/2026/c/request.toml",
+            "ports/.hidden",
+        ] {
+            write(root, rel);
+        }
+        std::os::unix::fs::symlink("a", root.join("ports/d")).expect("link");
+        age(root);
+        let work = WorkTree {
+            root: root.to_owned(),
+        };
+        let memory = root.join(".git/portflow/listing.bin");
+        let walked = work.files().expect("walk");
+        same(&work.files_remembered(&memory).expect("first"), &walked);
+        same(&work.files_remembered(&memory).expect("again"), &walked);
+
+        // What is remembered is what is listed: a made-up entry in an unchanged folder.
+        let bytes = std::fs::read(&memory).expect("remembered");
+        let mut record: FileRecord = postcard::from_bytes(&bytes).expect("decode");
+        let (_, a) = record
+            .folders
+            .iter_mut()
+            .find(|(rel, _)| rel == "ports/a")
+            .expect("ports/a is remembered");
+        a.entries.push(("ghost.toml".to_owned(), EntryKind::Other));
+        std::fs::write(&memory, postcard::to_stdvec(&record).expect("encode")).expect("edit");
+        let listed = work.files_remembered(&memory).expect("from memory");
+        assert!(listed.files.contains(&"ports/a/ghost.toml".to_owned()));
+        std::fs::write(&memory, &bytes).expect("restore");
+
+        // Each change is seen, as a walk sees it.
+        let changes: [&dyn Fn(); 6] = [
+            &|| write(root, "ports/a/events/002-submitted.toml"),
+            &|| std::fs::remove_file(root.join("ports/b/documents/bill.pdf")).expect("rm"),
+            &|| std::fs::rename(root.join("ports/b"), root.join("ports/b2")).expect("mv"),
+            &|| {
+                std::fs::remove_file(root.join("ports/2026/c/request.toml")).expect("rm");
+                std::os::unix::fs::symlink(
+                    "../../a/request.toml",
+                    root.join("ports/2026/c/request.toml"),
+                )
+                .expect("link");
+            },
+            &|| {
+                std::fs::remove_file(root.join("ports/d")).expect("rm link");
+                write(root, "ports/d/request.toml");
+            },
+            &|| write(root, "ports/a/.portflow-tmp.1.2.request.toml"),
+        ];
+        for (i, change) in changes.iter().enumerate() {
+            change();
+            same(
+                &work.files_remembered(&memory).expect("after a change"),
+                &work.files().expect("walk"),
+            );
+            age(root);
+            same(
+                &work.files_remembered(&memory).expect("aged"),
+                &work.files().expect("walk"),
+            );
+            assert!(memory.is_file(), "change {i}");
+        }
+
+        // Another tree's memory is not used.
+        let other = tempfile::tempdir().expect("tempdir");
+        write(other.path(), "ports/z/request.toml");
+        let elsewhere = WorkTree {
+            root: other.path().to_owned(),
+        };
+        same(
+            &elsewhere.files_remembered(&memory).expect("other tree"),
+            &elsewhere.files().expect("walk"),
+        );
+    }
+}
