@@ -30,6 +30,9 @@ pub struct GitPast<'g> {
     git: &'g Git,
     /// The last commit before the change; `None` when the change is the first commit.
     boundary: Option<Oid>,
+    /// Where the scan's first-parent line ends: HEAD for the working tree (so the scan
+    /// `status` reads next is the one kept), else the boundary.
+    tip: Option<Oid>,
     /// Its tree, read once (`None` also when it cannot be read).
     boundary_tree: Option<git2::Tree<'g>>,
     /// Folders of the boundary's tree by path, read once each: libgit2 does not keep a
@@ -52,7 +55,14 @@ pub struct GitPast<'g> {
 impl<'g> GitPast<'g> {
     /// Everything in `boundary` is recorded.
     pub fn before(git: &'g Git, boundary: Option<Oid>) -> GitPast<'g> {
-        let past = GitPast::at(git, boundary);
+        GitPast::ending_at(git, boundary, boundary)
+    }
+
+    /// [`GitPast::before`], its scan reading the first-parent line up to `tip` (which has
+    /// the boundary on it).
+    fn ending_at(git: &'g Git, boundary: Option<Oid>, tip: Option<Oid>) -> GitPast<'g> {
+        let mut past = GitPast::at(git, boundary);
+        past.tip = tip;
         if !past.shallow && boundary.is_some() {
             let (dir, prefix) = (git.repo.commondir().to_owned(), git.prefix.clone());
             *past.cache_ahead.borrow_mut() = std::thread::Builder::new()
@@ -71,6 +81,7 @@ impl<'g> GitPast<'g> {
         GitPast {
             git,
             boundary,
+            tip: boundary,
             boundary_tree,
             folders: RefCell::new(HashMap::new()),
             shallow: git.is_shallow(),
@@ -84,12 +95,12 @@ impl<'g> GitPast<'g> {
     /// For the working tree: the change is HEAD's commit and whatever is not committed, so
     /// the boundary is HEAD's first parent (a push to main is judged as its own change).
     pub fn before_head(git: &'g Git) -> Result<GitPast<'g>, GitError> {
-        let boundary = match git.head() {
-            Ok(head) => head.parent_ids().next(),
-            Err(GitError::NoCommits) => None,
+        let (boundary, tip) = match git.head() {
+            Ok(head) => (head.parent_ids().next(), Some(head.id())),
+            Err(GitError::NoCommits) => (None, None),
             Err(err) => return Err(err),
         };
-        Ok(GitPast::before(git, boundary))
+        Ok(GitPast::ending_at(git, boundary, tip))
     }
 
     /// The commit that added the event file at `event_path` (seen from the boundary), with
@@ -100,17 +111,19 @@ impl<'g> GitPast<'g> {
         self.with_scan(|scan, boundary| scan.added_at(boundary, id, name))?
     }
 
-    /// Runs `f` on the scan of the boundary's own first-parent line (a branch that merged
-    /// its base in is still measured along the base's history), read the first time.
+    /// Runs `f` on the scan of the first-parent line that ends at the tip and has the
+    /// boundary on it (a branch that merged its base in is still measured along the base's
+    /// history), read the first time.
     fn with_scan<T>(&self, f: impl FnOnce(&mut Scan<'g>, Oid) -> T) -> Option<T> {
         let boundary = self.boundary?;
+        let tip = self.tip.unwrap_or(boundary);
         let mut scan = self.scan.borrow_mut();
         let scan = scan
             .get_or_insert_with(|| {
                 let ahead = self.cache_ahead.borrow_mut().take();
                 match ahead.and_then(|reading| reading.join().ok()) {
-                    Some(cache) => Scan::with_cache(self.git, boundary, cache).ok(),
-                    None => Scan::from_tip(self.git, boundary).ok(),
+                    Some(cache) => Scan::with_cache(self.git, tip, cache).ok(),
+                    None => Scan::from_tip(self.git, tip).ok(),
                 }
             })
             .as_mut()?;

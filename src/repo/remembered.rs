@@ -6,6 +6,7 @@
 //! tell a later change within the same tick. Files are not trusted by this: whether a file changed
 //! is for git's index to tell (`git::work`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::fs::MetadataExt;
@@ -39,11 +40,15 @@ struct FileRecord {
     format: u32,
     version: String,
     root: String,
-    folders: SeenFolders,
+    folders: Vec<(String, Seen)>,
 }
 
-/// Folders as they were seen, by repo-relative path.
-type SeenFolders = Vec<(String, Seen)>;
+/// Folders as this listing saw them, by repo-relative path: their stat data, and their
+/// entries when they were read (`None`: as remembered).
+type SeenFolders = Vec<(String, [i64; 6], Option<Entries>)>;
+
+/// A folder's entries in name order.
+type Entries = Vec<(String, EntryKind)>;
 
 /// One listing of `ports/` with the folders remembered by an earlier one.
 struct Walk<'a> {
@@ -53,7 +58,7 @@ struct Walk<'a> {
     cutoff: i64,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
     /// Lists the folder `rel` (repo-relative) and everything below it into `out`, keeping
     /// what may be remembered in `seen`.
     fn folder(
@@ -62,9 +67,9 @@ impl Walk<'_> {
         out: &mut Listing,
         seen: &mut SeenFolders,
     ) -> Result<(), RepoError> {
-        for (name, kind) in self.entries(rel, seen)? {
+        for (name, kind) in self.entries(rel, seen)?.iter() {
             let child = format!("{rel}/{name}");
-            if take_entry(child.clone(), kind, out) {
+            if take_entry(child.clone(), *kind, out) {
                 self.folder(&child, out, seen)?;
             }
         }
@@ -73,11 +78,7 @@ impl Walk<'_> {
 
     /// The entries of the folder `rel`: remembered when its stat data is unchanged, read
     /// otherwise.
-    fn entries(
-        &self,
-        rel: &str,
-        seen: &mut SeenFolders,
-    ) -> Result<Vec<(String, EntryKind)>, RepoError> {
+    fn entries(&self, rel: &str, seen: &mut SeenFolders) -> Result<Cow<'a, Entries>, RepoError> {
         let path = self.root.join(rel);
         let io = |source| RepoError::Io {
             path: path.clone(),
@@ -92,25 +93,23 @@ impl Walk<'_> {
             meta.ino() as i64,
             meta.dev() as i64,
         ];
-        let entries = match self.before.get(rel) {
-            Some(known) if known.stat == stat => known.entries.clone(),
-            _ => read_folder(&path).map_err(io)?,
-        };
-        if meta.mtime() < self.cutoff {
-            seen.push((
-                rel.to_owned(),
-                Seen {
-                    stat,
-                    entries: entries.clone(),
-                },
-            ));
+        let rememberable = meta.mtime() < self.cutoff;
+        if let Some(known) = self.before.get(rel).filter(|k| k.stat == stat) {
+            if rememberable {
+                seen.push((rel.to_owned(), stat, None));
+            }
+            return Ok(Cow::Borrowed(&known.entries));
         }
-        Ok(entries)
+        let entries = read_folder(&path).map_err(io)?;
+        if rememberable {
+            seen.push((rel.to_owned(), stat, Some(entries.clone())));
+        }
+        Ok(Cow::Owned(entries))
     }
 }
 
 /// A folder's entries in name order, links not followed.
-fn read_folder(path: &Path) -> std::io::Result<Vec<(String, EntryKind)>> {
+fn read_folder(path: &Path) -> std::io::Result<Entries> {
     let mut found: Vec<(OsString, EntryKind)> = Vec::new();
     for entry in std::fs::read_dir(path)? {
         let entry = entry?;
@@ -137,7 +136,7 @@ impl WorkTree {
     /// the same listing, with only the changed folders read.
     pub fn files_remembered(&self, memory: &Path) -> Result<Listing, RepoError> {
         let root = self.root.to_string_lossy().into_owned();
-        let before: HashMap<String, Seen> = read_regular_file(memory, MAX_BYTES)
+        let mut before: HashMap<String, Seen> = read_regular_file(memory, MAX_BYTES)
             .ok()
             .and_then(|bytes| postcard::from_bytes::<FileRecord>(&bytes).ok())
             .filter(|r| {
@@ -161,11 +160,11 @@ impl WorkTree {
             // are joined in name order.
             let top = walk.entries(PORTS_DIR, &mut seen)?;
             let parts: Vec<Result<(Listing, SeenFolders), RepoError>> = top
-                .into_par_iter()
+                .par_iter()
                 .map(|(name, kind)| {
                     let (mut part, mut seen) = (Listing::default(), Vec::new());
                     let rel = format!("{PORTS_DIR}/{name}");
-                    if take_entry(rel.clone(), kind, &mut part) {
+                    if take_entry(rel.clone(), *kind, &mut part) {
                         walk.folder(&rel, &mut part, &mut seen)?;
                     }
                     Ok((part, seen))
@@ -179,19 +178,26 @@ impl WorkTree {
                 seen.extend(part_seen);
             }
         }
-        let changed = seen.len() != before.len()
-            || seen
-                .iter()
-                .any(|(rel, s)| before.get(rel).is_none_or(|b| b.stat != s.stat));
+        let changed = seen.len() != before.len() || seen.iter().any(|(_, _, read)| read.is_some());
         if changed {
-            remember(memory, root, seen);
+            let folders = seen
+                .into_iter()
+                .filter_map(|(rel, stat, read)| {
+                    let entries = match read {
+                        Some(entries) => entries,
+                        None => before.remove(&rel)?.entries,
+                    };
+                    Some((rel, Seen { stat, entries }))
+                })
+                .collect();
+            remember(memory, root, folders);
         }
         Ok(listing)
     }
 }
 
 /// Writes what the listing saw, whole and atomically; a failure only loses the speed-up.
-fn remember(memory: &Path, root: String, folders: SeenFolders) {
+fn remember(memory: &Path, root: String, folders: Vec<(String, Seen)>) {
     let record = FileRecord {
         format: FORMAT,
         version: env!("CARGO_PKG_VERSION").to_owned(),
