@@ -3,6 +3,11 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+/// A desk-sized run allocates and frees millions of small strings and maps: mimalloc does
+/// that in a fraction of the time of the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let env = portflow::Environment {
         cwd: std::env::current_dir().unwrap_or_else(|_| ".".into()),
