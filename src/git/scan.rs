@@ -107,19 +107,15 @@ impl<'g> Scan<'g> {
             };
         }
         line.reverse();
-        let mut steps: Vec<Step> = Vec::with_capacity(line.len());
-        let mut held = None;
-        for id in line {
-            let step = match cache.take_step(id) {
-                Some(step) => step,
-                None => {
-                    cache.dirty = true;
-                    let before = steps.last().and_then(|s| s.ports);
-                    step_of(git, id, &mut held, before)?
-                }
-            };
-            steps.push(step);
+        let mut known: Vec<Option<Step>> = line.iter().map(|id| cache.take_step(*id)).collect();
+        let missing: Vec<usize> = (0..line.len()).filter(|&i| known[i].is_none()).collect();
+        if !missing.is_empty() {
+            cache.dirty = true;
+            for (at, step) in steps_at(git, &line, &known, &missing)? {
+                known[at] = Some(step);
+            }
         }
+        let steps: Vec<Step> = known.into_iter().flatten().collect();
         let mut states: HashMap<String, Vec<State>> = HashMap::new();
         let mut globals = Vec::new();
         for (at, step) in steps.iter().enumerate() {
@@ -669,6 +665,65 @@ fn stages_of(git: &Git, keys: &[StageKey]) -> Vec<Judged> {
     out
 }
 
+/// The fewest commits one share of [`steps_at`] reads.
+const SHARE_MIN: usize = 256;
+
+/// The steps one share read, by line position.
+type Read = Result<Vec<(usize, Step)>, GitError>;
+
+/// What the commits at the line positions `missing` changed, on all cores: the positions
+/// are cut into runs of consecutive commits, each read in order by a share that opens the
+/// repository again (a run's first commit is compared with its parent's `ports/` tree,
+/// from `known` or from git). A share that cannot open the repository is read here.
+fn steps_at(git: &Git, line: &[Oid], known: &[Option<Step>], missing: &[usize]) -> Read {
+    let share = missing
+        .len()
+        .div_ceil(rayon::current_num_threads() * 4)
+        .max(SHARE_MIN);
+    let mut runs: Vec<&[usize]> = Vec::new();
+    let mut start = 0;
+    for i in 1..=missing.len() {
+        let cut = i == missing.len() || missing[i] != missing[i - 1] + 1 || i - start >= share;
+        if cut {
+            runs.push(&missing[start..i]);
+            start = i;
+        }
+    }
+    let read = |git: &Git, run: &[usize]| -> Read {
+        let Some(&first) = run.first() else {
+            return Ok(Vec::new());
+        };
+        let mut before = match first.checked_sub(1) {
+            None => None,
+            Some(parent) => match &known[parent] {
+                Some(step) => step.ports,
+                None => Roots::of(git, &git.repo.find_commit(line[parent])?.tree()?).ports,
+            },
+        };
+        let mut held = None;
+        let mut out = Vec::with_capacity(run.len());
+        for &at in run {
+            let step = step_of(git, line[at], &mut held, before)?;
+            before = step.ports;
+            out.push((at, step));
+        }
+        Ok(out)
+    };
+    if runs.len() == 1 {
+        return read(git, runs[0]);
+    }
+    let (path, prefix) = (git.repo.path().to_owned(), git.prefix.clone());
+    let done: Vec<Option<Read>> = runs
+        .par_iter()
+        .map(|run| Git::at(&path, &prefix).map(|git| read(&git, run)))
+        .collect();
+    let mut steps = Vec::with_capacity(missing.len());
+    for (done, run) in done.into_iter().zip(&runs) {
+        steps.extend(done.unwrap_or_else(|| read(git, run))?);
+    }
+    Ok(steps)
+}
+
 /// What a commit changed against its first parent, whose `ports/` tree is `before` (the
 /// previous step's, kept parsed so each tree is read once along the line); `before` then
 /// holds this commit's.
@@ -900,4 +955,129 @@ pub fn timelines_of(
     scan.save();
     store.save();
     Ok(lines.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use git2::{Repository, Signature, Time};
+
+    use super::*;
+
+    /// A repository of `n` commits on one line, each adding or changing a port (some moved
+    /// into a year folder, some removed), with porting.toml changed now and then.
+    fn long_line(n: usize) -> (tempfile::TempDir, Vec<Oid>) {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let repo = Repository::init(temp.path()).expect("init");
+        let mut index = repo.index().expect("index");
+        let mut parent: Option<Oid> = None;
+        let mut line = Vec::new();
+        for i in 0..n {
+            let add = |index: &mut git2::Index, path: &str, text: String| {
+                let blob = repo.blob(text.as_bytes()).expect("blob");
+                let entry = git2::IndexEntry {
+                    ctime: git2::IndexTime::new(0, 0),
+                    mtime: git2::IndexTime::new(0, 0),
+                    dev: 0,
+                    ino: 0,
+                    mode: 0o100644,
+                    uid: 0,
+                    gid: 0,
+                    file_size: 0,
+                    id: blob,
+                    flags: 0,
+                    flags_extended: 0,
+                    path: path.as_bytes().to_vec(),
+                };
+                index.add(&entry).expect("add");
+            };
+            add(
+                &mut index,
+                &format!("ports/p-{}/request.toml", i % 40),
+                format!("n = {i}\n"),
+            );
+            if i % 97 == 0 {
+                add(&mut index, "porting.toml", format!("version = {i}\n"));
+            }
+            if i % 53 == 0 {
+                let from = format!("ports/p-{}/request.toml", (i + 7) % 40);
+                let _ = index.remove_path(Path::new(&from));
+                add(
+                    &mut index,
+                    &format!("ports/2026/p-{}/request.toml", (i + 7) % 40),
+                    format!("y = {i}\n"),
+                );
+            }
+            let tree = repo
+                .find_tree(index.write_tree().expect("tree"))
+                .expect("tree");
+            let who = Signature::new(
+                "Ana",
+                "ana@example.com",
+                &Time::new(1_800_000_000 + i as i64, 0),
+            )
+            .expect("signature");
+            let parents: Vec<git2::Commit<'_>> = parent
+                .iter()
+                .map(|p| repo.find_commit(*p).expect("parent"))
+                .collect();
+            let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            let id = repo
+                .commit(None, &who, &who, "change", &tree, &parents)
+                .expect("commit");
+            parent = Some(id);
+            line.push(id);
+        }
+        (temp, line)
+    }
+
+    fn shape(step: &Step) -> (Oid, Option<Oid>, Option<Oid>, Vec<Change>) {
+        (step.id, step.parent, step.ports, step.changes.clone())
+    }
+
+    // Guards reading the line on all cores: the steps of any set of missing positions are
+    // the ones a read of the whole line in order gives.
+    #[test]
+    fn steps_read_in_shares_are_the_steps_read_in_order() {
+        let (temp, line) = long_line(700);
+        let git = Git::open(temp.path()).expect("open");
+        let mut held = None;
+        let mut before = None;
+        let mut in_order = Vec::new();
+        for id in &line {
+            let step = step_of(&git, *id, &mut held, before).expect("step");
+            before = step.ports;
+            in_order.push(step);
+        }
+        let all: Vec<usize> = (0..line.len()).collect();
+        let none: Vec<Option<Step>> = vec![None; line.len()];
+        let mut shared = steps_at(&git, &line, &none, &all).expect("shares");
+        shared.sort_by_key(|(at, _)| *at);
+        assert_eq!(shared.len(), line.len());
+        for (at, step) in &shared {
+            assert_eq!(shape(step), shape(&in_order[*at]), "position {at}");
+        }
+
+        // Some already known: the runs between them start from the known parent's tree.
+        let known: Vec<Option<Step>> = in_order
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((100..200).contains(&i) || (450..460).contains(&i)).then(|| s.clone()))
+            .collect();
+        let missing: Vec<usize> = (0..line.len()).filter(|&i| known[i].is_none()).collect();
+        let shared = steps_at(&git, &line, &known, &missing).expect("shares");
+        assert_eq!(shared.len(), missing.len());
+        for (at, step) in &shared {
+            assert_eq!(shape(step), shape(&in_order[*at]), "position {at}");
+        }
+        assert!(
+            in_order
+                .iter()
+                .any(|s| s.changes.iter().any(|c| c.tree.is_none()))
+        );
+        assert!(
+            in_order
+                .iter()
+                .any(|s| s.changes.iter().any(|c| c.dir.starts_with("ports/2026/")))
+        );
+    }
 }
