@@ -270,11 +270,12 @@ fn unchanged_ports_keep_their_timelines_and_what_changes_one_folds_it_again() {
     repo.copy_port("ports/2026-11-lakeside-dental");
     repo.commit("Lakeside: the request", BEN, nov(26, 9));
     let cold = cold_desk_views(&repo);
-    // The first run keeps the verdicts, the second the timelines of the ports judged
-    // from them.
-    assert_eq!(desk_views(&repo), cold);
+    // The first run keeps the verdicts and the timelines of the ports kept; the second
+    // answers from them.
     assert_eq!(desk_views(&repo), cold);
     let timelines = repo.path().join(".git/portflow/timelines.bin");
+    assert!(timelines.is_file(), "one run keeps the timelines");
+    assert_eq!(desk_views(&repo), cold);
     let bytes = std::fs::read(&timelines).expect("status keeps the timelines");
     assert!(holds(&bytes, b"Ben Okafor"));
 

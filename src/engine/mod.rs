@@ -95,8 +95,9 @@ pub struct Checked {
     pub reports: Vec<PortReport>,
     /// The ports not read, by folder: their verdicts, from the cache.
     pub cached: BTreeMap<String, Verdict>,
-    /// The verdict key of each port not read, by folder: it stands for all it was judged on.
-    pub cached_keys: BTreeMap<String, String>,
+    /// The verdict key of each port judged from the cache or kept in it by this run, by
+    /// folder: it stands for all the port was judged on (its files are HEAD's).
+    pub verdict_keys: BTreeMap<String, String>,
 }
 
 impl Checked {
@@ -245,19 +246,19 @@ pub fn check_tree_with(
                 .into_iter()
                 .filter(|f| !refused.contains(&(f.file.clone(), f.span.start, f.span.end))),
         );
-        let cached_keys = cached
+        let mut verdict_keys: BTreeMap<String, String> = cached
             .keys()
             .filter_map(|dir| Some((dir.clone(), keys.get(dir)?.clone())))
             .collect();
         if let Some(reuse) = reuse.as_mut() {
-            keep(
+            verdict_keys.extend(keep(
                 &repo,
                 &findings,
                 &judged.reports,
                 &judged.holders,
                 keys,
                 reuse,
-            );
+            ));
         }
         findings.extend(across);
         findings.retain(|f| scope.contains(&f.file.to_string_lossy()));
@@ -279,7 +280,7 @@ pub fn check_tree_with(
             ports,
             reports,
             cached,
-            cached_keys,
+            verdict_keys,
         });
     }
 }
@@ -334,7 +335,7 @@ fn look_up(
 }
 
 /// Adds to the cache the verdict of every port read that has a key and no finding but the
-/// rule across ports (which is judged on every run).
+/// rule across ports (which is judged on every run); returns their keys by folder.
 fn keep(
     repo: &Repo,
     findings: &[Finding],
@@ -342,7 +343,7 @@ fn keep(
     holders: &[Holder],
     mut keys: BTreeMap<String, String>,
     reuse: &mut Reuse<'_>,
-) {
+) -> BTreeMap<String, String> {
     let dirs: HashSet<&str> = repo.ports.iter().map(|p| p.dir.as_str()).collect();
     let mut with_findings: HashSet<String> = HashSet::new();
     for finding in findings {
@@ -358,6 +359,7 @@ fn keep(
     let holder_of: HashMap<&str, &Holder> = holders.iter().map(|h| (h.path.as_str(), h)).collect();
     let report_of: HashMap<&str, &PortReport> =
         reports.iter().map(|r| (r.dir.as_str(), r)).collect();
+    let mut kept = BTreeMap::new();
     for port in &repo.ports {
         if with_findings.contains(port.dir.as_str()) || repo.unread.contains(&port.dir) {
             continue;
@@ -375,6 +377,7 @@ fn keep(
             .filter(|path| repo.sources.contains_key(path))
             .filter_map(|path| path.strip_prefix(&prefix).map(str::to_owned))
             .collect();
+        kept.insert(port.dir.clone(), key.clone());
         reuse.verdicts.insert(
             key,
             Verdict {
@@ -387,6 +390,7 @@ fn keep(
             },
         );
     }
+    kept
 }
 
 /// Defence in depth: no message, label or help may quote a secret value of any file.

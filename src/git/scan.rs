@@ -885,8 +885,8 @@ pub fn timelines(
 }
 
 /// The timelines of the ports `keep` selects, in the order `status` lists them; the other
-/// ports' histories are not read. A port judged from its verdict (its files are HEAD's)
-/// finds its timeline in `.git/portflow/timelines.bin` under its verdict's key and the
+/// ports' histories are not read. A port with a verdict (its files are HEAD's) finds its
+/// timeline in `.git/portflow/timelines.bin` under its verdict's key and the
 /// last commit that changed it, porting.toml or the schemas ([`Scan::anchor`]): together
 /// they fix everything the timeline says.
 pub fn timelines_of(
@@ -903,7 +903,7 @@ pub fn timelines_of(
     let keys: Vec<Option<String>> = reports
         .iter()
         .map(|r| {
-            let verdict = checked.cached_keys.get(&r.dir)?;
+            let verdict = checked.verdict_keys.get(&r.dir)?;
             let anchor = scan.anchor(&r.id)?;
             Some(key_of(&[verdict, &anchor.to_string()]))
         })
