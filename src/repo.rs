@@ -222,6 +222,13 @@ pub struct Listing {
 }
 
 impl Listing {
+    /// Adds the listing of a later part of the tree (its files come after these).
+    pub fn append(&mut self, part: Listing) {
+        self.files.extend(part.files);
+        self.skipped.extend(part.skipped);
+        self.links.extend(part.links);
+    }
+
     /// Sorts out one entry under ports/ by its name: `Some` when it is skipped.
     pub fn skip_reason(rel: &str) -> Option<Skipped> {
         let name = rel.rsplit('/').next().unwrap_or(rel);
@@ -441,10 +448,7 @@ impl WorkTree {
                 })
                 .collect();
             for part in parts {
-                let part = part?;
-                listing.files.extend(part.files);
-                listing.skipped.extend(part.skipped);
-                listing.links.extend(part.links);
+                listing.append(part?);
             }
         }
         Ok(listing)

@@ -61,6 +61,26 @@ pub fn key_of(parts: &[&str]) -> String {
     hex(&hash.finalize())
 }
 
+/// The record in the cache file `path`: `None` unless it is a regular file of at most
+/// `cap` bytes that decodes (a missing, foreign or broken file is never trusted).
+pub fn read_record<T: DeserializeOwned>(path: &Path, cap: u64) -> Option<T> {
+    let bytes = read_regular_file(path, cap).ok()?;
+    postcard::from_bytes(&bytes).ok()
+}
+
+/// Writes `record` to the cache file `path`, whole and atomically, readable by its owner
+/// alone; a failure to write only loses the speed-up.
+pub fn write_record<T: Serialize>(path: &Path, record: &T) {
+    let Ok(bytes) = postcard::to_stdvec(record) else {
+        return;
+    };
+    if let Some(dir) = path.parent()
+        && std::fs::create_dir_all(dir).is_ok()
+    {
+        let _ = atomic::replace(path, &bytes, Some(0o600));
+    }
+}
+
 /// Lowercase hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -71,9 +91,7 @@ impl<V: Serialize + DeserializeOwned> Store<V> {
     /// of portflow (empty when there is none, or it cannot be read).
     pub fn load(git_dir: &Path, name: &str, format: u32) -> Store<V> {
         let path = git_dir.join("portflow").join(name);
-        let record = read_regular_file(&path, MAX_BYTES)
-            .ok()
-            .and_then(|bytes| postcard::from_bytes::<FileRecord<V>>(&bytes).ok())
+        let record = read_record::<FileRecord<V>>(&path, MAX_BYTES)
             .filter(|r| r.format == format && r.version == env!("CARGO_PKG_VERSION"));
         Store {
             path,
@@ -125,8 +143,7 @@ impl<V: Serialize + DeserializeOwned> Store<V> {
     }
 
     /// Writes the cache when this run added to it: the entries it used, and as many older
-    /// ones as [`SPARE_PER_USED`] allows. Written whole, atomically, readable by its owner
-    /// alone; a failure to write only loses the speed-up.
+    /// ones as [`SPARE_PER_USED`] allows ([`write_record`]).
     pub fn save(mut self) {
         if !self.dirty || self.path.as_os_str().is_empty() {
             return;
@@ -148,13 +165,6 @@ impl<V: Serialize + DeserializeOwned> Store<V> {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             entries,
         };
-        let Ok(bytes) = postcard::to_stdvec(&record) else {
-            return;
-        };
-        if let Some(dir) = self.path.parent()
-            && std::fs::create_dir_all(dir).is_ok()
-        {
-            let _ = atomic::replace(&self.path, &bytes, Some(0o600));
-        }
+        write_record(&self.path, &record);
     }
 }

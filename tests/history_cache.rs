@@ -49,13 +49,25 @@ fn replaced(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
+/// What a run that must succeed prints.
+fn clean_run(repo: &GitRepo, args: &[&str]) -> String {
+    let out = repo.run(args);
+    assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
+    out.stdout
+}
+
+/// What `views` gives with no cache at all (and none left behind).
+fn without_cache<T>(repo: &GitRepo, views: impl Fn(&GitRepo) -> T) -> T {
+    let dir = repo.path().join(".git/portflow");
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = views(repo);
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
 /// `history` and `status` as JSON, with the cache as it is.
 fn views(repo: &GitRepo) -> (String, String) {
-    let run = |args: &[&str]| {
-        let out = repo.run(args);
-        assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
-        out.stdout
-    };
+    let run = |args: &[&str]| clean_run(repo, args);
     (
         run(&[
             "history",
@@ -71,11 +83,7 @@ fn views(repo: &GitRepo) -> (String, String) {
 
 /// The same views with no cache at all (and none left behind).
 fn cold_views(repo: &GitRepo) -> (String, String) {
-    let dir = repo.path().join(".git/portflow");
-    let _ = std::fs::remove_dir_all(&dir);
-    let views = views(repo);
-    let _ = std::fs::remove_dir_all(&dir);
-    views
+    without_cache(repo, views)
 }
 
 #[test]
@@ -241,11 +249,7 @@ fn history_reads_only_its_port() {
 
 /// `status` and `report` as JSON, with the caches as they are.
 fn desk_views(repo: &GitRepo) -> (String, String) {
-    let run = |args: &[&str]| {
-        let out = repo.run(args);
-        assert_eq!(out.exit, Exit::Clean, "{}{}", out.stdout, out.stderr);
-        out.stdout
-    };
+    let run = |args: &[&str]| clean_run(repo, args);
     (
         run(&["status", "--today", "2026-11-27", "--format", "json"]),
         run(&["report", "--today", "2026-11-27", "--format", "json"]),
@@ -254,11 +258,7 @@ fn desk_views(repo: &GitRepo) -> (String, String) {
 
 /// The same with no cache at all (and none left behind).
 fn cold_desk_views(repo: &GitRepo) -> (String, String) {
-    let dir = repo.path().join(".git/portflow");
-    let _ = std::fs::remove_dir_all(&dir);
-    let views = desk_views(repo);
-    let _ = std::fs::remove_dir_all(&dir);
-    views
+    without_cache(repo, desk_views)
 }
 
 // Guards the timeline cache: a port whose files are HEAD's keeps its timeline from an
@@ -365,10 +365,11 @@ fn unchanged_ports_keep_their_timelines_and_what_changes_one_folds_it_again() {
     );
     desk_views(&repo);
     let later = |repo: &GitRepo| {
-        repo.run(&["status", "--today", "2026-12-03", "--format", "json"])
-            .stdout
+        clean_run(
+            repo,
+            &["status", "--today", "2026-12-03", "--format", "json"],
+        )
     };
     let warm = later(&repo);
-    let _ = std::fs::remove_dir_all(repo.path().join(".git/portflow"));
-    assert_eq!(warm, later(&repo), "another day");
+    assert_eq!(warm, without_cache(&repo, later), "another day");
 }

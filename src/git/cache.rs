@@ -13,11 +13,10 @@ use std::path::{Path, PathBuf};
 use git2::Oid;
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
 use crate::model::Date;
 use crate::model::timeline::{CommitInfo, Person};
-use crate::repo::read_regular_file;
 use crate::stage::Stage;
+use crate::store::{read_record, write_record};
 
 /// Bumped whenever what is stored, or how a stage is judged, changes meaning.
 const FORMAT: u32 = 2;
@@ -215,14 +214,13 @@ impl Cache {
     /// empty (and written afresh later) when it is missing or cannot be used.
     pub fn load(git_dir: &Path, prefix: &str) -> Cache {
         let path = git_dir.join("portflow").join("history.bin");
-        let record = read_regular_file(&path, MAX_BYTES).ok();
+        let record = read_record::<FileRecord>(&path, MAX_BYTES);
         let mut cache = Cache {
             path,
             prefix: prefix.to_owned(),
             ..Cache::default()
         };
-        let Some(record) = record.and_then(|bytes| postcard::from_bytes::<FileRecord>(&bytes).ok())
-        else {
+        let Some(record) = record else {
             return cache;
         };
         if record.format != FORMAT
@@ -284,13 +282,6 @@ impl Cache {
             steps: steps.iter().map(StepRecord::of).collect(),
             stages,
         };
-        let Ok(bytes) = postcard::to_stdvec(&record) else {
-            return;
-        };
-        if let Some(dir) = path.parent()
-            && std::fs::create_dir_all(dir).is_ok()
-        {
-            let _ = atomic::replace(path, &bytes, Some(0o600));
-        }
+        write_record(path, &record);
     }
 }

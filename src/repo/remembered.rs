@@ -16,8 +16,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{EntryKind, Listing, PORTS_DIR, RepoError, WorkTree, read_regular_file, take_entry};
-use crate::atomic;
+use super::{EntryKind, Listing, PORTS_DIR, RepoError, WorkTree, take_entry};
+use crate::store::{read_record, write_record};
 
 /// Bumped whenever what is stored changes meaning.
 const FORMAT: u32 = 1;
@@ -136,9 +136,7 @@ impl WorkTree {
     /// the same listing, with only the changed folders read.
     pub fn files_remembered(&self, memory: &Path) -> Result<Listing, RepoError> {
         let root = self.root.to_string_lossy().into_owned();
-        let mut before: HashMap<String, Seen> = read_regular_file(memory, MAX_BYTES)
-            .ok()
-            .and_then(|bytes| postcard::from_bytes::<FileRecord>(&bytes).ok())
+        let mut before: HashMap<String, Seen> = read_record::<FileRecord>(memory, MAX_BYTES)
             .filter(|r| {
                 r.format == FORMAT && r.version == env!("CARGO_PKG_VERSION") && r.root == root
             })
@@ -172,9 +170,7 @@ impl WorkTree {
                 .collect();
             for part in parts {
                 let (part, part_seen) = part?;
-                listing.files.extend(part.files);
-                listing.skipped.extend(part.skipped);
-                listing.links.extend(part.links);
+                listing.append(part);
                 seen.extend(part_seen);
             }
         }
@@ -196,7 +192,7 @@ impl WorkTree {
     }
 }
 
-/// Writes what the listing saw, whole and atomically; a failure only loses the speed-up.
+/// Writes what the listing saw ([`write_record`]).
 fn remember(memory: &Path, root: String, folders: Vec<(String, Seen)>) {
     let record = FileRecord {
         format: FORMAT,
@@ -204,14 +200,7 @@ fn remember(memory: &Path, root: String, folders: Vec<(String, Seen)>) {
         root,
         folders,
     };
-    let Ok(bytes) = postcard::to_stdvec(&record) else {
-        return;
-    };
-    if let Some(dir) = memory.parent()
-        && std::fs::create_dir_all(dir).is_ok()
-    {
-        let _ = atomic::replace(memory, &bytes, Some(0o600));
-    }
+    write_record(memory, &record);
 }
 
 #[cfg(test)]
