@@ -8,7 +8,36 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+// mimalloc's options, by their number in `mi_option_e` (mimalloc.h; the same in v2 and v3).
+const MI_OPTION_ARENA_EAGER_COMMIT: std::ffi::c_int = 4;
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+unsafe extern "C" {
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// Memory freed is handed back at once, and arenas are committed as they are used: a run
+/// holds at its peak what it uses, about 30% less than mimalloc's defaults at desk scale,
+/// for no measurable time.
+fn tune_allocator() {
+    // SAFETY: setting an option is allowed at any time; these only change when mimalloc
+    // returns memory to the system and how it commits it.
+    unsafe {
+        mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+    }
+    // mimalloc asks for transparent huge pages, which make every touched 2 MB of its
+    // arenas resident; the option that turns that off is read before `main`, so the process
+    // turns them off instead.
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes no pointers; a failure only keeps the default.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let env = portflow::Environment {
         cwd: std::env::current_dir().unwrap_or_else(|_| ".".into()),
         stdout_is_terminal: std::io::stdout().is_terminal(),

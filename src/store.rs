@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -19,19 +20,28 @@ const MAX_BYTES: u64 = 256 << 20;
 /// changed, another branch's base): enough for a few branches, bounded by the desk.
 const SPARE_PER_USED: usize = 3;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct FileRecord<V> {
     format: u32,
     version: String,
     entries: Vec<(String, V)>,
 }
 
-/// The entries of earlier runs, and those of this run to keep.
+/// [`FileRecord`] as written, borrowing the entries.
+#[derive(Serialize)]
+struct FileRecordRef<'a, V> {
+    format: u32,
+    version: &'a str,
+    entries: Vec<(&'a str, &'a V)>,
+}
+
+/// The entries of earlier runs, and those of this run to keep. An entry is shared, not
+/// copied, with whoever asks for it: a warm run holds each verdict once.
 #[derive(Debug)]
 pub struct Store<V> {
     path: PathBuf,
     format: u32,
-    entries: HashMap<String, V>,
+    entries: HashMap<String, Arc<V>>,
     /// Keys asked for or added by this run.
     used: Vec<String>,
     /// Whether this run added an entry.
@@ -86,7 +96,7 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-impl<V: Serialize + DeserializeOwned> Store<V> {
+impl<V: Serialize + DeserializeOwned + Clone> Store<V> {
     /// The cache `name` of the git directory `git_dir`, written in `format` by this version
     /// of portflow (empty when there is none, or it cannot be read).
     pub fn load(git_dir: &Path, name: &str, format: u32) -> Store<V> {
@@ -97,7 +107,11 @@ impl<V: Serialize + DeserializeOwned> Store<V> {
             path,
             format,
             entries: record
-                .map(|r| r.entries.into_iter().collect())
+                .map(|r| {
+                    let mut entries = HashMap::with_capacity(r.entries.len());
+                    entries.extend(r.entries.into_iter().map(|(k, v)| (k, Arc::new(v))));
+                    entries
+                })
                 .unwrap_or_default(),
             used: Vec::new(),
             dirty: false,
@@ -118,7 +132,7 @@ impl<V: Serialize + DeserializeOwned> Store<V> {
     /// cache, and for tests that prove an answer comes from it).
     pub fn edit_all(&mut self, mut edit: impl FnMut(&mut V)) {
         for (key, value) in &mut self.entries {
-            edit(value);
+            edit(Arc::make_mut(value));
             self.used.push(key.clone());
         }
         self.dirty = true;
@@ -130,15 +144,15 @@ impl<V: Serialize + DeserializeOwned> Store<V> {
     }
 
     /// The entry under `key`.
-    pub fn get(&mut self, key: &str) -> Option<&V> {
+    pub fn get(&mut self, key: &str) -> Option<Arc<V>> {
         self.used.push(key.to_owned());
-        self.entries.get(key)
+        self.entries.get(key).cloned()
     }
 
     /// Keeps an entry under `key`.
     pub fn insert(&mut self, key: String, value: V) {
         self.used.push(key.clone());
-        self.entries.insert(key, value);
+        self.entries.insert(key, Arc::new(value));
         self.dirty = true;
     }
 
@@ -152,17 +166,20 @@ impl<V: Serialize + DeserializeOwned> Store<V> {
         used.sort_unstable();
         used.dedup();
         let spare = used.len().max(1) * SPARE_PER_USED;
-        let mut entries: Vec<(String, V)> = Vec::with_capacity(used.len() + spare);
-        for key in &used {
-            if let Some(value) = self.entries.remove(key) {
-                entries.push((key.clone(), value));
+        let mut entries: Vec<(&str, &V)> = Vec::with_capacity(used.len() + spare);
+        let mut spares = spare;
+        for (key, value) in &self.entries {
+            if used.binary_search(key).is_ok() {
+                entries.push((key.as_str(), &**value));
+            } else if spares > 0 {
+                spares -= 1;
+                entries.push((key.as_str(), &**value));
             }
         }
-        entries.extend(self.entries.into_iter().take(spare));
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let record = FileRecord {
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let record = FileRecordRef {
             format: self.format,
-            version: env!("CARGO_PKG_VERSION").to_owned(),
+            version: env!("CARGO_PKG_VERSION"),
             entries,
         };
         write_record(&self.path, &record);

@@ -27,8 +27,14 @@ fn bayview() -> GitRepo {
     repo
 }
 
+/// What each commit changed.
 fn cache_file(repo: &GitRepo) -> PathBuf {
     repo.path().join(".git/portflow/history.bin")
+}
+
+/// The stages judged, read only by the commands that show stages.
+fn stages_file(repo: &GitRepo) -> PathBuf {
+    repo.path().join(".git/portflow/stages.bin")
 }
 
 /// Whether `bytes` hold `part`.
@@ -151,18 +157,20 @@ fn one_new_commit_is_added_to_what_the_cache_knows() {
 fn a_broken_cache_file_is_ignored_and_replaced() {
     let repo = bayview();
     let cold = cold_views(&repo);
-    let cache = cache_file(&repo);
-    std::fs::create_dir_all(cache.parent().expect("dir")).expect("mkdir");
-    for junk in [
-        &b"not json at all"[..],
-        b"{\"format\": 1, \"version\": \"0\"",
-        b"\xff\xfe\x00garbage",
-        br#"{"format":1,"version":"0.1.0","prefix":"","steps":[{"id":"zz"}],"stages":[]}"#,
-    ] {
-        std::fs::write(&cache, junk).expect("junk");
-        assert_eq!(views(&repo), cold, "{}", String::from_utf8_lossy(junk));
-        let bytes = std::fs::read(&cache).expect("rewritten");
-        assert!(holds(&bytes, repo.head().as_bytes()));
+    for (cache, holds_head) in [(cache_file(&repo), true), (stages_file(&repo), false)] {
+        std::fs::create_dir_all(cache.parent().expect("dir")).expect("mkdir");
+        for junk in [
+            &b"not json at all"[..],
+            b"{\"format\": 1, \"version\": \"0\"",
+            b"\xff\xfe\x00garbage",
+            br#"{"format":1,"version":"0.1.0","prefix":"","steps":[{"id":"zz"}],"stages":[]}"#,
+        ] {
+            std::fs::write(&cache, junk).expect("junk");
+            assert_eq!(views(&repo), cold, "{}", String::from_utf8_lossy(junk));
+            let bytes = std::fs::read(&cache).expect("rewritten");
+            assert_ne!(bytes, junk);
+            assert_eq!(holds(&bytes, repo.head().as_bytes()), holds_head);
+        }
     }
 }
 
@@ -181,21 +189,25 @@ fn a_cache_path_that_is_not_a_file_is_neither_read_nor_a_failure() {
     ];
     let expected = common::bin(repo.path(), &args, None);
     assert_eq!(expected.stdout, cold.0);
-    std::fs::remove_file(&cache).expect("the run wrote the cache");
-    // A FIFO (a read would block), a link to /dev/zero (a read would never end), a folder.
-    let fifo = std::ffi::CString::new(cache.to_str().expect("utf-8")).expect("path");
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
-    let run = common::bin(repo.path(), &args, None);
-    assert_eq!(run.stdout, cold.0, "{}", run.stderr);
-    std::fs::remove_file(&cache).expect("rm fifo");
-    std::os::unix::fs::symlink("/dev/zero", &cache).expect("link");
-    let run = common::bin(repo.path(), &args, None);
-    assert_eq!(run.stdout, cold.0, "{}", run.stderr);
-    std::fs::remove_file(&cache).expect("rm link");
-    std::fs::create_dir(&cache).expect("folder");
-    let run = common::bin(repo.path(), &args, None);
-    assert_eq!(run.stdout, cold.0, "{}", run.stderr);
+    for cache in [cache, stages_file(&repo)] {
+        std::fs::remove_file(&cache).expect("the run wrote the cache");
+        // A FIFO (a read would block), a link to /dev/zero (a read would never end), a folder.
+        let fifo = std::ffi::CString::new(cache.to_str().expect("utf-8")).expect("path");
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let run = common::bin(repo.path(), &args, None);
+        assert_eq!(run.stdout, cold.0, "{}", run.stderr);
+        std::fs::remove_file(&cache).expect("rm fifo");
+        std::os::unix::fs::symlink("/dev/zero", &cache).expect("link");
+        let run = common::bin(repo.path(), &args, None);
+        assert_eq!(run.stdout, cold.0, "{}", run.stderr);
+        std::fs::remove_file(&cache).expect("rm link");
+        std::fs::create_dir(&cache).expect("folder");
+        let run = common::bin(repo.path(), &args, None);
+        assert_eq!(run.stdout, cold.0, "{}", run.stderr);
+        std::fs::remove_dir(&cache).expect("rm folder");
+        common::bin(repo.path(), &args, None);
+    }
 }
 
 #[test]

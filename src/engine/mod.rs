@@ -8,6 +8,7 @@ pub mod verdicts;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 
@@ -94,7 +95,7 @@ pub struct Checked {
     /// Stage and digest of every port, in path order.
     pub reports: Vec<PortReport>,
     /// The ports not read, by folder: their verdicts, from the cache.
-    pub cached: BTreeMap<String, Verdict>,
+    pub cached: BTreeMap<String, Arc<Verdict>>,
     /// The verdict key of each port judged from the cache or kept in it by this run, by
     /// folder: it stands for all the port was judged on (its files are HEAD's).
     pub verdict_keys: BTreeMap<String, String>,
@@ -189,7 +190,7 @@ pub fn check_tree_with(
     let mut read_anyway: BTreeSet<String> = BTreeSet::new();
     loop {
         let mut keys: BTreeMap<String, String> = BTreeMap::new();
-        let mut cached: BTreeMap<String, Verdict> = BTreeMap::new();
+        let mut cached: BTreeMap<String, Arc<Verdict>> = BTreeMap::new();
         let mut repo = Repo::load_with(tree, &mut |listed| {
             let unread = match reuse.as_mut() {
                 Some(reuse) => {
@@ -294,7 +295,7 @@ fn look_up(
     past: &dyn Past,
     reuse: &mut Reuse<'_>,
     read_anyway: &BTreeSet<String>,
-) -> (BTreeMap<String, String>, BTreeMap<String, Verdict>) {
+) -> (BTreeMap<String, String>, BTreeMap<String, Arc<Verdict>>) {
     let context = verdicts::context_key(listed.policy, listed.schemas, today);
     let id_of = |dir: &str| dir.rsplit('/').next().unwrap_or_default().to_owned();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -327,7 +328,7 @@ fn look_up(
         let Some(history) = history else { continue };
         let key = verdicts::port_key(&context, dir, content, &history);
         if let Some(verdict) = reuse.verdicts.get(&key) {
-            hits.insert((*dir).to_owned(), verdict.clone());
+            hits.insert((*dir).to_owned(), verdict);
         }
         keys.insert((*dir).to_owned(), key);
     }

@@ -19,7 +19,7 @@ use crate::stage::Stage;
 use crate::store::{read_record, write_record};
 
 /// Bumped whenever what is stored, or how a stage is judged, changes meaning.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// The largest cache file read (a desk of 100,000 commits stays well below).
 const MAX_BYTES: u64 = 512 << 20;
 
@@ -69,14 +69,16 @@ pub struct StageKey {
     pub date: Date,
 }
 
-/// The cache as loaded: steps by commit, stages by key.
+/// The cache as loaded: steps by commit (`history.bin`), and stages by key (`stages.bin`),
+/// read when a run first asks for a stage: a check never does.
 #[derive(Debug, Default)]
 pub struct Cache {
-    path: PathBuf,
+    /// The folder of the cache files.
+    dir: PathBuf,
     prefix: String,
     steps: HashMap<Oid, Step>,
-    /// `None`: the port could not be read at that commit.
-    pub stages: HashMap<StageKey, Option<Stage>>,
+    /// `None` until read; in it, `None` is a port that could not be read at that commit.
+    stages: Option<HashMap<StageKey, Option<Stage>>>,
     /// Whether anything new was learnt since loading.
     pub dirty: bool,
 }
@@ -84,14 +86,18 @@ pub struct Cache {
 /// A commit or object id as stored: its 20 bytes.
 type Id = [u8; 20];
 
+/// What either file holds: `T` is `Vec<StepRecord>` in history.bin and `Vec<StageRecord>`
+/// in stages.bin.
 #[derive(Serialize, Deserialize)]
-struct FileRecord {
+struct FileRecord<T> {
     format: u32,
     version: String,
     prefix: String,
-    steps: Vec<StepRecord>,
-    stages: Vec<StageRecord>,
+    entries: T,
 }
+
+const STEPS_FILE: &str = "history.bin";
+const STAGES_FILE: &str = "stages.bin";
 
 #[derive(Serialize, Deserialize)]
 struct StepRecord {
@@ -210,38 +216,67 @@ impl StageRecord {
 }
 
 impl Cache {
-    /// The cache file of the repository at `git_dir` for the ports repo at `prefix`;
-    /// empty (and written afresh later) when it is missing or cannot be used.
+    /// The cache files of the repository at `git_dir` for the ports repo at `prefix`;
+    /// empty (and written afresh later) when they are missing or cannot be used.
     pub fn load(git_dir: &Path, prefix: &str) -> Cache {
-        let path = git_dir.join("portflow").join("history.bin");
-        let record = read_record::<FileRecord>(&path, MAX_BYTES);
         let mut cache = Cache {
-            path,
+            dir: git_dir.join("portflow"),
             prefix: prefix.to_owned(),
             ..Cache::default()
         };
-        let Some(record) = record else {
+        let Some(records) = cache.read::<Vec<StepRecord>>(STEPS_FILE) else {
             return cache;
         };
-        if record.format != FORMAT
-            || record.version != env!("CARGO_PKG_VERSION")
-            || record.prefix != prefix
-        {
-            return cache;
+        // One unreadable entry makes the whole file suspect. The map is sized up front: a
+        // map grown by doubling holds its old table and the new one at once.
+        let mut steps = HashMap::with_capacity(records.len());
+        for r in records {
+            let Some(step) = r.step() else {
+                return cache;
+            };
+            steps.insert(step.id, step);
         }
-        // One unreadable entry makes the whole file suspect.
-        let steps: Option<HashMap<Oid, Step>> = record
-            .steps
-            .into_iter()
-            .map(|r| r.step().map(|s| (s.id, s)))
-            .collect();
-        let stages: Option<HashMap<StageKey, Option<Stage>>> =
-            record.stages.into_iter().map(StageRecord::entry).collect();
-        if let (Some(steps), Some(stages)) = (steps, stages) {
-            cache.steps = steps;
-            cache.stages = stages;
-        }
+        cache.steps = steps;
         cache
+    }
+
+    /// The entries of the cache file `name`, when it is this version's, for this prefix.
+    fn read<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        let record = read_record::<FileRecord<T>>(&self.dir.join(name), MAX_BYTES)?;
+        (record.format == FORMAT
+            && record.version == env!("CARGO_PKG_VERSION")
+            && record.prefix == self.prefix)
+            .then_some(record.entries)
+    }
+
+    fn write<T: Serialize>(&self, name: &str, entries: T) {
+        let record = FileRecord {
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            prefix: self.prefix.clone(),
+            entries,
+        };
+        write_record(&self.dir.join(name), &record);
+    }
+
+    /// The stages by key, read from their file on first use; a file with an entry that
+    /// does not decode is dropped whole (those stages are judged again).
+    pub fn stages(&mut self) -> &mut HashMap<StageKey, Option<Stage>> {
+        if self.stages.is_none() {
+            let records = self
+                .read::<Vec<StageRecord>>(STAGES_FILE)
+                .unwrap_or_default();
+            let mut stages = HashMap::with_capacity(records.len());
+            for r in records {
+                let Some((key, stage)) = r.entry() else {
+                    stages.clear();
+                    break;
+                };
+                stages.insert(key, stage);
+            }
+            self.stages = Some(stages);
+        }
+        self.stages.get_or_insert_default()
     }
 
     /// The cached changes of a commit.
@@ -257,31 +292,91 @@ impl Cache {
     /// Writes the line's steps and the stages worth keeping, when anything is new. A cache
     /// that cannot be written is not an error: the next run reads git again.
     pub fn save(&self, steps: &[Step], keep: impl Fn(&StageKey) -> bool) {
-        let path = &self.path;
         if !self.dirty {
             return;
         }
-        let mut stages: Vec<StageRecord> = self
-            .stages
+        self.write(
+            STEPS_FILE,
+            steps.iter().map(StepRecord::of).collect::<Vec<_>>(),
+        );
+        // Stages never read this run are unchanged on disk.
+        if let Some(stages) = &self.stages {
+            let mut records: Vec<StageRecord> = stages
+                .iter()
+                .filter(|(k, _)| keep(k))
+                .map(|(k, stage)| StageRecord {
+                    dir: k.dir.clone(),
+                    tree: id_of(k.tree),
+                    policy: k.policy.map(|(o, m)| (id_of(o), m)),
+                    schemas: k.schemas.map(id_of),
+                    date: k.date,
+                    stage: *stage,
+                })
+                .collect();
+            records.sort_by(|a, b| (&a.dir, &a.tree, a.date).cmp(&(&b.dir, &b.tree, b.date)));
+            self.write(STAGES_FILE, records);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(dir: &str, day: u8) -> StageKey {
+        StageKey {
+            dir: dir.to_owned(),
+            tree: Oid::from_bytes(&[day; 20]).expect("id"),
+            policy: Some((Oid::from_bytes(&[7; 20]).expect("id"), 0o100_644)),
+            schemas: None,
+            date: Date::new(2026, 11, day).expect("date"),
+        }
+    }
+
+    fn saved(git_dir: &Path, stages: &[(StageKey, Option<Stage>)]) {
+        let mut cache = Cache::load(git_dir, "");
+        cache.stages().extend(stages.iter().cloned());
+        cache.dirty = true;
+        cache.save(&[], |_| true);
+    }
+
+    // Guards the stages a run never asks for: a save leaves them as they are, and a later
+    // run that asks reads what was saved.
+    #[test]
+    fn stages_left_undecoded_survive_a_save() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let stages = vec![
+            (key("ports/a", 1), Some(Stage::Draft)),
+            (key("ports/b", 2), None),
+        ];
+        saved(temp.path(), &stages);
+
+        let mut untouched = Cache::load(temp.path(), "");
+        untouched.dirty = true;
+        untouched.save(&[], |_| false);
+
+        let mut again = Cache::load(temp.path(), "");
+        let mut got: Vec<(StageKey, Option<Stage>)> = again
+            .stages()
             .iter()
-            .filter(|(k, _)| keep(k))
-            .map(|(k, stage)| StageRecord {
-                dir: k.dir.clone(),
-                tree: id_of(k.tree),
-                policy: k.policy.map(|(o, m)| (id_of(o), m)),
-                schemas: k.schemas.map(id_of),
-                date: k.date,
-                stage: *stage,
-            })
+            .map(|(k, s)| (k.clone(), *s))
             .collect();
-        stages.sort_by(|a, b| (&a.dir, &a.tree, a.date).cmp(&(&b.dir, &b.tree, b.date)));
-        let record = FileRecord {
-            format: FORMAT,
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            prefix: self.prefix.clone(),
-            steps: steps.iter().map(StepRecord::of).collect(),
-            stages,
-        };
-        write_record(path, &record);
+        got.sort_by(|a, b| a.0.dir.cmp(&b.0.dir));
+        assert_eq!(got, stages);
+        // Another ports repo's prefix is another cache.
+        assert!(Cache::load(temp.path(), "desk/").stages().is_empty());
+    }
+
+    // Guards a stored part that does not decode: its stages are dropped, not half-read.
+    #[test]
+    fn undecodable_stages_are_judged_again() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        saved(temp.path(), &[(key("ports/a", 1), Some(Stage::Draft))]);
+        let path = temp.path().join("portflow").join(STAGES_FILE);
+        let mut bytes = std::fs::read(&path).expect("stages.bin");
+        let last = bytes.len() - 1;
+        bytes[last] = 0xff;
+        std::fs::write(&path, bytes).expect("write");
+        assert!(Cache::load(temp.path(), "").stages().is_empty());
     }
 }

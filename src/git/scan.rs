@@ -352,9 +352,10 @@ impl<'g> Scan<'g> {
 
     /// Judges the keys the cache does not hold, on all cores.
     fn judge_keys(&mut self, keys: Vec<StageKey>) {
+        let known = self.cache.stages();
         let mut wanted: Vec<StageKey> = keys
             .into_iter()
-            .filter(|key| !self.cache.stages.contains_key(key))
+            .filter(|key| !known.contains_key(key))
             .collect();
         wanted.sort_by(|a, b| {
             (a.date, a.policy, a.schemas, &a.dir, a.tree)
@@ -377,9 +378,7 @@ impl<'g> Scan<'g> {
             .zip(shares)
             .flat_map(|(done, keys)| done.unwrap_or_else(|| stages_of(self.git, keys)))
             .collect();
-        for (key, stage) in judged {
-            self.cache.stages.insert(key, stage);
-        }
+        self.cache.stages().extend(judged);
         self.cache.dirty = true;
     }
 
@@ -391,7 +390,7 @@ impl<'g> Scan<'g> {
         self.judge_keys(points.iter().map(|(_, key)| key.clone()).collect());
         let mut marks: Vec<(Stage, usize)> = Vec::new();
         for (at, key) in points {
-            let Some(Some(stage)) = self.cache.stages.get(&key).copied() else {
+            let Some(Some(stage)) = self.cache.stages().get(&key).copied() else {
                 continue;
             };
             if stage != Stage::Invalid && marks.last().is_none_or(|(s, _)| *s != stage) {
@@ -910,7 +909,7 @@ pub fn timelines_of(
         .collect();
     let mut lines: Vec<Option<PortTimeline>> = keys
         .iter()
-        .map(|k| k.as_ref().and_then(|k| store.get(k).cloned()))
+        .map(|k| k.as_ref().and_then(|k| store.get(k)).map(|t| (*t).clone()))
         .collect();
     let missing: Vec<usize> = (0..reports.len()).filter(|&i| lines[i].is_none()).collect();
     let ids: Vec<&str> = missing.iter().map(|&i| reports[i].id.as_str()).collect();

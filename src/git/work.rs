@@ -146,14 +146,16 @@ impl Git {
         if self.autocrlf() || self.has_attributes(top, listing) {
             return Ok(None);
         }
-        let mut index = self.repo.index()?;
+        // Opened from its file, not through the repository, which would keep its copy (over
+        // 10 MB at desk scale) for the rest of the run.
+        let mut index = git2::Index::open(&self.repo.path().join("index"))?;
         let staged_is_base = index_root(&mut index) == Some(base.tree_id());
         let index_mtime = std::fs::metadata(self.repo.path().join("index"))
             .map(|m| (m.mtime(), m.mtime_nsec()))
             .unwrap_or((0, 0));
         let mut changed = BTreeSet::new();
         // The working tree against the index.
-        let mut staged: HashMap<String, Staged> = HashMap::new();
+        let mut staged: HashMap<String, Staged> = HashMap::with_capacity(index.len());
         for entry in index.iter() {
             let Ok(path) = String::from_utf8(entry.path.clone()) else {
                 continue;
@@ -164,6 +166,7 @@ impl Git {
                 staged.insert(rel.to_owned(), Staged::of(&entry));
             }
         }
+        drop(index);
         // Staged against the commit: nothing when the index's tree is the commit's.
         if !staged_is_base {
             self.staged_changes(base, &staged, &mut changed)?;
