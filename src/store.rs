@@ -151,8 +151,13 @@ impl<V: Serialize + DeserializeOwned + Clone> Store<V> {
 
     /// Keeps an entry under `key`.
     pub fn insert(&mut self, key: String, value: V) {
+        self.insert_shared(key, Arc::new(value));
+    }
+
+    /// Keeps an entry under `key` that the caller holds too.
+    pub fn insert_shared(&mut self, key: String, value: Arc<V>) {
         self.used.push(key.clone());
-        self.entries.insert(key, Arc::new(value));
+        self.entries.insert(key, value);
         self.dirty = true;
     }
 

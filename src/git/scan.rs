@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use git2::{ObjectType, Oid, Sort};
 use rayon::prelude::*;
@@ -35,6 +36,9 @@ pub(crate) struct Added {
     pub tree: Oid,
     pub policy: Option<(Oid, u32)>,
 }
+
+/// How many ports a timeline run reads from git at once.
+const PORTS_PER_BATCH: usize = 500;
 
 /// Bumped whenever what a cached timeline holds changes meaning.
 const TIMELINES_FORMAT: u32 = 1;
@@ -895,6 +899,18 @@ pub fn timelines_of(
     today: Date,
     keep: impl Fn(&PortReport) -> bool,
 ) -> Result<Vec<PortTimeline>, GitError> {
+    timelines_in_batches(git, tree, checked, today, keep, PORTS_PER_BATCH)
+}
+
+/// [`timelines_of`], reading at most `batch` ports from git at once.
+fn timelines_in_batches(
+    git: &Git,
+    tree: &WorkTree,
+    checked: &Checked,
+    today: Date,
+    keep: impl Fn(&PortReport) -> bool,
+    batch: usize,
+) -> Result<Vec<PortTimeline>, GitError> {
     let mut scan = Scan::new(git)?;
     let mut store: Store<PortTimeline> =
         Store::load(git.repo.commondir(), "timelines.bin", TIMELINES_FORMAT);
@@ -907,9 +923,10 @@ pub fn timelines_of(
             Some(key_of(&[verdict, &anchor.to_string()]))
         })
         .collect();
-    let mut lines: Vec<Option<PortTimeline>> = keys
+    // Shared with the cache, not copied: each timeline is held once.
+    let mut lines: Vec<Option<Arc<PortTimeline>>> = keys
         .iter()
-        .map(|k| k.as_ref().and_then(|k| store.get(k)).map(|t| (*t).clone()))
+        .map(|k| k.as_ref().and_then(|k| store.get(k)))
         .collect();
     let missing: Vec<usize> = (0..reports.len()).filter(|&i| lines[i].is_none()).collect();
     let ids: Vec<&str> = missing.iter().map(|&i| reports[i].id.as_str()).collect();
@@ -921,39 +938,52 @@ pub fn timelines_of(
     for &i in &missing {
         let r = reports[i];
         match read.get(r.dir.as_str()) {
-            Some(port) => lines[i] = Some(scan.timeline(tree, port, policy, r.stage, today)?),
+            Some(port) => {
+                lines[i] = Some(Arc::new(scan.timeline(tree, port, policy, r.stage, today)?));
+            }
             None => unread.push(i),
         }
     }
-    // The ports judged from their verdicts: their files are HEAD's, read from git.
-    if let Some(head) = scan.len().checked_sub(1)
-        && !unread.is_empty()
-    {
-        let places: Vec<(String, Oid)> = unread
-            .iter()
-            .filter_map(|&i| scan.place_at(&reports[i].id, head))
-            .collect();
-        let places: Vec<(&str, Oid)> = places.iter().map(|(d, t)| (d.as_str(), *t)).collect();
-        let step = scan.step(head);
-        let at_head = GitTree::of_ports(git, step.policy, step.schemas, &places)?;
-        let repo = Repo::load(&at_head)?;
-        let loaded = repo.ports_by_dir();
-        for &i in &unread {
-            let r = reports[i];
-            let port = loaded
-                .get(r.dir.as_str())
-                .ok_or_else(|| GitError::UnknownPort(r.id.clone()))?;
-            lines[i] = Some(scan.timeline(&at_head, port, policy, r.stage, today)?);
+    // The ports judged from their verdicts: their files are HEAD's, read from git, a
+    // bounded batch at a time (a desk's every port read at once would hold them all).
+    if let Some(head) = scan.len().checked_sub(1) {
+        let (policy_blob, schemas) = {
+            let step = scan.step(head);
+            (step.policy, step.schemas)
+        };
+        for batch in unread.chunks(batch) {
+            let places: Vec<(String, Oid)> = batch
+                .iter()
+                .filter_map(|&i| scan.place_at(&reports[i].id, head))
+                .collect();
+            let places: Vec<(&str, Oid)> = places.iter().map(|(d, t)| (d.as_str(), *t)).collect();
+            let at_head = GitTree::of_ports(git, policy_blob, schemas, &places)?;
+            let repo = Repo::load(&at_head)?;
+            let loaded = repo.ports_by_dir();
+            for &i in batch {
+                let r = reports[i];
+                let port = loaded
+                    .get(r.dir.as_str())
+                    .ok_or_else(|| GitError::UnknownPort(r.id.clone()))?;
+                lines[i] = Some(Arc::new(
+                    scan.timeline(&at_head, port, policy, r.stage, today)?,
+                ));
+            }
         }
     }
     for &i in &missing {
         if let (Some(key), Some(line)) = (&keys[i], &lines[i]) {
-            store.insert(key.clone(), line.clone());
+            store.insert_shared(key.clone(), Arc::clone(line));
         }
     }
     scan.save();
+    // The cache gone, each timeline has one holder left and is handed over, not copied.
     store.save();
-    Ok(lines.into_iter().flatten().collect())
+    Ok(lines
+        .into_iter()
+        .flatten()
+        .map(|line| Arc::try_unwrap(line).unwrap_or_else(|shared| (*shared).clone()))
+        .collect())
 }
 
 #[cfg(test)]
@@ -1078,5 +1108,66 @@ mod tests {
                 .iter()
                 .any(|s| s.changes.iter().any(|c| c.dir.starts_with("ports/2026/")))
         );
+    }
+
+    // Guards reading HEAD's ports for their timelines a batch at a time: the timelines are
+    // the ones read all at once, in the same order.
+    #[test]
+    fn timelines_read_in_batches_are_the_timelines_read_at_once() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let root = temp.path();
+        let bundled = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for top in ["ports", "schemas", "porting.toml"] {
+            for entry in walkdir::WalkDir::new(bundled.join(top)) {
+                let entry = entry.expect("walk");
+                let rel = entry.path().strip_prefix(bundled).expect("inside");
+                if entry.file_type().is_dir() {
+                    std::fs::create_dir_all(root.join(rel)).expect("mkdir");
+                } else {
+                    std::fs::copy(entry.path(), root.join(rel)).expect("copy");
+                }
+            }
+        }
+        let repo = Repository::init(root).expect("init");
+        let mut index = repo.index().expect("index");
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .expect("add");
+        index.write().expect("write index");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("tree");
+        let who = Signature::new("Ana Souza", "ana@example.com", &Time::new(1_764_000_000, 0))
+            .expect("signature");
+        repo.commit(Some("HEAD"), &who, &who, "ports", &tree, &[])
+            .expect("commit");
+
+        let work = WorkTree {
+            root: root.to_owned(),
+        };
+        let today = Date::new(2026, 11, 25).expect("date");
+        let check = || {
+            crate::git::past::check_work_tree_reusing(
+                &work,
+                &crate::engine::Scope::all(),
+                today,
+                &|_| false,
+            )
+            .expect("check")
+        };
+        check();
+        // The second run judges the ports from their verdicts: their files come from git.
+        let checked = check();
+        assert!(checked.cached.len() >= 3, "{}", checked.cached.len());
+        let git = Git::open(root).expect("open");
+        let cache = repo.path().join("portflow").join("timelines.bin");
+        let json = |batch: usize| {
+            let _ = std::fs::remove_file(&cache);
+            let lines = timelines_in_batches(&git, &work, &checked, today, |_| true, batch)
+                .expect("timelines");
+            assert_eq!(lines.len(), checked.reports.len());
+            serde_json::to_string(&lines).expect("json")
+        };
+        assert_eq!(json(1), json(1000));
     }
 }
