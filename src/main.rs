@@ -36,8 +36,23 @@ fn tune_allocator() {
     }
 }
 
+/// How much of git's pack files libgit2 keeps mapped at once, in windows of what size:
+/// its defaults (8 GiB in 1 GiB windows) leave every page of a desk's packs that a long
+/// history scan touches resident, over 100 MB at desk scale, for no measurable speed.
+const GIT_MAPPED_LIMIT: usize = 64 << 20;
+const GIT_WINDOW_SIZE: usize = 16 << 20;
+
+fn tune_git() {
+    // SAFETY: set before any thread is started, as libgit2 requires of its globals.
+    unsafe {
+        let _ = git2::opts::set_mwindow_mapped_limit(GIT_MAPPED_LIMIT);
+        let _ = git2::opts::set_mwindow_size(GIT_WINDOW_SIZE);
+    }
+}
+
 fn main() -> ExitCode {
     tune_allocator();
+    tune_git();
     let env = portflow::Environment {
         cwd: std::env::current_dir().unwrap_or_else(|_| ".".into()),
         stdout_is_terminal: std::io::stdout().is_terminal(),

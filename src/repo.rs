@@ -921,7 +921,7 @@ impl Repo {
 #[derive(Debug, Clone)]
 pub struct PolicyThen {
     /// The validated policy.
-    pub policy: Policy,
+    pub policy: Arc<Policy>,
     /// Its secret requirement keys, masked in a request.
     secret_keys: Vec<String>,
 }
@@ -931,7 +931,7 @@ impl PolicyThen {
     pub fn load(bytes: &[u8]) -> Option<PolicyThen> {
         let policy = load_alone::<Policy>(POLICY_FILE, bytes, SchemaKind::Porting, &[])?;
         Some(PolicyThen {
-            policy,
+            policy: Arc::new(policy),
             secret_keys: secret_keys_of(bytes),
         })
     }

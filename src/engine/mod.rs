@@ -165,6 +165,25 @@ pub struct Reuse<'a> {
     pub read: &'a dyn Fn(&str) -> bool,
 }
 
+/// How many ports the cache lacks that a check reads at once, when it lacks more: a cold
+/// run at desk scale holds one batch of parsed files, not every port's.
+const PORTS_PER_BATCH: usize = 1000;
+
+#[cfg(test)]
+thread_local! {
+    /// A smaller batch for the tests of this thread.
+    pub(crate) static BATCH_FOR_TESTS: std::cell::Cell<Option<usize>> =
+        const { std::cell::Cell::new(None) };
+}
+
+fn ports_per_batch() -> usize {
+    #[cfg(test)]
+    if let Some(batch) = BATCH_FOR_TESTS.get() {
+        return batch;
+    }
+    PORTS_PER_BATCH
+}
+
 /// Loads the repo in `tree` and runs every rule, judging recorded events by the data of
 /// their time (`past`); findings are narrowed to `scope`.
 pub fn check_tree(
@@ -188,16 +207,40 @@ pub fn check_tree_with(
     // Ports that must be read: they share a number with another open port, so the rule
     // across ports has a finding on their request.
     let mut read_anyway: BTreeSet<String> = BTreeSet::new();
+    // Ports judged in an earlier batch of this run.
+    let mut batched: BTreeSet<String> = BTreeSet::new();
     loop {
         let mut keys: BTreeMap<String, String> = BTreeMap::new();
         let mut cached: BTreeMap<String, Arc<Verdict>> = BTreeMap::new();
+        let mut batch: Option<Vec<String>> = None;
         let mut repo = Repo::load_with(tree, &mut |listed| {
             let unread = match reuse.as_mut() {
                 Some(reuse) => {
                     let (found, hits) = look_up(listed, today, past, reuse, &read_anyway);
+                    let missing: Vec<&String> = found
+                        .keys()
+                        .filter(|dir| !hits.contains_key(*dir) && !batched.contains(*dir))
+                        .collect();
+                    let unread = if missing.len() > ports_per_batch() {
+                        let chosen: BTreeSet<&str> = missing[..ports_per_batch()]
+                            .iter()
+                            .map(|dir| dir.as_str())
+                            .collect();
+                        let unread = listed
+                            .ports
+                            .iter()
+                            .map(|(dir, _)| dir)
+                            .filter(|dir| !chosen.contains(dir.as_str()))
+                            .cloned()
+                            .collect();
+                        batch = Some(chosen.into_iter().map(str::to_owned).collect());
+                        unread
+                    } else {
+                        hits.keys().cloned().collect()
+                    };
                     keys = found;
                     cached = hits;
-                    cached.keys().cloned().collect()
+                    unread
                 }
                 None => BTreeSet::new(),
             };
@@ -210,6 +253,22 @@ pub fn check_tree_with(
         })?;
         let mut findings = std::mem::take(&mut repo.findings);
         let judged = rules::check(&repo, today, past);
+        // A batch of the ports the cache lacks: their verdicts are kept, and the files read
+        // for them let go before the next batch (a port with findings is read again at the
+        // end, with the ports that cannot be kept).
+        if let (Some(chosen), Some(reuse)) = (batch, reuse.as_mut()) {
+            findings.extend(judged.findings);
+            keep(
+                &repo,
+                &findings,
+                &judged.reports,
+                &judged.holders,
+                keys,
+                reuse,
+            );
+            batched.extend(chosen);
+            continue;
+        }
         // The rule across ports, over the numbers of every open port in path order.
         let mut holders: Vec<(&str, &Holder)> = judged
             .holders

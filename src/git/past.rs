@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use git2::{ObjectType, Oid};
@@ -20,6 +21,9 @@ use crate::engine::{Checked, Reuse, Scope, check_tree, check_tree_with};
 use crate::model::Date;
 use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, RepoError, WorkTree};
 use crate::rules::{DataThen, NoHistory, Past, Recorded};
+
+/// The most data of an event's time a history keeps loaded at once.
+const LOADED_MAX: usize = 2048;
 
 /// A porting.toml blob and its file mode.
 type PolicyBlob = (Oid, u32);
@@ -143,7 +147,7 @@ impl<'g> GitPast<'g> {
         let mode = entry.filemode() as u32;
         let bytes = read_blob(self.git, entry.id(), mode, &path, policy.request_cap()).ok()?;
         let request = policy.load_request(&path, &bytes)?;
-        Some((policy.policy.clone(), request))
+        Some((Arc::clone(&policy.policy), request))
     }
 
     /// The policy in a porting.toml blob, loaded once per blob: most commits share one.
@@ -277,7 +281,13 @@ impl Past for GitPast<'_> {
             return hit.clone();
         }
         let data = self.load(&landing);
-        self.loaded.borrow_mut().insert(key, data.clone());
+        let mut loaded = self.loaded.borrow_mut();
+        // Bounded: a port's events are judged together, so what an earlier port needed is
+        // rarely asked for again.
+        if loaded.len() >= LOADED_MAX {
+            loaded.clear();
+        }
+        loaded.insert(key, data.clone());
         data
     }
 }
@@ -401,7 +411,7 @@ mod tests {
         let root = git.repo.find_commit(added.commit).ok()?.tree().ok()?;
         let tree = GitTree::build(git, &root, Some(&added.dir)).ok()?;
         let repo = Repo::load(&tree).ok()?;
-        let policy = repo.policy.as_ref()?.value.clone();
+        let policy = Arc::new(repo.policy.as_ref()?.value.clone());
         let port = repo.ports.iter().find(|p| p.dir == added.dir)?;
         Some((policy, port.request.as_ref()?.value.clone()))
     }
@@ -502,5 +512,56 @@ mod tests {
         let alone: Vec<Recorded> = paths.iter().map(|path| past.recorded(path)).collect();
         assert_eq!(past.recorded_all(&paths), alone);
         assert_eq!(alone.iter().filter(|r| **r == Recorded::Before).count(), 40);
+    }
+
+    // Guards judging a cold run's ports in batches: the findings and stages are those of
+    // one read of every port, and the ports of the batches are judged from their verdicts.
+    #[test]
+    fn a_check_in_batches_finds_what_one_read_finds() {
+        let (temp, repo) = ports_repo();
+        let root = temp.path();
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for top in ["ports", "schemas"] {
+            for entry in walkdir::WalkDir::new(here.join(top)) {
+                let entry = entry.expect("walk");
+                let rel = entry.path().strip_prefix(here).expect("inside");
+                if entry.file_type().is_file() {
+                    write(
+                        root,
+                        &rel.to_string_lossy(),
+                        &bundled(&rel.to_string_lossy()),
+                    );
+                }
+            }
+        }
+        // A port with a finding is never kept: the last read judges it again.
+        let request = String::from_utf8(bundled(BAYVIEW)).expect("UTF-8");
+        write(
+            root,
+            "ports/2026-11-extra-key/request.toml",
+            format!("{request}\n[extra]\nnote = \"x\"\n").as_bytes(),
+        );
+        commit(&repo, 1_764_000_000);
+        let work = WorkTree {
+            root: root.to_owned(),
+        };
+        let today = Date::new(2026, 11, 25).expect("date");
+        let cold = |batch: Option<usize>| {
+            let _ = std::fs::remove_dir_all(repo.path().join("portflow"));
+            crate::engine::BATCH_FOR_TESTS.set(batch);
+            let checked =
+                check_work_tree_reusing(&work, &Scope::all(), today, &|_| false).expect("check");
+            crate::engine::BATCH_FOR_TESTS.set(None);
+            let seen = format!("{:?}\n{:?}", checked.findings, checked.reports);
+            (seen, checked.cached.len(), checked.ports)
+        };
+        let (once, cached, ports) = cold(None);
+        assert_eq!(cached, 0, "a cold run without batches reads every port");
+        assert!(ports >= 12, "{ports}");
+        assert!(once.contains("2026-11-extra-key"), "{once}");
+        let (batched, cached, _) = cold(Some(2));
+        assert_eq!(batched, once);
+        // Every port but those with findings and the last batch (at most 2).
+        assert!(cached > ports / 2, "{cached} of {ports} from the batches");
     }
 }

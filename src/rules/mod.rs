@@ -17,6 +17,7 @@ pub mod secrets;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -91,7 +92,8 @@ pub trait Past {
 }
 
 /// porting.toml and a port's request as one commit had them (`None`: they cannot be read).
-pub type DataThen = Option<(Policy, Request)>;
+/// The policy is shared: most commits have the same porting.toml.
+pub type DataThen = Option<(Arc<Policy>, Request)>;
 
 /// No history: every event's time is unknown.
 #[derive(Debug, Clone, Copy, Default)]
@@ -102,7 +104,7 @@ impl Past for NoHistory {
         Recorded::Unknown
     }
 
-    fn data_when_added(&self, _: &str) -> Option<(Policy, Request)> {
+    fn data_when_added(&self, _: &str) -> DataThen {
         None
     }
 
