@@ -79,8 +79,10 @@ pub struct Cache {
     steps: HashMap<Oid, Step>,
     /// `None` until read; in it, `None` is a port that could not be read at that commit.
     stages: Option<HashMap<StageKey, Option<Stage>>>,
-    /// Whether anything new was learnt since loading.
-    pub dirty: bool,
+    /// Whether steps were learnt since loading (history.bin is then written).
+    pub steps_dirty: bool,
+    /// Whether stages were judged since loading (stages.bin is then written).
+    pub stages_dirty: bool,
 }
 
 /// A commit or object id as stored: its 20 bytes.
@@ -292,15 +294,14 @@ impl Cache {
     /// Writes the line's steps and the stages worth keeping, when anything is new. A cache
     /// that cannot be written is not an error: the next run reads git again.
     pub fn save(&self, steps: &[Step], keep: impl Fn(&StageKey) -> bool) {
-        if !self.dirty {
-            return;
+        if self.steps_dirty {
+            self.write(
+                STEPS_FILE,
+                steps.iter().map(StepRecord::of).collect::<Vec<_>>(),
+            );
         }
-        self.write(
-            STEPS_FILE,
-            steps.iter().map(StepRecord::of).collect::<Vec<_>>(),
-        );
-        // Stages never read this run are unchanged on disk.
-        if let Some(stages) = &self.stages {
+        // Stages never judged this run are as they are on disk.
+        if let Some(stages) = self.stages.as_ref().filter(|_| self.stages_dirty) {
             let mut records: Vec<StageRecord> = stages
                 .iter()
                 .filter(|(k, _)| keep(k))
@@ -336,7 +337,7 @@ mod tests {
     fn saved(git_dir: &Path, stages: &[(StageKey, Option<Stage>)]) {
         let mut cache = Cache::load(git_dir, "");
         cache.stages().extend(stages.iter().cloned());
-        cache.dirty = true;
+        cache.stages_dirty = true;
         cache.save(&[], |_| true);
     }
 
@@ -352,8 +353,13 @@ mod tests {
         saved(temp.path(), &stages);
 
         let mut untouched = Cache::load(temp.path(), "");
-        untouched.dirty = true;
+        untouched.steps_dirty = true;
         untouched.save(&[], |_| false);
+        // Read but not added to: left as it is too.
+        let mut read = Cache::load(temp.path(), "");
+        read.stages();
+        read.steps_dirty = true;
+        read.save(&[], |_| false);
 
         let mut again = Cache::load(temp.path(), "");
         let mut got: Vec<(StageKey, Option<Stage>)> = again

@@ -114,7 +114,7 @@ impl<'g> Scan<'g> {
         let mut known: Vec<Option<Step>> = line.iter().map(|id| cache.take_step(*id)).collect();
         let missing: Vec<usize> = (0..line.len()).filter(|&i| known[i].is_none()).collect();
         if !missing.is_empty() {
-            cache.dirty = true;
+            cache.steps_dirty = true;
             for (at, step) in steps_at(git, &line, &known, &missing)? {
                 known[at] = Some(step);
             }
@@ -383,7 +383,7 @@ impl<'g> Scan<'g> {
             .flat_map(|(done, keys)| done.unwrap_or_else(|| stages_of(self.git, keys)))
             .collect();
         self.cache.stages().extend(judged);
-        self.cache.dirty = true;
+        self.cache.stages_dirty = true;
     }
 
     /// The stage of one port at every first-parent commit that changed it (or the policy),
@@ -453,7 +453,7 @@ impl<'g> Scan<'g> {
 
     /// Keeps what was learnt for the next run (see [`Cache`]).
     pub fn save(&self) {
-        if !self.cache.dirty {
+        if !self.cache.steps_dirty && !self.cache.stages_dirty {
             return;
         }
         let live: HashSet<(&str, Oid)> = self
