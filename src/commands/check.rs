@@ -78,7 +78,7 @@ pub fn run(args: &CheckArgs, env: &Environment) -> Result<Output, CheckError> {
             check_base(&tree, base, head, &scope, env.today)?
         }
         (None, true) => check_staged(&tree, &scope, env.today)?,
-        (None, false) => check_work_tree_reusing(&tree, &scope, env.today, &|_| false)?,
+        (None, false) => check_work_tree_reusing(&tree, &scope, env.today, &|_| false, true)?,
     };
     let mut checked = checked;
     if !args.only.is_empty() {

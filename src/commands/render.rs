@@ -385,7 +385,7 @@ pub fn run(args: &RenderArgs, env: &Environment) -> Result<Output, RenderError> 
             || wanted.contains(dir)
             || dir.rsplit('/').next().is_some_and(|id| wanted.contains(id))
     };
-    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &read)?;
+    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &read, true)?;
     let repo = &checked.repo;
     let policy = repo
         .policy

@@ -19,7 +19,7 @@ use crate::{Environment, Exit, Output};
 pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     // As `status`: unchanged ports from the verdict and timeline caches.
-    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &|_| false)?;
+    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &|_| false, false)?;
     let git = Git::open(&tree.root)?;
     let lines = timelines(&git, &tree, &checked, env.today)?;
     let data = analytics_of(&checked, &lines, env.today);

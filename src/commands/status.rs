@@ -23,7 +23,7 @@ pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     // Ports whose files are HEAD's are judged from the verdict cache, and their timelines
     // come from the timeline cache: a rerun reads what changed.
-    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &|_| false)?;
+    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &|_| false, false)?;
     if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid);
     }

@@ -163,6 +163,10 @@ pub struct Reuse<'a> {
     pub verdicts: &'a mut Verdicts,
     /// Port folders to read whatever the cache has (the ports a command works on).
     pub read: &'a dyn Fn(&str) -> bool,
+    /// Whether the ports the cache lacks may be judged in batches ([`PORTS_PER_BATCH`]),
+    /// which the checked repo then lacks too: not for a command that goes on to read every
+    /// port's files (`status` and `report` fold each port's timeline from them).
+    pub batches: bool,
 }
 
 /// How many ports the cache lacks that a check reads at once, when it lacks more: a cold
@@ -221,7 +225,7 @@ pub fn check_tree_with(
                         .keys()
                         .filter(|dir| !hits.contains_key(*dir) && !batched.contains(*dir))
                         .collect();
-                    let unread = if missing.len() > ports_per_batch() {
+                    let unread = if reuse.batches && missing.len() > ports_per_batch() {
                         let chosen: BTreeSet<&str> = missing[..ports_per_batch()]
                             .iter()
                             .map(|dir| dir.as_str())

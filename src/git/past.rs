@@ -315,12 +315,15 @@ pub fn check_work_tree(work: &WorkTree, scope: &Scope, today: Date) -> Result<Ch
 /// [`check_work_tree`] for a report of findings and stages: the ports whose files are
 /// HEAD's, unchanged, are judged from the verdict cache when it has them (the checked repo
 /// then lacks them; [`Checked::cached`] has their verdicts), but for the port folders
-/// `read` names, which are always read.
+/// `read` names, which are always read. With `batches`, the ports the cache lacks may be
+/// judged a batch at a time and then be missing from the checked repo too
+/// ([`Reuse::batches`]).
 pub fn check_work_tree_reusing(
     work: &WorkTree,
     scope: &Scope,
     today: Date,
     read: &dyn Fn(&str) -> bool,
+    batches: bool,
 ) -> Result<Checked, RepoError> {
     let Ok(git) = Git::open(&work.root) else {
         return check_tree(work, scope, today, &NoHistory);
@@ -352,6 +355,7 @@ pub fn check_work_tree_reusing(
             content: &content,
             verdicts: &mut verdicts,
             read,
+            batches,
         }),
     );
     past.save();
@@ -549,8 +553,8 @@ mod tests {
         let cold = |batch: Option<usize>| {
             let _ = std::fs::remove_dir_all(repo.path().join("portflow"));
             crate::engine::BATCH_FOR_TESTS.set(batch);
-            let checked =
-                check_work_tree_reusing(&work, &Scope::all(), today, &|_| false).expect("check");
+            let checked = check_work_tree_reusing(&work, &Scope::all(), today, &|_| false, true)
+                .expect("check");
             crate::engine::BATCH_FOR_TESTS.set(None);
             let seen = format!("{:?}\n{:?}", checked.findings, checked.reports);
             (seen, checked.cached.len(), checked.ports)

@@ -43,6 +43,7 @@ pub fn check_staged(work: &WorkTree, scope: &Scope, today: Date) -> Result<Check
             content: &content,
             verdicts: &mut verdicts,
             read: &|_| false,
+            batches: true,
         }),
     )?;
     past.save();
@@ -224,6 +225,7 @@ impl<'g> PullRequest<'g> {
                     content: &content,
                     verdicts: &mut verdicts,
                     read: &|_| false,
+                    batches: true,
                 }),
             )
         };

@@ -1152,6 +1152,7 @@ mod tests {
                 &crate::engine::Scope::all(),
                 today,
                 &|_| false,
+                false,
             )
             .expect("check")
         };
