@@ -149,7 +149,8 @@ impl Git {
         // Opened from its file, not through the repository, which would keep its copy (over
         // 10 MB at desk scale) for the rest of the run.
         let mut index = git2::Index::open(&self.repo.path().join("index"))?;
-        let staged_is_base = index_root(&mut index) == Some(base.tree_id());
+        let staged_root = index_root(&mut index);
+        let staged_is_base = staged_root == Some(base.tree_id());
         let index_mtime = std::fs::metadata(self.repo.path().join("index"))
             .map(|m| (m.mtime(), m.mtime_nsec()))
             .unwrap_or((0, 0));
@@ -169,7 +170,7 @@ impl Git {
         drop(index);
         // Staged against the commit: nothing when the index's tree is the commit's.
         if !staged_is_base {
-            self.staged_changes(base, &staged, &mut changed)?;
+            self.staged_changes(base, staged_root, &staged, &mut changed)?;
         }
         let on_disk: Vec<&str> = listing
             .files
@@ -206,6 +207,7 @@ impl Git {
     fn staged_changes(
         &self,
         base: &Commit<'_>,
+        staged_root: Option<Oid>,
         staged: &HashMap<String, Staged>,
         changed: &mut BTreeSet<String>,
     ) -> Result<(), GitError> {
@@ -227,12 +229,67 @@ impl Git {
                 changed.insert(rel);
             }
         }
+        let ports_of = |root: &git2::Tree<'_>| {
+            root.get_path(Path::new(&format!("{}ports", self.prefix)))
+                .ok()
+                .filter(|e| e.kind() == Some(ObjectType::Tree))
+                .and_then(|e| self.repo.find_tree(e.id()).ok())
+        };
+        let committed = ports_of(&root);
+        // The index's tree as git keeps it (usually HEAD's): compared folder by folder
+        // with the commit's, descending only where they differ, instead of hashing every
+        // folder of the index.
+        if let Some(ours) = staged_root.and_then(|id| self.repo.find_tree(id).ok()) {
+            self.diff_trees(
+                committed.as_ref(),
+                ports_of(&ours).as_ref(),
+                "ports",
+                changed,
+            );
+            return Ok(());
+        }
         let index = IndexTrees::of(staged, "ports");
-        let committed = at("ports")
-            .filter(|e| e.kind() == Some(ObjectType::Tree))
-            .and_then(|e| self.repo.find_tree(e.id()).ok());
         self.diff_folder(committed.as_ref(), "ports", &index, changed);
         Ok(())
+    }
+
+    /// [`Git::diff_folder`] with a tree of the index's on our side.
+    fn diff_trees(
+        &self,
+        theirs: Option<&git2::Tree<'_>>,
+        ours: Option<&git2::Tree<'_>>,
+        dir: &str,
+        changed: &mut BTreeSet<String>,
+    ) {
+        if theirs.map(git2::Tree::id) == ours.map(git2::Tree::id) {
+            return;
+        }
+        let names: BTreeSet<String> = theirs
+            .into_iter()
+            .chain(ours)
+            .flat_map(|t| t.iter().filter_map(|e| e.name().ok().map(str::to_owned)))
+            .collect();
+        let side = |tree: Option<&git2::Tree<'_>>, name: &str| {
+            tree.and_then(|t| t.get_name(name))
+                .map(|e| (e.id(), e.filemode() as u32))
+        };
+        let subtree = |entry: Option<(Oid, u32)>| {
+            entry
+                .filter(|(_, mode)| *mode == TREE_MODE)
+                .and_then(|(id, _)| self.repo.find_tree(id).ok())
+        };
+        for name in names {
+            let (their, our) = (side(theirs, &name), side(ours, &name));
+            if their == our {
+                continue;
+            }
+            let path = format!("{dir}/{name}");
+            changed.insert(path.clone());
+            let (their_tree, our_tree) = (subtree(their), subtree(our));
+            if their_tree.is_some() || our_tree.is_some() {
+                self.diff_trees(their_tree.as_ref(), our_tree.as_ref(), &path, changed);
+            }
+        }
     }
 
     /// The paths under the folder `dir` that differ between the commit's tree there and
