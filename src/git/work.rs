@@ -201,9 +201,9 @@ impl Git {
     }
 
     /// The paths whose staged blob differs from `base`'s: porting.toml and the schema
-    /// copies compared by blob, `ports/` by tree ids hashed from the index the way `git
-    /// write-tree` would, descending only where they differ (so a clean index reads one
-    /// tree of the commit).
+    /// copies compared by blob, `ports/` by tree ids (the index's own tree when git keeps
+    /// it valid, else hashed from the index the way `git write-tree` would), descending
+    /// only where they differ (so a clean index reads one tree of the commit).
     fn staged_changes(
         &self,
         base: &Commit<'_>,
@@ -229,91 +229,33 @@ impl Git {
                 changed.insert(rel);
             }
         }
-        let ports_of = |root: &git2::Tree<'_>| {
-            root.get_path(Path::new(&format!("{}ports", self.prefix)))
-                .ok()
-                .filter(|e| e.kind() == Some(ObjectType::Tree))
-                .and_then(|e| self.repo.find_tree(e.id()).ok())
+        let committed = at("ports")
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+            .and_then(|e| self.repo.find_tree(e.id()).ok());
+        // The index's own tree when git keeps it valid (usually HEAD's), else its folders'
+        // ids hashed from its entries.
+        let ours = match staged_root.and_then(|id| self.repo.find_tree(id).ok()) {
+            Some(tree) => IndexSide::Tree(tree),
+            None => IndexSide::Hashed(IndexTrees::of(staged, "ports")),
         };
-        let committed = ports_of(&root);
-        // The index's tree as git keeps it (usually HEAD's): compared folder by folder
-        // with the commit's, descending only where they differ, instead of hashing every
-        // folder of the index.
-        if let Some(ours) = staged_root.and_then(|id| self.repo.find_tree(id).ok()) {
-            self.diff_trees(
-                committed.as_ref(),
-                ports_of(&ours).as_ref(),
-                "ports",
-                changed,
-            );
-            return Ok(());
-        }
-        let index = IndexTrees::of(staged, "ports");
-        self.diff_folder(committed.as_ref(), "ports", &index, changed);
+        self.diff_folder(committed.as_ref(), "ports", &ours, changed);
         Ok(())
     }
 
-    /// [`Git::diff_folder`] with a tree of the index's on our side.
-    fn diff_trees(
-        &self,
-        theirs: Option<&git2::Tree<'_>>,
-        ours: Option<&git2::Tree<'_>>,
-        dir: &str,
-        changed: &mut BTreeSet<String>,
-    ) {
-        if theirs.map(git2::Tree::id) == ours.map(git2::Tree::id) {
-            return;
-        }
-        let names: BTreeSet<String> = theirs
-            .into_iter()
-            .chain(ours)
-            .flat_map(|t| t.iter().filter_map(|e| e.name().ok().map(str::to_owned)))
-            .collect();
-        let side = |tree: Option<&git2::Tree<'_>>, name: &str| {
-            tree.and_then(|t| t.get_name(name))
-                .map(|e| (e.id(), e.filemode() as u32))
-        };
-        let subtree = |entry: Option<(Oid, u32)>| {
-            entry
-                .filter(|(_, mode)| *mode == TREE_MODE)
-                .and_then(|(id, _)| self.repo.find_tree(id).ok())
-        };
-        for name in names {
-            let (their, our) = (side(theirs, &name), side(ours, &name));
-            if their == our {
-                continue;
-            }
-            let path = format!("{dir}/{name}");
-            changed.insert(path.clone());
-            let (their_tree, our_tree) = (subtree(their), subtree(our));
-            if their_tree.is_some() || our_tree.is_some() {
-                self.diff_trees(their_tree.as_ref(), our_tree.as_ref(), &path, changed);
-            }
-        }
-    }
-
     /// The paths under the folder `dir` that differ between the commit's tree there and
-    /// the index's.
+    /// the index's, descending only where the two differ.
     fn diff_folder(
         &self,
         committed: Option<&git2::Tree<'_>>,
         dir: &str,
-        index: &IndexTrees,
+        index: &IndexSide<'_>,
         changed: &mut BTreeSet<String>,
     ) {
-        if committed.map(git2::Tree::id) == index.ids.get(dir).copied() {
+        let (id, mine) = index.folder(self, dir);
+        if committed.map(git2::Tree::id) == id {
             return;
         }
-        let mine: HashMap<&str, (Oid, u32)> = index
-            .children
-            .get(dir)
-            .map(|c| {
-                c.iter()
-                    .map(|(name, mode, id)| (name.as_str(), (*id, *mode)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut names: BTreeSet<String> = mine.keys().map(|n| (*n).to_owned()).collect();
+        let mut names: BTreeSet<String> = mine.keys().cloned().collect();
         if let Some(tree) = committed {
             names.extend(tree.iter().filter_map(|e| e.name().ok().map(str::to_owned)));
         }
@@ -360,6 +302,50 @@ impl Git {
                 .skipped
                 .iter()
                 .any(|s| s.path.ends_with(".gitattributes"))
+    }
+}
+
+/// The index's side of a comparison with a commit's tree.
+enum IndexSide<'r> {
+    /// The index's tree as git keeps it (its cache tree), whole.
+    Tree(git2::Tree<'r>),
+    /// Its folders hashed from its entries, as `git write-tree` would.
+    Hashed(IndexTrees),
+}
+
+impl IndexSide<'_> {
+    /// The folder `dir`'s tree id and its entries by name (id, mode); `None` and none when
+    /// the index has no such folder.
+    fn folder(&self, git: &Git, dir: &str) -> (Option<Oid>, HashMap<String, (Oid, u32)>) {
+        match self {
+            IndexSide::Tree(root) => {
+                let tree = root
+                    .get_path(Path::new(&format!("{}{dir}", git.prefix)))
+                    .ok()
+                    .filter(|e| e.kind() == Some(ObjectType::Tree))
+                    .and_then(|e| git.repo.find_tree(e.id()).ok());
+                let entries = tree
+                    .iter()
+                    .flat_map(|t| t.iter())
+                    .filter_map(|e| {
+                        Some((e.name().ok()?.to_owned(), (e.id(), e.filemode() as u32)))
+                    })
+                    .collect();
+                (tree.map(|t| t.id()), entries)
+            }
+            IndexSide::Hashed(index) => {
+                let entries = index
+                    .children
+                    .get(dir)
+                    .map(|c| {
+                        c.iter()
+                            .map(|(name, mode, id)| (name.clone(), (*id, *mode)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (index.ids.get(dir).copied(), entries)
+            }
+        }
     }
 }
 
