@@ -257,11 +257,22 @@ pub fn check_tree_with(
         })?;
         let mut findings = std::mem::take(&mut repo.findings);
         let judged = rules::check(&repo, today, past);
+        // A value the schema already refused is not reported again by a rule.
+        let refused: BTreeSet<(std::path::PathBuf, usize, usize)> = findings
+            .iter()
+            .filter(|f| f.code == diag::Code::SchemaViolation)
+            .map(|f| (f.file.clone(), f.span.start, f.span.end))
+            .collect();
+        findings.extend(
+            judged
+                .findings
+                .into_iter()
+                .filter(|f| !refused.contains(&(f.file.clone(), f.span.start, f.span.end))),
+        );
         // A batch of the ports the cache lacks: their verdicts are kept, and the files read
         // for them let go before the next batch (a port with findings is read again at the
         // end, with the ports that cannot be kept).
         if let (Some(chosen), Some(reuse)) = (batch, reuse.as_mut()) {
-            findings.extend(judged.findings);
             keep(
                 &repo,
                 &findings,
@@ -297,19 +308,6 @@ pub fn check_tree_with(
         }
         let mut across = Vec::new();
         numbers::check_across(&open, &mut across);
-
-        // A value the schema already refused is not reported again by a rule.
-        let refused: BTreeSet<(std::path::PathBuf, usize, usize)> = findings
-            .iter()
-            .filter(|f| f.code == diag::Code::SchemaViolation)
-            .map(|f| (f.file.clone(), f.span.start, f.span.end))
-            .collect();
-        findings.extend(
-            judged
-                .findings
-                .into_iter()
-                .filter(|f| !refused.contains(&(f.file.clone(), f.span.start, f.span.end))),
-        );
         let mut verdict_keys: BTreeMap<String, String> = cached
             .keys()
             .filter_map(|dir| Some((dir.clone(), keys.get(dir)?.clone())))
