@@ -12,6 +12,8 @@ pub mod past;
 pub mod pull;
 pub mod scan;
 pub mod summary;
+#[cfg(test)]
+mod testing;
 pub mod tree;
 pub mod work;
 

@@ -365,25 +365,15 @@ pub fn check_work_tree_reusing(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
-    use git2::{IndexAddOption, Repository, Signature, Time};
+    use git2::Repository;
 
     use super::*;
+    use crate::git::testing::{bundled, commit, copy_bundled_desk, write};
     use crate::git::tree::GitTree;
     use crate::repo::Repo;
 
     const BAYVIEW: &str = "ports/2026-11-bayview-bistro/request.toml";
-
-    fn bundled(rel: &str) -> Vec<u8> {
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).expect("bundled file")
-    }
-
-    fn write(root: &Path, rel: &str, bytes: &[u8]) {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, bytes).expect("write");
-    }
 
     /// A git repository with the bundled porting.toml, nothing committed yet.
     fn ports_repo() -> (tempfile::TempDir, Repository) {
@@ -391,23 +381,6 @@ mod tests {
         let repo = Repository::init(temp.path()).expect("git init");
         write(temp.path(), "porting.toml", &bundled("porting.toml"));
         (temp, repo)
-    }
-
-    /// Commits the whole work tree, at a fixed time.
-    fn commit(repo: &Repository, when: i64) -> Oid {
-        let mut index = repo.index().expect("index");
-        index
-            .add_all(["*"], IndexAddOption::DEFAULT, None)
-            .expect("add");
-        index.write().expect("write index");
-        let tree = repo
-            .find_tree(index.write_tree().expect("tree"))
-            .expect("tree");
-        let who = Signature::new("Ana Souza", "ana@example.com", &Time::new(when, 0)).unwrap();
-        let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-        repo.commit(Some("HEAD"), &who, &who, "change", &tree, &parents)
-            .expect("commit")
     }
 
     /// What a check of the landing commit loads: the port alone, with the whole loader.
@@ -524,20 +497,7 @@ mod tests {
     fn a_check_in_batches_finds_what_one_read_finds() {
         let (temp, repo) = ports_repo();
         let root = temp.path();
-        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        for top in ["ports", "schemas"] {
-            for entry in walkdir::WalkDir::new(here.join(top)) {
-                let entry = entry.expect("walk");
-                let rel = entry.path().strip_prefix(here).expect("inside");
-                if entry.file_type().is_file() {
-                    write(
-                        root,
-                        &rel.to_string_lossy(),
-                        &bundled(&rel.to_string_lossy()),
-                    );
-                }
-            }
-        }
+        copy_bundled_desk(root);
         // A port with a finding is never kept: the last read judges it again.
         let request = String::from_utf8(bundled(BAYVIEW)).expect("UTF-8");
         write(

@@ -991,6 +991,7 @@ mod tests {
     use git2::{Repository, Signature, Time};
 
     use super::*;
+    use crate::git::testing::copy_bundled_desk;
 
     /// A repository of `n` commits on one line, each adding or changing a port (some moved
     /// into a year folder, some removed), with porting.toml changed now and then.
@@ -1116,31 +1117,9 @@ mod tests {
     fn timelines_read_in_batches_are_the_timelines_read_at_once() {
         let temp = tempfile::tempdir().expect("tempdir");
         let root = temp.path();
-        let bundled = Path::new(env!("CARGO_MANIFEST_DIR"));
-        for top in ["ports", "schemas", "porting.toml"] {
-            for entry in walkdir::WalkDir::new(bundled.join(top)) {
-                let entry = entry.expect("walk");
-                let rel = entry.path().strip_prefix(bundled).expect("inside");
-                if entry.file_type().is_dir() {
-                    std::fs::create_dir_all(root.join(rel)).expect("mkdir");
-                } else {
-                    std::fs::copy(entry.path(), root.join(rel)).expect("copy");
-                }
-            }
-        }
+        copy_bundled_desk(root);
         let repo = Repository::init(root).expect("init");
-        let mut index = repo.index().expect("index");
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .expect("add");
-        index.write().expect("write index");
-        let tree = repo
-            .find_tree(index.write_tree().expect("tree"))
-            .expect("tree");
-        let who = Signature::new("Ana Souza", "ana@example.com", &Time::new(1_764_000_000, 0))
-            .expect("signature");
-        repo.commit(Some("HEAD"), &who, &who, "ports", &tree, &[])
-            .expect("commit");
+        crate::git::testing::commit(&repo, 1_764_000_000);
 
         let work = WorkTree {
             root: root.to_owned(),
