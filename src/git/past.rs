@@ -365,7 +365,6 @@ pub fn check_work_tree_reusing(
 
 #[cfg(test)]
 mod tests {
-
     use git2::Repository;
 
     use super::*;
