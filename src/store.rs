@@ -1,7 +1,7 @@
-//! Keyed caches under `.git/portflow/` (binary, `postcard`): what a run concluded, each entry under a key that
-//! stands for everything it was concluded from, so an entry can never be stale (a key that
-//! differs in anything is another entry). An unreadable, foreign or older-format file is
-//! ignored and replaced; deleting one is always safe.
+//! Keyed caches under `.git/portflow/` (binary, `postcard`): what a run concluded, each
+//! entry under a key that stands for everything it was concluded from, so an entry can
+//! never be stale (a key that differs in anything is another entry). An unreadable, foreign
+//! or older-format file is ignored and replaced; deleting one is always safe.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -148,10 +148,11 @@ impl Git {
         }
         // Opened from its file, not through the repository, which would keep its copy (over
         // 10 MB at desk scale) for the rest of the run.
-        let mut index = git2::Index::open(&self.repo.path().join("index"))?;
+        let index_path = self.repo.path().join("index");
+        let mut index = git2::Index::open(&index_path)?;
         let staged_root = index_root(&mut index);
         let staged_is_base = staged_root == Some(base.tree_id());
-        let index_mtime = std::fs::metadata(self.repo.path().join("index"))
+        let index_mtime = std::fs::metadata(&index_path)
             .map(|m| (m.mtime(), m.mtime_nsec()))
             .unwrap_or((0, 0));
         let mut changed = BTreeSet::new();
