@@ -99,6 +99,35 @@ pub struct Checked {
     /// The verdict key of each port judged from the cache or kept in it by this run, by
     /// folder: it stands for all the port was judged on (its files are HEAD's).
     pub verdict_keys: BTreeMap<String, String>,
+    /// The numbers of every open port read (the cached ones' are in their verdicts), in
+    /// port order: what the rule across ports was judged on, with the cached ones'.
+    pub holders: Vec<Holder>,
+}
+
+impl Checked {
+    /// The numbers of every open port, read or cached, by folder in path order: what the
+    /// rule across ports is judged on.
+    pub fn open_holders(&self) -> Vec<(&str, &Holder)> {
+        open_in_path_order(&self.holders, &self.cached)
+    }
+}
+
+/// The holders of the ports read and of the cached ports, by folder in path order.
+fn open_in_path_order<'a>(
+    read: &'a [Holder],
+    cached: &'a BTreeMap<String, Arc<Verdict>>,
+) -> Vec<(&'a str, &'a Holder)> {
+    let mut holders: Vec<(&str, &Holder)> = read
+        .iter()
+        .map(|h| (h.path.strip_suffix("/request.toml").unwrap_or(&h.path), h))
+        .chain(
+            cached
+                .iter()
+                .filter_map(|(dir, v)| v.holder.as_ref().map(|h| (dir.as_str(), h))),
+        )
+        .collect();
+    holders.sort_by(|a, b| a.0.cmp(b.0));
+    holders
 }
 
 impl Checked {
@@ -285,17 +314,7 @@ pub fn check_tree_with(
             continue;
         }
         // The rule across ports, over the numbers of every open port in path order.
-        let mut holders: Vec<(&str, &Holder)> = judged
-            .holders
-            .iter()
-            .map(|h| (h.path.strip_suffix("/request.toml").unwrap_or(&h.path), h))
-            .chain(
-                cached
-                    .iter()
-                    .filter_map(|(dir, v)| v.holder.as_ref().map(|h| (dir.as_str(), h))),
-            )
-            .collect();
-        holders.sort_by(|a, b| a.0.cmp(b.0));
+        let holders = open_in_path_order(&judged.holders, &cached);
         let open: Vec<Holder> = holders.iter().map(|(_, h)| (*h).clone()).collect();
         let unread_sharing: Vec<String> = numbers::sharing(&open)
             .into_iter()
@@ -343,6 +362,7 @@ pub fn check_tree_with(
             reports,
             cached,
             verdict_keys,
+            holders: judged.holders,
         });
     }
 }

@@ -3,7 +3,7 @@
 //! blocking or not.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use git2::{Commit, ObjectType, Oid};
 
@@ -16,8 +16,9 @@ use crate::diag::{self, Code, Finding, Severity};
 use crate::engine::verdicts::{self, Verdicts};
 use crate::engine::{Checked, Reuse, Scope, check_tree_with};
 use crate::model::Date;
-use crate::repo::{POLICY_FILE, Tree, WorkTree};
+use crate::repo::{POLICY_FILE, PORTS_DIR, Tree, WorkTree, is_year_folder};
 use crate::rules::history::{self, Contents, Side};
+use crate::rules::numbers::{self, Holder};
 
 /// `check --staged` without a base: the index, checked like a working tree.
 pub fn check_staged(work: &WorkTree, scope: &Scope, today: Date) -> Result<Checked, GitError> {
@@ -74,7 +75,8 @@ pub struct PullRequest<'g> {
     pub base_ref: String,
     /// The merge base of that revision and HEAD.
     pub base_commit: Oid,
-    /// The base checked (`None` when the base has no porting.toml yet).
+    /// The base checked (`None` when the base has no porting.toml yet): all of it, or for
+    /// a check that reuses verdicts only the folders [`narrow_base`] reads.
     pub base: Option<Checked>,
     /// The head checked, with the history findings and the gate applied.
     pub head: Checked,
@@ -172,7 +174,9 @@ fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
 impl<'g> PullRequest<'g> {
     /// Checks the head side against the merge base of `rev` and HEAD. With `reuse`, the
     /// ports the change does not touch are judged from the verdict cache when it has them
-    /// (both sides' repos then lack them): for a check, not for a summary of every port.
+    /// (the head's repo then lacks them) and the base is read only where the head was
+    /// (unless porting.toml or a schema copy changed): for a check, not for a summary of
+    /// every port.
     pub fn open(
         git: &'g Git,
         work: &WorkTree,
@@ -182,9 +186,10 @@ impl<'g> PullRequest<'g> {
         today: Date,
         reuse: bool,
     ) -> Result<PullRequest<'g>, GitError> {
+        std::thread::spawn(crate::numbering::prepare);
         git.require_history()?;
         let base_commit = git.base_of(rev)?;
-        let base_tree = GitTree::of_commit(git, &base_commit)?;
+        let base_root = base_commit.tree()?;
         // The change is what the base lacks: events in the base are recorded facts.
         let past = GitPast::before(git, Some(base_commit.id()));
         // For a check of the working tree, one listing serves both the comparison with
@@ -229,28 +234,50 @@ impl<'g> PullRequest<'g> {
                 }),
             )
         };
-        let base = if base_tree.has(POLICY_FILE) {
-            Some(check(&base_tree, &Scope::all())?)
-        } else {
-            None
-        };
-        let (mut head, files) = match head_kind {
+        // A check reads of the base only the folders it needs (see `narrow_base`), unless
+        // porting.toml or a schema copy changed: then every port may be judged otherwise.
+        let narrow = reuse
+            && !changed_files
+                .iter()
+                .any(|p| p == POLICY_FILE || p.starts_with("schemas/"));
+        let (mut base_tree, mut base) = (None, None);
+        if !narrow {
+            let tree = GitTree::build(git, &base_root, None)?;
+            if tree.has(POLICY_FILE) {
+                base = Some(check(&tree, &Scope::all())?);
+            }
+            base_tree = Some(tree);
+        }
+        let (mut head, index) = match head_kind {
             HeadKind::WorkTree => (
                 match &listed {
                     Some(listed) => check(listed, scope)?,
                     None => check(work, scope)?,
                 },
-                HeadFiles::Work {
-                    root: work.root.clone(),
-                    autocrlf: git.autocrlf(),
-                    changed: changed_files.clone(),
-                    base: base_tree.ids(),
-                },
+                None,
             ),
             HeadKind::Index => {
                 let index = IndexTree::of_index(git)?;
-                (check(&index, scope)?, HeadFiles::Index(index))
+                (check(&index, scope)?, Some(index))
             }
+        };
+        let base_tree = match base_tree {
+            Some(tree) => tree,
+            None => {
+                let (tree, checked) =
+                    narrow_base(git, &base_root, &head, &changed_files, &past, today)?;
+                base = checked;
+                tree
+            }
+        };
+        let files = match index {
+            Some(index) => HeadFiles::Index(index),
+            None => HeadFiles::Work {
+                root: work.root.clone(),
+                autocrlf: git.autocrlf(),
+                changed: changed_files.clone(),
+                base: base_tree.ids(),
+            },
         };
         past.save();
         verdicts.save();
@@ -293,13 +320,19 @@ impl<'g> PullRequest<'g> {
             .unwrap_or_default();
         for f in &mut head.findings {
             let file = f.file.to_string_lossy().into_owned();
-            let touched = match head.repo.port_for_file(&file) {
+            let port = head.repo.port_for_file(&file);
+            let in_port = port.is_some();
+            let touched = match port {
                 Some(port) => changed_ports.contains(&port.id),
                 None => changed_files
                     .iter()
                     .any(|c| *c == file || c.starts_with(&format!("{file}/"))),
             };
-            f.blocking = policy_changed || touched || !on_base.contains(&key_of(f));
+            // Narrowed, the base was read only in ports: a file under ports/ outside every
+            // port (a stray folder, a link) that the change does not touch is the base's.
+            let outside_ports = narrow && file.starts_with("ports/") && !in_port;
+            f.blocking =
+                policy_changed || touched || !(outside_ports || on_base.contains(&key_of(f)));
         }
         // The history rule says it with the base at hand; the event rule's word on the
         // same request (LOA data changed since the submission) would repeat it.
@@ -326,6 +359,70 @@ impl<'g> PullRequest<'g> {
     }
 }
 
+/// The base of a check, read only where the head was: the folders of the base that the
+/// change touches and those of every port the head's check read (the ports with findings,
+/// or sharing a number, whose verdicts were not taken from the cache). Each other port is
+/// the same on both sides and was judged from its verdict, without findings; its numbers,
+/// the head's, join the rule across ports, which is judged again over the base's open
+/// ports. So every finding of the head in a port it does not touch is found here exactly
+/// when a check of the whole base finds it. `None` for the check when the base has no
+/// porting.toml.
+fn narrow_base<'g>(
+    git: &'g Git,
+    root: &git2::Tree<'_>,
+    head: &Checked,
+    changed: &BTreeSet<String>,
+    past: &GitPast<'_>,
+    today: Date,
+) -> Result<(GitTree<'g>, Option<Checked>), GitError> {
+    let mut folders: BTreeSet<String> = head.repo.ports.iter().map(|p| p.dir.clone()).collect();
+    folders.extend(
+        changed
+            .iter()
+            .filter_map(|path| base_folder(git, root, path)),
+    );
+    let tree = GitTree::of_folders(git, root, &folders)?;
+    if !tree.has(POLICY_FILE) {
+        return Ok((tree, None));
+    }
+    let mut base = check_tree_with(&tree, &Scope::all(), today, past, None)?;
+    let read: HashSet<&str> = base.repo.ports.iter().map(|p| p.dir.as_str()).collect();
+    let mut open: Vec<(&str, &Holder)> = base.open_holders();
+    open.extend(
+        head.open_holders()
+            .into_iter()
+            .filter(|(dir, _)| head.cached.contains_key(*dir) && !read.contains(dir)),
+    );
+    open.sort_by(|a, b| a.0.cmp(b.0));
+    let open: Vec<Holder> = open.into_iter().map(|(_, h)| h.clone()).collect();
+    let mut across = Vec::new();
+    numbers::check_across(&open, &mut across);
+    base.findings.retain(|f| f.code != Code::NumberInOtherPort);
+    base.findings.extend(across);
+    Ok((tree, Some(base)))
+}
+
+/// The folder of the base that holds `path` when it is under ports/: the port folder
+/// (`ports/<id>` or `ports/<year>/<id>`), or the stray folder it is in.
+fn base_folder(git: &Git, root: &git2::Tree<'_>, path: &str) -> Option<String> {
+    let mut parts = path.split('/');
+    if parts.next() != Some(PORTS_DIR) {
+        return None;
+    }
+    let (top, below) = (parts.next()?, parts.next()?);
+    let dir = format!("{PORTS_DIR}/{top}");
+    let own_request = root
+        .get_path(Path::new(&format!("{}{dir}/request.toml", git.prefix)))
+        .is_ok();
+    if is_year_folder(top, own_request) {
+        // A file directly in a year folder is in no port.
+        parts.next()?;
+        Some(format!("{dir}/{below}"))
+    } else {
+        Some(dir)
+    }
+}
+
 /// Both sides of a change, for the history rules.
 struct Sides<'a, 'g> {
     base: &'a GitTree<'g>,
@@ -346,5 +443,179 @@ impl Contents for Sides<'_, '_> {
 
     fn head_bytes(&self, path: &str) -> Option<Vec<u8>> {
         self.head.read(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use git2::Repository;
+
+    use super::*;
+    use crate::git::testing::{commit, copy_bundled_desk, write};
+
+    const LAKESIDE: &str = "ports/2026-11-lakeside-dental/request.toml";
+    const PINECREST: &str = "ports/2026-11-pinecrest-plumbing/request.toml";
+    const BAYVIEW: &str = "ports/2026-11-bayview-bistro/request.toml";
+    const OKAFOR: &str = "ports/2026-11-okafor-prepaid";
+
+    /// A number entry holding Lakeside Dental's second number.
+    const LAKESIDES_NUMBER: &str = "\n[[numbers]]\nnumber = \"+12065550144\"\ntype = \"landline\"\nreceiving_number = \"+12065550101\"\n";
+
+    fn append(root: &Path, rel: &str, text: &str) {
+        let mut bytes = std::fs::read(root.join(rel)).expect("read");
+        bytes.extend_from_slice(text.as_bytes());
+        write(root, rel, &bytes);
+    }
+
+    fn copy_folder(root: &Path, from: &str, to: &str) {
+        for entry in walkdir::WalkDir::new(root.join(from)) {
+            let entry = entry.expect("walk");
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(root.join(from)).expect("inside");
+                let bytes = std::fs::read(entry.path()).expect("read");
+                write(root, &format!("{to}/{}", rel.to_string_lossy()), &bytes);
+            }
+        }
+    }
+
+    /// A change: its name, what the base has besides the bundled desk, the change made in
+    /// the working tree, and a request with a finding another port decides and whether
+    /// it blocks.
+    struct Case(
+        &'static str,
+        fn(&Path),
+        fn(&Path),
+        Option<(&'static str, bool)>,
+    );
+
+    /// Every finding of the head with whether it blocks.
+    fn gate(pr: &PullRequest<'_>) -> Vec<(FindingKey, bool)> {
+        pr.head
+            .findings
+            .iter()
+            .map(|f| (key_of(f), f.blocking))
+            .collect()
+    }
+
+    // Guards reading of the base only what a check needs: for every kind of change, and
+    // with the verdict cache empty and then full, a check gates each finding as a check
+    // against the whole base does, including findings in ports the change does not touch
+    // that another port's numbers or id decide.
+    #[test]
+    fn a_check_against_part_of_the_base_gates_as_against_all_of_it() {
+        let base_too: fn(&Path) = |root| {
+            append(root, PINECREST, LAKESIDES_NUMBER);
+            write(root, "ports/junk/notes.txt", b"not a port\n");
+        };
+        let nothing: fn(&Path) = |_| {};
+        let cases: [Case; 6] = [
+            Case(
+                "a number an untouched port holds",
+                nothing,
+                |root| append(root, PINECREST, LAKESIDES_NUMBER),
+                Some((LAKESIDE, true)),
+            ),
+            Case(
+                "a shared number and a stray folder already on the base",
+                base_too,
+                |root| append(root, BAYVIEW, "# reviewed\n"),
+                Some((LAKESIDE, false)),
+            ),
+            Case(
+                "a third port with the shared number",
+                base_too,
+                |root| {
+                    copy_folder(
+                        root,
+                        "ports/2026-11-pinecrest-plumbing",
+                        "ports/2027-01-pinecrest-two",
+                    )
+                },
+                Some((LAKESIDE, true)),
+            ),
+            Case(
+                "a port id now used twice",
+                nothing,
+                |root| copy_folder(root, OKAFOR, "ports/2025/2026-11-okafor-prepaid"),
+                Some(("ports/2026-11-okafor-prepaid/request.toml", true)),
+            ),
+            Case(
+                "a port deleted",
+                base_too,
+                |root| {
+                    std::fs::remove_dir_all(root.join("ports/2026-11-bayview-bistro")).expect("rm")
+                },
+                None,
+            ),
+            Case(
+                "a port moved under a year",
+                nothing,
+                |root| {
+                    copy_folder(root, OKAFOR, "ports/2026/2026-11-okafor-prepaid");
+                    std::fs::remove_dir_all(root.join(OKAFOR)).expect("rm");
+                },
+                None,
+            ),
+        ];
+        let today = Date::new(2026, 12, 7).expect("date");
+        for Case(name, before, change, expected) in cases {
+            let temp = tempfile::tempdir().expect("tempdir");
+            let root = temp.path();
+            let repo = Repository::init(root).expect("git init");
+            copy_bundled_desk(root);
+            before(root);
+            let base = commit(&repo, 1_764_000_000);
+            repo.branch("main", &repo.find_commit(base).expect("base"), true)
+                .expect("branch");
+            change(root);
+            let git = Git::open(root).expect("git");
+            let work = WorkTree {
+                root: root.to_owned(),
+            };
+            let pr = |reuse| {
+                PullRequest::open(
+                    &git,
+                    &work,
+                    "main",
+                    HeadKind::WorkTree,
+                    &Scope::all(),
+                    today,
+                    reuse,
+                )
+                .expect("pull request")
+            };
+            let whole = pr(false);
+            let whole_gate = gate(&whole);
+            for run in ["cache empty", "cache full"] {
+                let part = pr(true);
+                assert_eq!(gate(&part), whole_gate, "{name}, {run}");
+                assert_eq!(part.changed_ports, whole.changed_ports, "{name}, {run}");
+            }
+            if let Some((file, blocking)) = expected {
+                let found: Vec<bool> = whole
+                    .head
+                    .findings
+                    .iter()
+                    .filter(|f| {
+                        f.file == Path::new(file)
+                            && matches!(f.code, Code::NumberInOtherPort | Code::RepoDuplicatePort)
+                    })
+                    .map(|f| f.blocking)
+                    .collect();
+                assert!(
+                    !found.is_empty() && found.iter().all(|b| *b == blocking),
+                    "{name}: {file} {found:?}"
+                );
+            }
+            let stray = whole
+                .head
+                .findings
+                .iter()
+                .find(|f| f.file == Path::new("ports/junk"));
+            assert!(
+                stray.is_none_or(|f| !f.blocking),
+                "{name}: the stray folder"
+            );
+        }
     }
 }

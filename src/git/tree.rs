@@ -1,6 +1,6 @@
 //! The files of a commit, or of the staged index, as a [`Tree`] a check can read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -99,6 +99,26 @@ impl<'r> GitTree<'r> {
             .map(|e| e.id());
         let ports: Vec<(&str, Oid)> = folder.map(|id| (top, id)).into_iter().collect();
         GitTree::of_ports(git, roots.policy, roots.schemas, &ports)
+    }
+
+    /// The policy, the schema copies and the files under each of `folders` (repo-relative)
+    /// of the commit tree `root`; a folder it lacks is passed over.
+    pub(crate) fn of_folders(
+        git: &'r Git,
+        root: &git2::Tree<'_>,
+        folders: &BTreeSet<String>,
+    ) -> Result<GitTree<'r>, GitError> {
+        let roots = Roots::of(git, root);
+        let found: Vec<(&str, Oid)> = folders
+            .iter()
+            .filter_map(|dir| {
+                let entry = root
+                    .get_path(Path::new(&format!("{}{dir}", git.prefix)))
+                    .ok()?;
+                (entry.kind() == Some(ObjectType::Tree)).then(|| (dir.as_str(), entry.id()))
+            })
+            .collect();
+        GitTree::of_ports(git, roots.policy, roots.schemas, &found)
     }
 
     /// Port folders (`dir`, tree) with the policy blob and the schemas folder of a commit,
