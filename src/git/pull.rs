@@ -186,7 +186,9 @@ impl<'g> PullRequest<'g> {
         today: Date,
         reuse: bool,
     ) -> Result<PullRequest<'g>, GitError> {
-        std::thread::spawn(crate::numbering::prepare);
+        // The ports read on either side have numbers to check: a thread of its own loads the
+        // numbering plan while git is read and the working tree listed.
+        let _ = std::thread::Builder::new().spawn(crate::numbering::prepare);
         git.require_history()?;
         let base_commit = git.base_of(rev)?;
         let base_root = base_commit.tree()?;
