@@ -689,6 +689,17 @@ pub fn is_year_folder(name: &str, has_own_request: bool) -> bool {
     is_year(name) && !has_own_request
 }
 
+/// Adds `file` to the files of the port folder `dir`, which come in folder order.
+fn push_file(port_dirs: &mut BTreeMap<String, Vec<String>>, dir: &str, file: &str) {
+    match port_dirs.last_entry() {
+        Some(mut last) if last.key() == dir => last.get_mut().push(file.to_owned()),
+        _ => port_dirs
+            .entry(dir.to_owned())
+            .or_default()
+            .push(file.to_owned()),
+    }
+}
+
 impl Repo {
     /// Reads every file of the tree; findings are collected, only I/O failures are errors.
     /// Ports are independent, so they are loaded in parallel: read and parsed together when
@@ -777,25 +788,35 @@ impl Repo {
         // Group files by port folder: ports/<id>/… or ports/<year>/<id>/….
         let mut port_dirs: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut stray: BTreeSet<String> = BTreeSet::new();
-        for file in files.iter().filter(|f| f.starts_with("ports/")) {
-            let parts: Vec<&str> = file.split('/').collect();
-            if parts.len() < 3 {
-                continue; // a loose file directly under ports/ (a link is reported above)
+        // A folder's files are listed together: whether it has a request is asked once, for
+        // the folder under ports/ and for the one under a year folder.
+        let has_request = |asked: &mut (String, bool), dir: &str| {
+            if asked.0 != dir {
+                let answer = file_set.contains(format!("{dir}/request.toml").as_str());
+                *asked = (dir.to_owned(), answer);
             }
-            let top = format!("ports/{}", parts[1]);
-            let has_request = file_set.contains(format!("{top}/request.toml").as_str());
-            if !is_year_folder(parts[1], has_request) {
-                if has_request {
-                    port_dirs.entry(top).or_default().push(file.clone());
+            asked.1
+        };
+        let (mut top_asked, mut inner_asked) = Default::default();
+        for file in files.iter().filter(|f| f.starts_with("ports/")) {
+            let mut parts = file.splitn(4, '/').skip(1);
+            let (Some(name), Some(below)) = (parts.next(), parts.next()) else {
+                continue; // a loose file directly under ports/ (a link is reported above)
+            };
+            let top = &file[..PORTS_DIR.len() + 1 + name.len()];
+            let top_has_request = has_request(&mut top_asked, top);
+            if !is_year_folder(name, top_has_request) {
+                if top_has_request {
+                    push_file(&mut port_dirs, top, file);
                 } else {
-                    stray.insert(top);
+                    stray.insert(top.to_owned());
                 }
-            } else if parts.len() >= 4 {
-                let dir = format!("{top}/{}", parts[2]);
-                if file_set.contains(format!("{dir}/request.toml").as_str()) {
-                    port_dirs.entry(dir).or_default().push(file.clone());
+            } else if parts.next().is_some() {
+                let dir = &file[..top.len() + 1 + below.len()];
+                if has_request(&mut inner_asked, dir) {
+                    push_file(&mut port_dirs, dir, file);
                 } else {
-                    stray.insert(dir);
+                    stray.insert(dir.to_owned());
                 }
             }
         }
