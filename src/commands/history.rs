@@ -6,10 +6,11 @@ use crate::cli::HistoryFormat;
 use crate::engine::narrow::OnePort;
 use crate::engine::{Scope, check_tree};
 use crate::git::Git;
-use crate::git::past::with_history;
+use crate::git::past::GitPast;
 use crate::git::scan::Scan;
 use crate::repo::WorkTree;
 use crate::report::timeline;
+use crate::rules::NoHistory;
 use crate::{Environment, Exit, Output};
 
 /// Runs `portflow history <port>`.
@@ -19,16 +20,27 @@ pub fn run(port: &str, format: HistoryFormat, env: &Environment) -> Result<Outpu
     // and events do not depend on the other ports.
     let one = OnePort::in_work_tree(&tree, port)?
         .ok_or_else(|| RunError::UnknownPort(port.to_owned()))?;
-    let checked = with_history(&tree.root, |past| {
-        check_tree(&one, &Scope::all(), env.today, past)
-    })?;
+    let git = Git::open(&tree.root)?;
+    // The history the check reads is the one the timeline reads next.
+    let (checked, scan) = match GitPast::before_head(&git) {
+        Ok(past) => {
+            let checked = check_tree(&one, &Scope::all(), env.today, &past)?;
+            (checked, past.into_scan())
+        }
+        Err(_) => (
+            check_tree(&one, &Scope::all(), env.today, &NoHistory)?,
+            None,
+        ),
+    };
     let report = checked
         .reports
         .iter()
         .find(|r| r.dir == one.dir)
         .ok_or_else(|| RunError::UnknownPort(port.to_owned()))?;
-    let git = Git::open(&tree.root)?;
-    let mut scan = Scan::new(&git)?;
+    let mut scan = match scan {
+        Some(scan) => scan,
+        None => Scan::new(&git)?,
+    };
     let port = checked
         .repo
         .ports

@@ -5,7 +5,7 @@ use super::RunError;
 use crate::cli::ReportFormat;
 use crate::engine::{Checked, Scope};
 use crate::git::Git;
-use crate::git::past::check_work_tree_reusing;
+use crate::git::past::check_work_tree_keeping_scan;
 use crate::git::scan::timelines;
 use crate::model::Date;
 use crate::model::analytics::{Analytics, PortFacts, Waits};
@@ -19,9 +19,21 @@ use crate::{Environment, Exit, Output};
 pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     // As `status`: unchanged ports from the verdict and timeline caches.
-    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &|_| false, false)?;
-    let git = Git::open(&tree.root)?;
-    let lines = timelines(&git, &tree, &checked, env.today)?;
+    // The history the check reads is the one the timelines read next.
+    let git = Git::open(&tree.root);
+    let (checked, scan) = check_work_tree_keeping_scan(
+        git.as_ref().ok(),
+        &tree,
+        &Scope::all(),
+        env.today,
+        &|_| false,
+        false,
+    )?;
+    let lines = match git.as_ref() {
+        Ok(opened) => timelines(opened, scan, &tree, &checked, env.today)?,
+        // Not a repository git opens: the reason, as opening it again gives it.
+        Err(_) => timelines(&Git::open(&tree.root)?, None, &tree, &checked, env.today)?,
+    };
     let data = analytics_of(&checked, &lines, env.today);
     let stdout = match format {
         ReportFormat::Md => analytics::markdown(&data),

@@ -12,6 +12,7 @@ use super::status::board;
 use crate::atomic::TEMP_PREFIX;
 use crate::cli::SiteArgs;
 use crate::engine::Scope;
+use crate::git::Git;
 use crate::git::past::check_work_tree;
 use crate::repo::WorkTree;
 use crate::report::site::{self, Page, PortInput, SiteError, SiteInput};
@@ -64,7 +65,8 @@ pub fn run(args: &SiteArgs, env: &Environment) -> Result<Output, SiteRunError> {
     };
     // Checked before the work: a refusal comes at once.
     allowed(&out)?;
-    let board = board(&tree, &checked, env.today, |_| true);
+    let git = Git::open(&tree.root);
+    let board = board(&tree, &git, None, &checked, env.today, |_| true);
     let ports = checked.repo.ports_by_dir();
     let lines: BTreeMap<&str, _> = board.lines.iter().map(|l| (l.dir.as_str(), l)).collect();
     let analytics = analytics_of(&checked, &board.lines, env.today);

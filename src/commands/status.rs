@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashSet};
 use super::RunError;
 use crate::cli::{StageArg, StatusArgs, StatusFormat};
 use crate::engine::{Checked, Scope};
-use crate::git::past::check_work_tree_reusing;
-use crate::git::scan::timelines_of;
+use crate::git::past::check_work_tree_keeping_scan;
+use crate::git::scan::{Scan, timelines_of};
 use crate::git::{Git, GitError};
 use crate::model::Date;
 use crate::model::eta::{Learned, Sample};
@@ -23,11 +23,22 @@ pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     // Ports whose files are HEAD's are judged from the verdict cache, and their timelines
     // come from the timeline cache: a rerun reads what changed.
-    let checked = check_work_tree_reusing(&tree, &Scope::all(), env.today, &|_| false, false)?;
+    // The history the check reads is the one the timelines read next.
+    let git = Git::open(&tree.root);
+    let (checked, scan) = check_work_tree_keeping_scan(
+        git.as_ref().ok(),
+        &tree,
+        &Scope::all(),
+        env.today,
+        &|_| false,
+        false,
+    )?;
     if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid);
     }
-    let board = board(&tree, &checked, env.today, |row| keeps(args, row));
+    let board = board(&tree, &git, scan, &checked, env.today, |row| {
+        keeps(args, row)
+    });
     let stdout = match args.format {
         StatusFormat::Table => report::status::table(&board.rows),
         StatusFormat::Json => report::status::json(&board.rows, env.today),
@@ -52,8 +63,10 @@ pub(crate) struct Board {
 
 /// The rows of the ports that `keep` lists; only their histories are read, and the
 /// completed ports' that estimates learn from.
-pub(crate) fn board(
+pub(crate) fn board<'g>(
     tree: &WorkTree,
+    git: &'g Result<Git, GitError>,
+    scan: Option<Scan<'g>>,
     checked: &Checked,
     today: Date,
     keep: impl Fn(&Row) -> bool,
@@ -104,7 +117,7 @@ pub(crate) fn board(
         .filter(|row| keep(row))
         .collect();
     let listed: HashSet<&str> = rows.iter().map(|r| r.dir.as_str()).collect();
-    let (lines, note) = timelines(tree, checked, today, &listed);
+    let (lines, note) = timelines(tree, git, scan, checked, today, &listed);
     // Times and estimates borrow the timelines, which the board then keeps.
     {
         let samples: Vec<Sample<'_>> = lines
@@ -202,24 +215,31 @@ fn lenient(repo: &Repo, dir: &str) -> About {
 /// The timelines of the folders `listed` and of the completed ports, and a note for
 /// standard error. Without git there are none and no note; with a shallow clone or a git
 /// failure the note says why.
-fn timelines(
+fn timelines<'g>(
     tree: &WorkTree,
+    git: &'g Result<Git, GitError>,
+    scan: Option<Scan<'g>>,
     checked: &Checked,
     today: Date,
     listed: &HashSet<&str>,
 ) -> (Vec<PortTimeline>, String) {
-    let result = Git::open(&tree.root).and_then(|git| {
-        timelines_of(&git, tree, checked, today, |r| {
-            listed.contains(r.dir.as_str()) || r.stage == Stage::Completed
-        })
-    });
-    match result {
-        Ok(lines) => (lines, String::new()),
-        Err(GitError::NotGit(_) | GitError::NoCommits) => (Vec::new(), String::new()),
-        Err(err) => (
+    let none = |err: &GitError| match err {
+        GitError::NotGit(_) | GitError::NoCommits => (Vec::new(), String::new()),
+        err => (
             Vec::new(),
             format!("note: no times in stage, SLA clocks or estimates: {err}\n"),
         ),
+    };
+    let git = match git {
+        Ok(git) => git,
+        Err(err) => return none(err),
+    };
+    let read = timelines_of(git, scan, tree, checked, today, |r| {
+        listed.contains(r.dir.as_str()) || r.stage == Stage::Completed
+    });
+    match read {
+        Ok(lines) => (lines, String::new()),
+        Err(err) => none(&err),
     }
 }
 

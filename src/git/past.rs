@@ -191,6 +191,18 @@ impl<'g> GitPast<'g> {
             scan.save();
         }
     }
+    /// The scan of the first-parent line up to the tip (HEAD, for the working tree), for
+    /// what reads the history next: read once, not again from the cache. The caller saves
+    /// it. `None` when this history has none to give (no commit before HEAD, a shallow
+    /// clone).
+    pub fn into_scan(self) -> Option<Scan<'g>> {
+        let tip = self.tip?;
+        if let Some(read) = self.scan.into_inner() {
+            return read;
+        }
+        let ahead = self.cache_ahead.into_inner()?;
+        Scan::with_cache(self.git, tip, ahead.join().ok()?).ok()
+    }
 }
 
 impl Past for GitPast<'_> {
@@ -325,11 +337,43 @@ pub fn check_work_tree_reusing(
     read: &dyn Fn(&str) -> bool,
     batches: bool,
 ) -> Result<Checked, RepoError> {
-    let Ok(git) = Git::open(&work.root) else {
-        return check_tree(work, scope, today, &NoHistory);
+    let git = Git::open(&work.root).ok();
+    let (checked, past) = check_work_tree_in(git.as_ref(), work, scope, today, read, batches)?;
+    if let Some(past) = past {
+        past.save();
+    }
+    Ok(checked)
+}
+
+/// [`check_work_tree_reusing`] in the repository `git` (`None` outside one), with the scan
+/// of HEAD's first-parent line its history read ([`GitPast::into_scan`]), unsaved: for a
+/// command that reads the history next.
+pub fn check_work_tree_keeping_scan<'g>(
+    git: Option<&'g Git>,
+    work: &WorkTree,
+    scope: &Scope,
+    today: Date,
+    read: &dyn Fn(&str) -> bool,
+    batches: bool,
+) -> Result<(Checked, Option<Scan<'g>>), RepoError> {
+    let (checked, past) = check_work_tree_in(git, work, scope, today, read, batches)?;
+    Ok((checked, past.and_then(GitPast::into_scan)))
+}
+
+/// [`check_work_tree_reusing`] in the repository `git`, with the history it read, unsaved.
+fn check_work_tree_in<'g>(
+    git: Option<&'g Git>,
+    work: &WorkTree,
+    scope: &Scope,
+    today: Date,
+    read: &dyn Fn(&str) -> bool,
+    batches: bool,
+) -> Result<(Checked, Option<GitPast<'g>>), RepoError> {
+    let Some(git) = git else {
+        return Ok((check_tree(work, scope, today, &NoHistory)?, None));
     };
-    let Ok(past) = GitPast::before_head(&git) else {
-        return check_work_tree(work, scope, today);
+    let Ok(past) = GitPast::before_head(git) else {
+        return Ok((check_work_tree(work, scope, today)?, None));
     };
     let listed = ListedWork {
         work,
@@ -358,9 +402,8 @@ pub fn check_work_tree_reusing(
             batches,
         }),
     );
-    past.save();
     verdicts.save();
-    checked
+    Ok((checked?, Some(past)))
 }
 
 #[cfg(test)]

@@ -878,40 +878,47 @@ fn diff_level(
 }
 
 /// The timeline of every port, in the order `status` lists them.
-pub fn timelines(
-    git: &Git,
+pub fn timelines<'g>(
+    git: &'g Git,
+    scan: Option<Scan<'g>>,
     tree: &WorkTree,
     checked: &Checked,
     today: Date,
 ) -> Result<Vec<PortTimeline>, GitError> {
-    timelines_of(git, tree, checked, today, |_| true)
+    timelines_of(git, scan, tree, checked, today, |_| true)
 }
 
 /// The timelines of the ports `keep` selects, in the order `status` lists them; the other
 /// ports' histories are not read. A port with a verdict (its files are HEAD's) finds its
 /// timeline in `.git/portflow/timelines.bin` under its verdict's key and the
 /// last commit that changed it, porting.toml or the schemas ([`Scan::anchor`]): together
-/// they fix everything the timeline says.
-pub fn timelines_of(
-    git: &Git,
+/// they fix everything the timeline says. `scan` is HEAD's first-parent line when the
+/// check already read it ([`crate::git::past::check_work_tree_keeping_scan`]).
+pub fn timelines_of<'g>(
+    git: &'g Git,
+    scan: Option<Scan<'g>>,
     tree: &WorkTree,
     checked: &Checked,
     today: Date,
     keep: impl Fn(&PortReport) -> bool,
 ) -> Result<Vec<PortTimeline>, GitError> {
-    timelines_in_batches(git, tree, checked, today, keep, PORTS_PER_BATCH)
+    timelines_in_batches(git, scan, tree, checked, today, keep, PORTS_PER_BATCH)
 }
 
 /// [`timelines_of`], reading at most `batch` ports from git at once.
-fn timelines_in_batches(
-    git: &Git,
+fn timelines_in_batches<'g>(
+    git: &'g Git,
+    scan: Option<Scan<'g>>,
     tree: &WorkTree,
     checked: &Checked,
     today: Date,
     keep: impl Fn(&PortReport) -> bool,
     batch: usize,
 ) -> Result<Vec<PortTimeline>, GitError> {
-    let mut scan = Scan::new(git)?;
+    let mut scan = match scan {
+        Some(scan) => scan,
+        None => Scan::new(git)?,
+    };
     let mut store: Store<PortTimeline> =
         Store::load(git.repo.commondir(), "timelines.bin", TIMELINES_FORMAT);
     let reports: Vec<&PortReport> = checked.reports.iter().filter(|r| keep(r)).collect();
@@ -1143,7 +1150,7 @@ mod tests {
         let cache = repo.path().join("portflow").join("timelines.bin");
         let json = |batch: usize| {
             let _ = std::fs::remove_file(&cache);
-            let lines = timelines_in_batches(&git, &work, &checked, today, |_| true, batch)
+            let lines = timelines_in_batches(&git, None, &work, &checked, today, |_| true, batch)
                 .expect("timelines");
             assert_eq!(lines.len(), checked.reports.len());
             serde_json::to_string(&lines).expect("json")

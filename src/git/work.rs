@@ -159,13 +159,13 @@ impl Git {
         // The working tree against the index.
         let mut staged: HashMap<String, Staged> = HashMap::with_capacity(index.len());
         for entry in index.iter() {
-            let Ok(path) = String::from_utf8(entry.path.clone()) else {
+            let stat = Staged::of(&entry);
+            let Ok(mut path) = String::from_utf8(entry.path) else {
                 continue;
             };
-            if let Some(rel) = path.strip_prefix(&self.prefix)
-                && checked_path(rel)
-            {
-                staged.insert(rel.to_owned(), Staged::of(&entry));
+            if path.starts_with(&self.prefix) && checked_path(&path[self.prefix.len()..]) {
+                path.drain(..self.prefix.len());
+                staged.insert(path, stat);
             }
         }
         drop(index);
