@@ -2,10 +2,10 @@
 //! rejection reasons) as Markdown, JSON or CSV.
 
 use super::RunError;
+use super::status::check_desk;
 use crate::cli::ReportFormat;
-use crate::engine::{Checked, Scope};
+use crate::engine::Checked;
 use crate::git::Git;
-use crate::git::past::check_work_tree_keeping_scan;
 use crate::git::scan::timelines;
 use crate::model::Date;
 use crate::model::analytics::{Analytics, PortFacts, Waits};
@@ -19,16 +19,8 @@ use crate::{Environment, Exit, Output};
 pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
     // As `status`: unchanged ports from the verdict and timeline caches.
-    // The history the check reads is the one the timelines read next.
     let git = Git::open(&tree.root);
-    let (checked, scan) = check_work_tree_keeping_scan(
-        git.as_ref().ok(),
-        &tree,
-        &Scope::all(),
-        env.today,
-        &|_| false,
-        false,
-    )?;
+    let (checked, scan) = check_desk(&tree, &git, env.today)?;
     let lines = match git.as_ref() {
         Ok(opened) => timelines(opened, scan, &tree, &checked, env.today)?,
         // Not a repository git opens: the reason, as opening it again gives it.

@@ -12,7 +12,7 @@ use crate::git::{Git, GitError};
 use crate::model::Date;
 use crate::model::eta::{Learned, Sample};
 use crate::model::timeline::PortTimeline;
-use crate::repo::{Repo, WorkTree};
+use crate::repo::{Repo, RepoError, WorkTree};
 use crate::report::status::{Row, agency_of};
 use crate::report::{self, Counts};
 use crate::stage::Stage;
@@ -21,18 +21,8 @@ use crate::{Environment, Exit, Output};
 /// Runs `portflow status`.
 pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
     let tree = WorkTree::discover(&env.cwd)?;
-    // Ports whose files are HEAD's are judged from the verdict cache, and their timelines
-    // come from the timeline cache: a rerun reads what changed.
-    // The history the check reads is the one the timelines read next.
     let git = Git::open(&tree.root);
-    let (checked, scan) = check_work_tree_keeping_scan(
-        git.as_ref().ok(),
-        &tree,
-        &Scope::all(),
-        env.today,
-        &|_| false,
-        false,
-    )?;
+    let (checked, scan) = check_desk(&tree, &git, env.today)?;
     if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid);
     }
@@ -48,6 +38,24 @@ pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
         stderr: board.note,
         exit: Exit::Clean,
     })
+}
+
+/// Every port checked for the board: the ports whose files are HEAD's are judged from the
+/// verdict cache (and their timelines come from the timeline cache), so a rerun reads what
+/// changed. With the scan of the history the check read, which the timelines read next.
+pub(crate) fn check_desk<'g>(
+    tree: &WorkTree,
+    git: &'g Result<Git, GitError>,
+    today: Date,
+) -> Result<(Checked, Option<Scan<'g>>), RepoError> {
+    check_work_tree_keeping_scan(
+        git.as_ref().ok(),
+        tree,
+        &Scope::all(),
+        today,
+        &|_| false,
+        false,
+    )
 }
 
 /// The desk's board: a row for each port `keep` lists, with its times and estimate from git.

@@ -338,9 +338,10 @@ pub fn check_work_tree_reusing(
     batches: bool,
 ) -> Result<Checked, RepoError> {
     let git = Git::open(&work.root).ok();
-    let (checked, past) = check_work_tree_in(git.as_ref(), work, scope, today, read, batches)?;
-    if let Some(past) = past {
-        past.save();
+    let (checked, scan) =
+        check_work_tree_keeping_scan(git.as_ref(), work, scope, today, read, batches)?;
+    if let Some(scan) = scan {
+        scan.save();
     }
     Ok(checked)
 }
@@ -356,19 +357,6 @@ pub fn check_work_tree_keeping_scan<'g>(
     read: &dyn Fn(&str) -> bool,
     batches: bool,
 ) -> Result<(Checked, Option<Scan<'g>>), RepoError> {
-    let (checked, past) = check_work_tree_in(git, work, scope, today, read, batches)?;
-    Ok((checked, past.and_then(GitPast::into_scan)))
-}
-
-/// [`check_work_tree_reusing`] in the repository `git`, with the history it read, unsaved.
-fn check_work_tree_in<'g>(
-    git: Option<&'g Git>,
-    work: &WorkTree,
-    scope: &Scope,
-    today: Date,
-    read: &dyn Fn(&str) -> bool,
-    batches: bool,
-) -> Result<(Checked, Option<GitPast<'g>>), RepoError> {
     let Some(git) = git else {
         return Ok((check_tree(work, scope, today, &NoHistory)?, None));
     };
@@ -403,7 +391,7 @@ fn check_work_tree_in<'g>(
         }),
     );
     verdicts.save();
-    Ok((checked?, Some(past)))
+    Ok((checked?, past.into_scan()))
 }
 
 #[cfg(test)]
