@@ -928,11 +928,22 @@ impl Repo {
         self.ports.iter().map(|p| (p.dir.as_str(), p)).collect()
     }
 
-    /// The ports whose files fall under the given repo-relative paths (all when empty).
+    /// The port whose folder is the repo-relative `file` or holds it. Each folder on the
+    /// file's path is looked up in turn among the ports, which are in path order: a lookup
+    /// per finding stays cheap when a desk has thousands of ports and of findings.
     pub fn port_for_file(&self, file: &str) -> Option<&Port> {
-        self.ports
-            .iter()
-            .find(|p| file == p.dir || file.starts_with(&format!("{}/", p.dir)))
+        let ends = file
+            .match_indices('/')
+            .map(|(at, _)| at)
+            .chain([file.len()]);
+        ends.filter_map(|end| {
+            let dir = &file[..end];
+            self.ports
+                .binary_search_by(|p| p.dir.as_str().cmp(dir))
+                .ok()
+        })
+        .map(|i| &self.ports[i])
+        .next()
     }
 }
 
@@ -1453,6 +1464,62 @@ impl Tree for OverlayTree<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Guards looking a file's port up by its folders: it names the port a scan of every
+    // port names, for names that sort between a port and its files (`a-b` before `a/`).
+    #[test]
+    fn a_files_port_is_the_one_whose_folder_holds_it() {
+        let dirs = [
+            "ports/2026/x",
+            "ports/a",
+            "ports/a-b",
+            "ports/a.b",
+            "ports/ab",
+        ];
+        let repo = Repo {
+            ports: dirs
+                .iter()
+                .map(|dir| Port {
+                    id: dir.rsplit('/').next().unwrap_or_default().to_owned(),
+                    dir: (*dir).to_owned(),
+                    request: None,
+                    events: Vec::new(),
+                    files: Vec::new(),
+                    invalid: false,
+                    probes: BTreeMap::new(),
+                    signed_files: BTreeMap::new(),
+                })
+                .collect(),
+            ..Repo::default()
+        };
+        let scanned = |file: &str| {
+            repo.ports
+                .iter()
+                .find(|p| file == p.dir || file.starts_with(&format!("{}/", p.dir)))
+                .map(|p| p.dir.as_str())
+        };
+        for file in [
+            "ports/a",
+            "ports/a/request.toml",
+            "ports/a-b/events/001-signed.toml",
+            "ports/a.b/request.toml",
+            "ports/ab/documents/bill.pdf",
+            "ports/abc/request.toml",
+            "ports/2026/x/request.toml",
+            "ports/2026/y/request.toml",
+            "ports/2026",
+            "ports",
+            "porting.toml",
+        ] {
+            let found = repo.port_for_file(file).map(|p| p.dir.as_str());
+            assert_eq!(found, scanned(file), "{file}");
+        }
+        assert_eq!(
+            repo.port_for_file("ports/a-b/request.toml")
+                .map(|p| p.dir.as_str()),
+            Some("ports/a-b")
+        );
+    }
 
     #[test]
     fn port_ids() {

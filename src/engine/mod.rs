@@ -8,6 +8,7 @@ pub mod verdicts;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
+use std::path::Path;
 use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
@@ -153,11 +154,12 @@ impl Checked {
 
     /// The findings on the port folder `dir` and its files.
     pub fn in_port<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        let prefix = format!("{dir}/");
-        self.findings.iter().filter(move |f| {
-            let file = f.file.to_string_lossy();
-            file == dir || file.starts_with(&prefix)
-        })
+        // The findings are sorted by file, a path's folders first: a port's are together.
+        let dir = Path::new(dir);
+        let start = self.findings.partition_point(|f| f.file.as_path() < dir);
+        self.findings[start..]
+            .iter()
+            .take_while(move |f| f.file.starts_with(dir))
     }
 
     /// How many TOML files under `scope` were checked (read now, or judged before).
@@ -558,6 +560,67 @@ mod tests {
         assert!(inner.touches_port("ports/acme"));
         assert!(!inner.touches_port("ports/other"));
         assert!(Scope::all().contains("porting.toml"));
+    }
+
+    // Guards taking a port's findings from the sorted list: they are those a filter over
+    // every finding keeps, for folders whose names sort between a port and its files.
+    #[test]
+    fn a_ports_findings_are_those_under_its_folder() {
+        let files = [
+            "porting.toml",
+            "ports/a",
+            "ports/a-b/request.toml",
+            "ports/a/events/001-signed.toml",
+            "ports/a/request.toml",
+            "ports/a.b/request.toml",
+            "ports/ab/request.toml",
+            "ports/2026/a/request.toml",
+        ];
+        let mut findings: Vec<Finding> = files
+            .iter()
+            .flat_map(|file| {
+                [3..4, 0..1]
+                    .map(|span| Finding::new(diag::Code::SecretPlaintext, *file, span, "finding"))
+            })
+            .collect();
+        diag::sort(&mut findings);
+        let checked = Checked {
+            repo: Repo::default(),
+            findings,
+            ports: 0,
+            reports: Vec::new(),
+            cached: BTreeMap::new(),
+            verdict_keys: BTreeMap::new(),
+            holders: Vec::new(),
+        };
+        for dir in [
+            "ports/a",
+            "ports/a-b",
+            "ports/a.b",
+            "ports/ab",
+            "ports/2026/a",
+            "ports/b",
+        ] {
+            let prefix = format!("{dir}/");
+            let filtered: Vec<&Finding> = checked
+                .findings
+                .iter()
+                .filter(|f| {
+                    let file = f.file.to_string_lossy();
+                    file == dir || file.starts_with(&prefix)
+                })
+                .collect();
+            let taken: Vec<&Finding> = checked.in_port(dir).collect();
+            assert_eq!(taken.len(), filtered.len(), "{dir}");
+            assert!(
+                taken
+                    .iter()
+                    .zip(&filtered)
+                    .all(|(a, b)| std::ptr::eq(*a, *b)),
+                "{dir}"
+            );
+        }
+        assert_eq!(checked.in_port("ports/a").count(), 6);
     }
 
     fn repo_with(files: &[(&str, &str)]) -> Repo {
