@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::RunError;
 use crate::cli::{StageArg, StatusArgs, StatusFormat};
 use crate::engine::{Checked, Scope};
-use crate::git::past::check_work_tree_keeping_scan;
+use crate::git::past::{GitPast, check_work_tree_with_history};
 use crate::git::scan::{Scan, timelines_of};
 use crate::git::{Git, GitError};
 use crate::model::Date;
@@ -48,14 +48,15 @@ pub(crate) fn check_desk<'g>(
     git: &'g Result<Git, GitError>,
     today: Date,
 ) -> Result<(Checked, Option<Scan<'g>>), RepoError> {
-    check_work_tree_keeping_scan(
+    let (checked, past) = check_work_tree_with_history(
         git.as_ref().ok(),
         tree,
         &Scope::all(),
         today,
         &|_| false,
         false,
-    )
+    )?;
+    Ok((checked, past.and_then(GitPast::into_scan)))
 }
 
 /// The desk's board: a row for each port `keep` lists, with its times and estimate from git.

@@ -338,25 +338,25 @@ pub fn check_work_tree_reusing(
     batches: bool,
 ) -> Result<Checked, RepoError> {
     let git = Git::open(&work.root).ok();
-    let (checked, scan) =
-        check_work_tree_keeping_scan(git.as_ref(), work, scope, today, read, batches)?;
-    if let Some(scan) = scan {
-        scan.save();
+    let (checked, past) =
+        check_work_tree_with_history(git.as_ref(), work, scope, today, read, batches)?;
+    if let Some(past) = past {
+        past.save();
     }
     Ok(checked)
 }
 
-/// [`check_work_tree_reusing`] in the repository `git` (`None` outside one), with the scan
-/// of HEAD's first-parent line its history read ([`GitPast::into_scan`]), unsaved: for a
-/// command that reads the history next.
-pub fn check_work_tree_keeping_scan<'g>(
+/// [`check_work_tree_reusing`] in the repository `git` (`None` outside one), with the
+/// history it read, unsaved: a command that reads the history next takes its scan
+/// ([`GitPast::into_scan`]); `None` without git or when HEAD cannot be read.
+pub fn check_work_tree_with_history<'g>(
     git: Option<&'g Git>,
     work: &WorkTree,
     scope: &Scope,
     today: Date,
     read: &dyn Fn(&str) -> bool,
     batches: bool,
-) -> Result<(Checked, Option<Scan<'g>>), RepoError> {
+) -> Result<(Checked, Option<GitPast<'g>>), RepoError> {
     let Some(git) = git else {
         return Ok((check_tree(work, scope, today, &NoHistory)?, None));
     };
@@ -391,7 +391,7 @@ pub fn check_work_tree_keeping_scan<'g>(
         }),
     );
     verdicts.save();
-    Ok((checked?, past.into_scan()))
+    Ok((checked?, Some(past)))
 }
 
 #[cfg(test)]

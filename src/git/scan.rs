@@ -893,7 +893,7 @@ pub fn timelines<'g>(
 /// timeline in `.git/portflow/timelines.bin` under its verdict's key and the
 /// last commit that changed it, porting.toml or the schemas ([`Scan::anchor`]): together
 /// they fix everything the timeline says. `scan` is HEAD's first-parent line when the
-/// check already read it ([`crate::git::past::check_work_tree_keeping_scan`]).
+/// check already read it ([`crate::git::past::GitPast::into_scan`]).
 pub fn timelines_of<'g>(
     git: &'g Git,
     scan: Option<Scan<'g>>,
