@@ -428,18 +428,11 @@ fn keep(
     mut keys: BTreeMap<String, String>,
     reuse: &mut Reuse<'_>,
 ) -> BTreeMap<String, String> {
-    let dirs: HashSet<&str> = repo.ports.iter().map(|p| p.dir.as_str()).collect();
-    let mut with_findings: HashSet<String> = HashSet::new();
-    for finding in findings {
-        let file = finding.file.to_string_lossy();
-        let ends = file
-            .match_indices('/')
-            .map(|(at, _)| at)
-            .chain([file.len()]);
-        if let Some(dir) = ends.map(|end| &file[..end]).find(|dir| dirs.contains(dir)) {
-            with_findings.insert(dir.to_owned());
-        }
-    }
+    let with_findings: HashSet<&str> = findings
+        .iter()
+        .filter_map(|f| repo.port_for_file(&f.file.to_string_lossy()))
+        .map(|port| port.dir.as_str())
+        .collect();
     let holder_of: HashMap<&str, &Holder> = holders.iter().map(|h| (h.path.as_str(), h)).collect();
     let report_of: HashMap<&str, &PortReport> =
         reports.iter().map(|r| (r.dir.as_str(), r)).collect();
