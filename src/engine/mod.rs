@@ -105,16 +105,9 @@ pub struct Checked {
     pub holders: Vec<Holder>,
 }
 
-impl Checked {
-    /// The numbers of every open port, read or cached, by folder in path order: what the
-    /// rule across ports is judged on.
-    pub fn open_holders(&self) -> Vec<(&str, &Holder)> {
-        open_in_path_order(&self.holders, &self.cached)
-    }
-}
-
-/// The holders of the ports read and of the cached ports, by folder in path order.
-fn open_in_path_order<'a>(
+/// The numbers of the open ports read (`read`) and of the cached ones, by folder in path
+/// order: what the rule across ports is judged on.
+pub(crate) fn open_in_path_order<'a>(
     read: &'a [Holder],
     cached: &'a BTreeMap<String, Arc<Verdict>>,
 ) -> Vec<(&'a str, &'a Holder)> {

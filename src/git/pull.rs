@@ -14,7 +14,7 @@ use super::work::ListedWork;
 use super::{Git, GitError, HeadKind};
 use crate::diag::{self, Code, Finding, Severity};
 use crate::engine::verdicts::{self, Verdicts};
-use crate::engine::{Checked, Reuse, Scope, check_tree_with};
+use crate::engine::{Checked, Reuse, Scope, check_tree_with, open_in_path_order};
 use crate::model::Date;
 use crate::repo::{POLICY_FILE, PORTS_DIR, Tree, WorkTree, is_year_folder};
 use crate::rules::history::{self, Contents, Side};
@@ -388,15 +388,12 @@ fn narrow_base<'g>(
         return Ok((tree, None));
     }
     let mut base = check_tree_with(&tree, &Scope::all(), today, past, None)?;
-    let read: HashSet<&str> = base.repo.ports.iter().map(|p| p.dir.as_str()).collect();
-    let mut open: Vec<(&str, &Holder)> = base.open_holders();
-    open.extend(
-        head.open_holders()
-            .into_iter()
-            .filter(|(dir, _)| head.cached.contains_key(*dir) && !read.contains(dir)),
-    );
-    open.sort_by(|a, b| a.0.cmp(b.0));
-    let open: Vec<Holder> = open.into_iter().map(|(_, h)| h.clone()).collect();
+    // The ports read here and the head's cached ones are apart: a cached port is neither
+    // touched by the change nor read by the head's check.
+    let open: Vec<Holder> = open_in_path_order(&base.holders, &head.cached)
+        .into_iter()
+        .map(|(_, h)| h.clone())
+        .collect();
     let mut across = Vec::new();
     numbers::check_across(&open, &mut across);
     base.findings.retain(|f| f.code != Code::NumberInOtherPort);
