@@ -357,12 +357,11 @@ pub fn check_work_tree_with_history<'g>(
     read: &dyn Fn(&str) -> bool,
     batches: bool,
 ) -> Result<(Checked, Option<GitPast<'g>>), RepoError> {
-    let Some(git) = git else {
+    // Without git, or without a HEAD to read, no event's time is known.
+    let Some(past) = git.and_then(|git| GitPast::before_head(git).ok()) else {
         return Ok((check_tree(work, scope, today, &NoHistory)?, None));
     };
-    let Ok(past) = GitPast::before_head(git) else {
-        return Ok((check_work_tree(work, scope, today)?, None));
-    };
+    let git = past.git;
     let listed = ListedWork {
         work,
         listing: git.listing(work)?,
