@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::RunError;
 use crate::cli::{StageArg, StatusArgs, StatusFormat};
 use crate::engine::{Checked, Scope};
-use crate::git::past::{GitPast, check_work_tree_with_history};
+use crate::git::past::{Batches, GitPast, check_work_tree_with_history};
 use crate::git::scan::{Scan, timelines_of};
 use crate::git::{Git, GitError};
 use crate::model::Date;
@@ -54,7 +54,7 @@ pub(crate) fn check_desk<'g>(
         &Scope::all(),
         today,
         &|_| false,
-        false,
+        Batches::FoldingTimelines,
     )?;
     Ok((checked, past.and_then(GitPast::into_scan)))
 }

@@ -188,10 +188,16 @@ pub struct Reuse<'a> {
     /// Port folders to read whatever the cache has (the ports a command works on).
     pub read: &'a dyn Fn(&str) -> bool,
     /// Whether the ports the cache lacks may be judged in batches ([`PORTS_PER_BATCH`]),
-    /// which the checked repo then lacks too: not for a command that goes on to read every
-    /// port's files (`status` and `report` fold each port's timeline from them).
+    /// which the checked repo then lacks too: a command that goes on to read every port's
+    /// files does that reading in `each_batch`.
     pub batches: bool,
+    /// Called with each batch once it is judged, while its files are held: the repo read
+    /// and its ports' reports (`status` and `report` fold their timelines then).
+    pub each_batch: Option<&'a mut EachBatch<'a>>,
 }
+
+/// What [`Reuse::each_batch`] calls.
+pub type EachBatch<'a> = dyn FnMut(&Repo, &[PortReport]) + 'a;
 
 /// How many ports the cache lacks that a check reads at once, when it lacks more: a cold
 /// run at desk scale holds one batch of parsed files, not every port's.
@@ -305,6 +311,9 @@ pub fn check_tree_with(
                 keys,
                 reuse,
             );
+            if let Some(each) = reuse.each_batch.as_mut() {
+                each(&repo, &judged.reports);
+            }
             batched.extend(chosen);
             continue;
         }

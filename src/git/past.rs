@@ -17,10 +17,10 @@ use super::tree::read_blob;
 use super::work::ListedWork;
 use super::{Git, GitError, HeadKind};
 use crate::engine::verdicts;
-use crate::engine::{Checked, Reuse, Scope, check_tree, check_tree_with};
+use crate::engine::{Checked, EachBatch, Reuse, Scope, check_tree, check_tree_with};
 use crate::model::Date;
-use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, RepoError, WorkTree};
-use crate::rules::{DataThen, NoHistory, Past, Recorded};
+use crate::repo::{CONFIG_MAX_BYTES, POLICY_FILE, PolicyThen, Repo, RepoError, WorkTree};
+use crate::rules::{DataThen, NoHistory, Past, PortReport, Recorded};
 
 /// The most data of an event's time a history keeps loaded at once.
 const LOADED_MAX: usize = 2048;
@@ -338,12 +338,25 @@ pub fn check_work_tree_reusing(
     batches: bool,
 ) -> Result<Checked, RepoError> {
     let git = Git::open(&work.root).ok();
+    let batches = if batches { Batches::On } else { Batches::Off };
     let (checked, past) =
         check_work_tree_with_history(git.as_ref(), work, scope, today, read, batches)?;
     if let Some(past) = past {
         past.save();
     }
     Ok(checked)
+}
+
+/// How a check of the working tree judges the ports the verdict cache lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batches {
+    /// All at once: the checked repo holds every port read.
+    Off,
+    /// A batch at a time, each let go once judged ([`Reuse::batches`]).
+    On,
+    /// A batch at a time, each port's timeline folded from its files before they are let
+    /// go, for the scan to hand over ([`Scan::fold_ahead`]): `status` and `report`.
+    FoldingTimelines,
 }
 
 /// [`check_work_tree_reusing`] in the repository `git` (`None` outside one), with the
@@ -355,7 +368,7 @@ pub fn check_work_tree_with_history<'g>(
     scope: &Scope,
     today: Date,
     read: &dyn Fn(&str) -> bool,
-    batches: bool,
+    batches: Batches,
 ) -> Result<(Checked, Option<GitPast<'g>>), RepoError> {
     // Without git, or without a HEAD to read, no event's time is known.
     let Some(past) = git.and_then(|git| GitPast::before_head(git).ok()) else {
@@ -377,6 +390,9 @@ pub fn check_work_tree_with_history<'g>(
         Err(_) => HashMap::new(),
     };
     let mut verdicts = verdicts::load(git.repo.commondir());
+    let mut fold = |repo: &Repo, reports: &[PortReport]| {
+        past.with_scan(|scan, _| scan.fold_ahead(&listed, repo, reports, today));
+    };
     let checked = check_tree_with(
         &listed,
         scope,
@@ -386,7 +402,9 @@ pub fn check_work_tree_with_history<'g>(
             content: &content,
             verdicts: &mut verdicts,
             read,
-            batches,
+            batches: batches != Batches::Off,
+            each_batch: (batches == Batches::FoldingTimelines)
+                .then_some(&mut fold as &mut EachBatch<'_>),
         }),
     );
     verdicts.save();
@@ -400,7 +418,6 @@ mod tests {
     use super::*;
     use crate::git::testing::{bundled, commit, copy_bundled_desk, write};
     use crate::git::tree::GitTree;
-    use crate::repo::Repo;
 
     const BAYVIEW: &str = "ports/2026-11-bayview-bistro/request.toml";
 

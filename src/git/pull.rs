@@ -45,6 +45,7 @@ pub fn check_staged(work: &WorkTree, scope: &Scope, today: Date) -> Result<Check
             verdicts: &mut verdicts,
             read: &|_| false,
             batches: true,
+            each_batch: None,
         }),
     )?;
     past.save();
@@ -233,6 +234,7 @@ impl<'g> PullRequest<'g> {
                     verdicts: &mut verdicts,
                     read: &|_| false,
                     batches: true,
+                    each_batch: None,
                 }),
             )
         };

@@ -73,6 +73,11 @@ pub struct Scan<'g> {
     cache: Cache,
     /// The event files of port trees, for the port being dated.
     events: HashMap<Oid, Rc<Vec<(String, Oid)>>>,
+    /// Timelines folded while a check held the ports' files ([`Scan::fold_ahead`]), by
+    /// port folder, with the stage each was folded for.
+    folded: HashMap<String, (Stage, Arc<PortTimeline>)>,
+    /// Whether [`Scan::fold_ahead`] has judged every port's stages.
+    judged_ahead: bool,
 }
 
 impl<'g> Scan<'g> {
@@ -146,6 +151,8 @@ impl<'g> Scan<'g> {
             globals,
             cache,
             events: HashMap::new(),
+            folded: HashMap::new(),
+            judged_ahead: false,
         })
     }
 
@@ -551,6 +558,43 @@ impl<'g> Scan<'g> {
         })
     }
 
+    /// Folds the timelines of ports a check has judged, while it holds their files (`tree`
+    /// reads them, `repo` has them loaded): [`timelines_of`] takes these rather than read
+    /// the ports again. A timeline that cannot be folded is left for it to fold.
+    pub(crate) fn fold_ahead(
+        &mut self,
+        tree: &dyn Tree,
+        repo: &Repo,
+        reports: &[PortReport],
+        today: Date,
+    ) {
+        // Every port's stages at once, the first time: judged a batch at a time, the ports
+        // of one day and policy would be checked in as many groups as batches.
+        if !self.judged_ahead {
+            self.judged_ahead = true;
+            let ids: Vec<String> = self
+                .states
+                .iter()
+                .filter(|(_, states)| states.last().is_some_and(|s| s.place.is_some()))
+                .map(|(id, _)| id.clone())
+                .collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            self.judge(&ids);
+        }
+        let ids: Vec<&str> = reports.iter().map(|r| r.id.as_str()).collect();
+        self.judge(&ids);
+        let policy = repo.policy.as_ref().map(|p| &p.value);
+        let ports = repo.ports_by_dir();
+        for r in reports {
+            let Some(port) = ports.get(r.dir.as_str()) else {
+                continue;
+            };
+            if let Ok(line) = self.timeline(tree, port, policy, r.stage, today) {
+                self.folded.insert(r.dir.clone(), (r.stage, Arc::new(line)));
+            }
+        }
+    }
+
     /// The port's request and the policy as they were at a commit.
     pub(crate) fn request_at(
         &mut self,
@@ -936,13 +980,27 @@ fn timelines_in_batches<'g>(
         .map(|k| k.as_ref().and_then(|k| store.get(k)))
         .collect();
     let missing: Vec<usize> = (0..reports.len()).filter(|&i| lines[i].is_none()).collect();
-    let ids: Vec<&str> = missing.iter().map(|&i| reports[i].id.as_str()).collect();
+    // Folded while the check held the ports' files, for the stage it gave them.
+    let mut folded = std::mem::take(&mut scan.folded);
+    let unfolded: Vec<usize> = missing
+        .iter()
+        .copied()
+        .filter(|&i| match folded.remove(&reports[i].dir) {
+            Some((stage, line)) if stage == reports[i].stage => {
+                lines[i] = Some(line);
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    drop(folded);
+    let ids: Vec<&str> = unfolded.iter().map(|&i| reports[i].id.as_str()).collect();
     scan.judge(&ids);
     let policy = checked.repo.policy.as_ref().map(|p| &p.value);
     // The ports the check read: their files as they are on disk.
     let read = checked.repo.ports_by_dir();
     let mut unread = Vec::new();
-    for &i in &missing {
+    for &i in &unfolded {
         let r = reports[i];
         match read.get(r.dir.as_str()) {
             Some(port) => {
@@ -1156,5 +1214,63 @@ mod tests {
             serde_json::to_string(&lines).expect("json")
         };
         assert_eq!(json(1), json(1000));
+    }
+
+    // Guards folding the timelines of a cold check's batches while it holds their files:
+    // they are the timelines read after a check that held every port, and no port is read
+    // again for them.
+    #[test]
+    fn timelines_folded_in_a_checks_batches_are_those_read_after_it() {
+        use crate::git::past::{Batches, GitPast, check_work_tree_with_history};
+        let temp = tempfile::tempdir().expect("tempdir");
+        let root = temp.path();
+        copy_bundled_desk(root);
+        let repo = Repository::init(root).expect("init");
+        // porting.toml and the schemas first, then a commit per port.
+        let held = tempfile::tempdir().expect("tempdir");
+        std::fs::rename(root.join(PORTS_DIR), held.path().join(PORTS_DIR)).expect("hold");
+        crate::git::testing::commit(&repo, 1_764_000_000);
+        let mut names: Vec<_> = std::fs::read_dir(held.path().join(PORTS_DIR))
+            .expect("ports")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        names.sort();
+        std::fs::create_dir(root.join(PORTS_DIR)).expect("ports/");
+        for (i, name) in names.iter().enumerate() {
+            let from = held.path().join(PORTS_DIR).join(name);
+            std::fs::rename(from, root.join(PORTS_DIR).join(name)).expect("port");
+            crate::git::testing::commit(&repo, 1_764_000_000 + 3600 * (i as i64 + 1));
+        }
+
+        let work = WorkTree {
+            root: root.to_owned(),
+        };
+        let today = Date::new(2026, 11, 25).expect("date");
+        let git = Git::open(root).expect("open");
+        let cold = |batches: Batches| {
+            let _ = std::fs::remove_dir_all(repo.path().join("portflow"));
+            crate::engine::BATCH_FOR_TESTS.set(Some(2));
+            let (checked, past) = check_work_tree_with_history(
+                Some(&git),
+                &work,
+                &Scope::all(),
+                today,
+                &|_| false,
+                batches,
+            )
+            .expect("check");
+            crate::engine::BATCH_FOR_TESTS.set(None);
+            let scan = past.and_then(GitPast::into_scan).expect("a history");
+            let folded = scan.folded.len();
+            let lines = timelines(&git, Some(scan), &work, &checked, today).expect("timelines");
+            assert_eq!(lines.len(), checked.reports.len());
+            (serde_json::to_string(&lines).expect("json"), folded)
+        };
+        let (once, folded) = cold(Batches::Off);
+        assert_eq!(folded, 0, "a check without batches folds nothing ahead");
+        assert!(once.contains("\"landed\":{"), "{once}");
+        let (batched, folded) = cold(Batches::FoldingTimelines);
+        assert_eq!(batched, once);
+        assert!(folded >= 8, "{folded} timelines folded in the batches");
     }
 }
