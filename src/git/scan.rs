@@ -747,10 +747,11 @@ fn steps_at(git: &Git, line: &[Oid], known: &[Option<Step>], missing: &[usize]) 
                 None => Roots::of(git, &git.repo.find_commit(line[parent])?.tree()?).ports,
             },
         };
+        let odb = git.repo.odb()?;
         let mut held = None;
         let mut out = Vec::with_capacity(run.len());
         for &at in run {
-            let step = step_of(git, line[at], &mut held, before)?;
+            let step = step_of(git, &odb, line[at], &mut held, before)?;
             before = step.ports;
             out.push((at, step));
         }
@@ -772,26 +773,27 @@ fn steps_at(git: &Git, line: &[Oid], known: &[Option<Step>], missing: &[usize]) 
 }
 
 /// What a commit changed against its first parent, whose `ports/` tree is `before` (the
-/// previous step's, kept parsed so each tree is read once along the line); `before` then
+/// previous step's, kept read so each tree is read once along the line); `before` then
 /// holds this commit's.
-fn step_of<'g>(
-    git: &'g Git,
+fn step_of<'o>(
+    git: &Git,
+    odb: &'o git2::Odb<'_>,
     id: Oid,
-    before: &mut Option<git2::Tree<'g>>,
+    before: &mut Option<git2::OdbObject<'o>>,
     before_id: Option<Oid>,
 ) -> Result<Step, GitError> {
     let commit = git.repo.find_commit(id)?;
     let roots = Roots::of(git, &commit.tree()?);
     let mut changes = Vec::new();
-    if before.as_ref().map(git2::Tree::id) != before_id {
-        *before = before_id.map(|t| git.repo.find_tree(t)).transpose()?;
+    if before.as_ref().map(git2::OdbObject::id) != before_id {
+        *before = before_id.map(|t| odb.read(t)).transpose()?;
     }
     if roots.ports != before_id {
-        let new = roots.ports.map(|t| git.repo.find_tree(t)).transpose()?;
+        let new = roots.ports.map(|t| odb.read(t)).transpose()?;
         diff_level(
-            git,
-            before.as_ref(),
-            new.as_ref(),
+            odb,
+            before.as_ref().map(git2::OdbObject::data),
+            new.as_ref().map(git2::OdbObject::data),
             PORTS_DIR,
             true,
             &mut changes,
@@ -826,95 +828,147 @@ fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> Ordering {
     }
 }
 
-/// The port folders that differ between two trees of `base` (`ports/`, or a year folder
-/// under it when `top` is false), walked side by side without reading unchanged ones.
+/// One entry of a tree object as git stores it: `<mode> <name>` NUL `<id>`.
+#[derive(Clone, Copy)]
+struct RawEntry<'a> {
+    /// The whole entry: two entries with the same bytes are the same entry.
+    bytes: &'a [u8],
+    name: &'a [u8],
+    folder: bool,
+    id: &'a [u8],
+}
+
+/// The entries of a tree object's bytes, in stored order, read in place: a desk's
+/// `ports/` holds thousands, and a history compares it at every commit.
+struct RawEntries<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for RawEntries<'a> {
+    type Item = Result<RawEntry<'a>, GitError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let entry = (|| {
+            let space = self.rest.iter().position(|&b| b == b' ')?;
+            let nul = space + 1 + self.rest[space + 1..].iter().position(|&b| b == 0)?;
+            let end = nul + 1 + OID_BYTES;
+            let bytes = self.rest.get(..end)?;
+            Some(RawEntry {
+                bytes,
+                name: &bytes[space + 1..nul],
+                folder: &bytes[..space] == b"40000",
+                id: &bytes[nul + 1..],
+            })
+        })();
+        match entry {
+            Some(entry) => {
+                self.rest = &self.rest[entry.bytes.len()..];
+                Some(Ok(entry))
+            }
+            None => {
+                self.rest = &[];
+                Some(Err(GitError::Git(git2::Error::from_str(
+                    "a tree object that does not parse",
+                ))))
+            }
+        }
+    }
+}
+
+/// The bytes of a SHA-1 object id.
+const OID_BYTES: usize = 20;
+
+/// The entries of the tree object `data` (none for no tree).
+fn raw_entries(data: Option<&[u8]>) -> RawEntries<'_> {
+    RawEntries {
+        rest: data.unwrap_or_default(),
+    }
+}
+
+/// The port folders that differ between two tree objects of `base` (`ports/`, or a year
+/// folder under it when `top` is false), given as stored: walked side by side, unchanged
+/// entries skipped by their bytes, no unchanged folder read.
 fn diff_level(
-    git: &Git,
-    old: Option<&git2::Tree<'_>>,
-    new: Option<&git2::Tree<'_>>,
+    odb: &git2::Odb<'_>,
+    old: Option<&[u8]>,
+    new: Option<&[u8]>,
     base: &str,
     top: bool,
     out: &mut Vec<Change>,
 ) -> Result<(), GitError> {
-    let entries = |t: Option<&git2::Tree<'_>>| -> Vec<(usize, bool)> {
-        t.map(|t| {
-            (0..t.len())
-                .map(|i| {
-                    (
-                        i,
-                        t.get(i).is_some_and(|e| e.kind() == Some(ObjectType::Tree)),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-    };
-    let (olds, news) = (entries(old), entries(new));
-    let (mut i, mut j) = (0, 0);
-    while i < olds.len() || j < news.len() {
-        let a = olds.get(i).and_then(|&(k, t)| Some((old?.get(k)?, t)));
-        let b = news.get(j).and_then(|&(k, t)| Some((new?.get(k)?, t)));
+    let (mut olds, mut news) = (raw_entries(old), raw_entries(new));
+    let (mut a, mut b) = (olds.next().transpose()?, news.next().transpose()?);
+    while a.is_some() || b.is_some() {
         let order = match (&a, &b) {
-            (Some((x, xt)), Some((y, yt))) => git_order(x.name_bytes(), *xt, y.name_bytes(), *yt),
+            (Some(x), Some(y)) if x.bytes == y.bytes => {
+                a = olds.next().transpose()?;
+                b = news.next().transpose()?;
+                continue;
+            }
+            (Some(x), Some(y)) => git_order(x.name, x.folder, y.name, y.folder),
             (Some(_), None) => Ordering::Less,
             _ => Ordering::Greater,
         };
-        let (a, b) = match order {
-            Ordering::Less => {
-                i += 1;
-                (a, None)
-            }
-            Ordering::Greater => {
-                j += 1;
-                (None, b)
-            }
-            Ordering::Equal => {
-                i += 1;
-                j += 1;
-                (a, b)
-            }
+        let (x, y) = match order {
+            Ordering::Less => (a.take(), None),
+            Ordering::Greater => (None, b.take()),
+            Ordering::Equal => (a.take(), b.take()),
         };
-        let a = a.filter(|(_, t)| *t).map(|(e, _)| e);
-        let b = b.filter(|(_, t)| *t).map(|(e, _)| e);
-        if a.as_ref().map(|e| e.id()) == b.as_ref().map(|e| e.id()) {
+        if a.is_none() && x.is_some() {
+            a = olds.next().transpose()?;
+        }
+        if b.is_none() && y.is_some() {
+            b = news.next().transpose()?;
+        }
+        let (x, y) = (x.filter(|e| e.folder), y.filter(|e| e.folder));
+        if x.map(|e| e.id) == y.map(|e| e.id) {
             continue;
         }
-        let Some(name) = a.as_ref().or(b.as_ref()).and_then(|e| e.name().ok()) else {
+        let Some(name) = x.or(y).and_then(|e| std::str::from_utf8(e.name).ok()) else {
             continue;
         };
         if top && name.starts_with('.') {
             continue;
         }
-        let tree = |e: Option<&git2::TreeEntry<'_>>| -> Result<Option<git2::Tree<'_>>, GitError> {
-            Ok(e.map(|e| git.repo.find_tree(e.id())).transpose()?)
+        let read = |e: Option<RawEntry<'_>>| -> Result<Option<git2::OdbObject<'_>>, GitError> {
+            Ok(e.map(|e| odb.read(Oid::from_bytes(e.id)?)).transpose()?)
         };
-        let (old_sub, new_sub) = (tree(a.as_ref())?, tree(b.as_ref())?);
-        let year = |t: &Option<git2::Tree<'_>>| {
-            top && t
-                .as_ref()
-                .is_some_and(|t| is_year_folder(name, t.get_name("request.toml").is_some()))
+        let (old_sub, new_sub) = (read(x)?, read(y)?);
+        let year = |t: &Option<git2::OdbObject<'_>>| -> Result<bool, GitError> {
+            if !top || !is_year(name) {
+                return Ok(false);
+            }
+            let Some(t) = t else { return Ok(false) };
+            let mut has_request = false;
+            for e in raw_entries(Some(t.data())) {
+                has_request |= e?.name == b"request.toml";
+            }
+            Ok(is_year_folder(name, has_request))
         };
-        let (old_year, new_year) = (year(&old_sub), year(&new_sub));
+        let (old_year, new_year) = (year(&old_sub)?, year(&new_sub)?);
         let dir = format!("{base}/{name}");
-        let (old_port, new_port) = (
-            old_sub.as_ref().filter(|_| !old_year),
-            new_sub.as_ref().filter(|_| !new_year),
-        );
         if old_year || new_year {
+            let data = |t: &Option<git2::OdbObject<'_>>, year: bool| {
+                t.as_ref().filter(|_| year).map(|t| t.data().to_vec())
+            };
             diff_level(
-                git,
-                old_sub.as_ref().filter(|_| old_year),
-                new_sub.as_ref().filter(|_| new_year),
+                odb,
+                data(&old_sub, old_year).as_deref(),
+                data(&new_sub, new_year).as_deref(),
                 &dir,
                 false,
                 out,
             )?;
         }
+        let (old_port, new_port) = (x.filter(|_| !old_year), y.filter(|_| !new_year));
         if old_port.is_some() || new_port.is_some() {
             out.push(Change {
                 id: name.to_owned(),
                 dir,
-                tree: new_port.map(git2::Tree::id),
+                tree: new_port.map(|e| Oid::from_bytes(e.id)).transpose()?,
             });
         }
     }
@@ -1129,17 +1183,66 @@ mod tests {
         (step.id, step.parent, step.ports, step.changes.clone())
     }
 
+    // Guards comparing `ports/` trees as stored: each commit's changes are the port
+    // folders git's own diff of the commit names, with their new trees, moves into and out
+    // of year folders and removals included.
+    #[test]
+    fn the_changes_of_each_commit_are_those_gits_diff_names() {
+        let (temp, line) = long_line(300);
+        let git = Git::open(temp.path()).expect("open");
+        let odb = git.repo.odb().expect("odb");
+        let (mut held, mut before) = (None, None);
+        let mut moved = 0;
+        for id in &line {
+            let step = step_of(&git, &odb, *id, &mut held, before).expect("step");
+            before = step.ports;
+            let commit = git.repo.find_commit(*id).expect("commit");
+            let tree = commit.tree().expect("tree");
+            let parent = commit.parent(0).ok().map(|p| p.tree().expect("tree"));
+            let diff = git
+                .repo
+                .diff_tree_to_tree(parent.as_ref(), Some(&tree), None)
+                .expect("diff");
+            let mut expected: Vec<(String, Option<Oid>)> = diff
+                .deltas()
+                .flat_map(|d| [d.old_file().path(), d.new_file().path()])
+                .flatten()
+                .filter_map(|path| {
+                    let dir = path.parent()?.to_str()?.to_owned();
+                    dir.starts_with("ports/").then_some(dir)
+                })
+                .collect::<BTreeSet<String>>()
+                .into_iter()
+                .map(|dir| {
+                    let now = tree.get_path(Path::new(&dir)).ok().map(|e| e.id());
+                    (dir, now)
+                })
+                .collect();
+            let mut found: Vec<(String, Option<Oid>)> = step
+                .changes
+                .iter()
+                .map(|c| (c.dir.clone(), c.tree))
+                .collect();
+            expected.sort();
+            found.sort();
+            assert_eq!(found, expected, "commit {id}");
+            moved += step.changes.iter().filter(|c| c.tree.is_none()).count();
+        }
+        assert!(moved > 0, "the line moves ports away");
+    }
+
     // Guards reading the line on all cores: the steps of any set of missing positions are
     // the ones a read of the whole line in order gives.
     #[test]
     fn steps_read_in_shares_are_the_steps_read_in_order() {
         let (temp, line) = long_line(700);
         let git = Git::open(temp.path()).expect("open");
+        let odb = git.repo.odb().expect("odb");
         let mut held = None;
         let mut before = None;
         let mut in_order = Vec::new();
         for id in &line {
-            let step = step_of(&git, *id, &mut held, before).expect("step");
+            let step = step_of(&git, &odb, *id, &mut held, before).expect("step");
             before = step.ports;
             in_order.push(step);
         }
