@@ -779,26 +779,42 @@ fn step_of<'o>(
     git: &Git,
     odb: &'o git2::Odb<'_>,
     id: Oid,
-    before: &mut Option<git2::OdbObject<'o>>,
+    before: &mut Option<HeldTree<'o>>,
     before_id: Option<Oid>,
 ) -> Result<Step, GitError> {
     let commit = git.repo.find_commit(id)?;
     let roots = Roots::of(git, &commit.tree()?);
     let mut changes = Vec::new();
-    if before.as_ref().map(git2::OdbObject::id) != before_id {
-        *before = before_id.map(|t| odb.read(t)).transpose()?;
+    if before.as_ref().map(|t| t.object.id()) != before_id {
+        *before = before_id.map(|t| HeldTree::read(odb, t)).transpose()?;
     }
     if roots.ports != before_id {
         let new = roots.ports.map(|t| odb.read(t)).transpose()?;
-        diff_level(
-            odb,
-            before.as_ref().map(git2::OdbObject::data),
-            new.as_ref().map(git2::OdbObject::data),
-            PORTS_DIR,
-            true,
-            &mut changes,
-        )?;
-        *before = new;
+        *before = match (before.take(), new) {
+            (Some(old), Some(new)) => {
+                let (held, old_part, new_part) = old.followed_by(new)?;
+                diff_level(
+                    odb,
+                    Some(old_part.as_slice()),
+                    Some(new_part.as_slice()),
+                    PORTS_DIR,
+                    true,
+                    &mut changes,
+                )?;
+                Some(held)
+            }
+            (old, new) => {
+                diff_level(
+                    odb,
+                    old.as_ref().map(|t| t.object.data()),
+                    new.as_ref().map(git2::OdbObject::data),
+                    PORTS_DIR,
+                    true,
+                    &mut changes,
+                )?;
+                new.map(HeldTree::of).transpose()?
+            }
+        };
     }
     // Removals first, so a port moved between folders in one commit ends up moved.
     changes.sort_by_key(|c| c.tree.is_some());
@@ -876,6 +892,111 @@ impl<'a> Iterator for RawEntries<'a> {
             }
         }
     }
+}
+
+/// A tree object as stored, with where each of its entries starts (and its length last).
+struct HeldTree<'o> {
+    object: git2::OdbObject<'o>,
+    starts: Vec<usize>,
+}
+
+impl<'o> HeldTree<'o> {
+    fn read(odb: &'o git2::Odb<'_>, id: Oid) -> Result<HeldTree<'o>, GitError> {
+        HeldTree::of(odb.read(id)?)
+    }
+
+    /// Every entry of `object` read to find where it starts.
+    fn of(object: git2::OdbObject<'o>) -> Result<HeldTree<'o>, GitError> {
+        let data = object.data();
+        let mut starts = Vec::new();
+        for entry in raw_entries(Some(data)) {
+            let entry = entry?;
+            starts.push(entry.bytes.as_ptr() as usize - data.as_ptr() as usize);
+        }
+        starts.push(data.len());
+        Ok(HeldTree { object, starts })
+    }
+
+    /// `next` (the next commit's tree) held in turn, with the entries where the two differ:
+    /// from the last entry both start alike to the first both end alike, found by comparing
+    /// bytes. Only that part of `next` is read entry by entry; its other entries start where
+    /// this tree's do, shifted by the change in length.
+    fn followed_by(
+        self,
+        next: git2::OdbObject<'o>,
+    ) -> Result<(HeldTree<'o>, Vec<u8>, Vec<u8>), GitError> {
+        let (old, new) = (self.object.data(), next.data());
+        let prefix = common_prefix(old, new);
+        let shortest = old.len().min(new.len());
+        let suffix = common_suffix(old, new).min(shortest - prefix);
+        // The last entry starting at or before the first differing byte.
+        let first = self.starts.partition_point(|&s| s <= prefix) - 1;
+        let mut starts: Vec<usize> = self.starts[..first].to_vec();
+        let mut at = self.starts[first];
+        let same_from = new.len() - suffix;
+        let last = loop {
+            // Past the first byte of the common end, at a start this tree has: the rest
+            // is entry for entry this tree's rest.
+            if at >= same_from
+                && let Some(old_at) = (at + old.len()).checked_sub(new.len())
+                && let Ok(i) = self.starts.binary_search(&old_at)
+            {
+                break i;
+            }
+            starts.push(at);
+            let entry = raw_entries(Some(&new[at..])).next().unwrap_or_else(|| {
+                Err(GitError::Git(git2::Error::from_str(
+                    "a tree object that does not parse",
+                )))
+            })?;
+            at += entry.bytes.len();
+        };
+        let new_end = at;
+        starts.extend(
+            self.starts[last..]
+                .iter()
+                .map(|&s| s + new.len() - old.len()),
+        );
+        let old_part = old[self.starts[first]..self.starts[last]].to_vec();
+        let new_part = new[self.starts[first]..new_end].to_vec();
+        Ok((
+            HeldTree {
+                object: next,
+                starts,
+            },
+            old_part,
+            new_part,
+        ))
+    }
+}
+
+/// How many bytes `a` and `b` start with alike.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 512;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + CHUNK <= n && a[i..i + CHUNK] == b[i..i + CHUNK] {
+        i += CHUNK;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// How many bytes `a` and `b` end with alike.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 512;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + CHUNK <= n && a[n - i - CHUNK..n - i] == b[n - i - CHUNK..n - i] {
+        i += CHUNK;
+    }
+    while i < n && a[n - i - 1] == b[n - i - 1] {
+        i += 1;
+    }
+    i
 }
 
 /// The bytes of a SHA-1 object id.
@@ -1229,6 +1350,97 @@ mod tests {
             moved += step.changes.iter().filter(|c| c.tree.is_none()).count();
         }
         assert!(moved > 0, "the line moves ports away");
+    }
+
+    // Guards reading only where two trees differ: for trees that differ anywhere (at the
+    // start, the end, in one entry or many, in length or not), the next tree's entry starts
+    // are those a full read finds, and the parts compared give the changes the whole trees
+    // give.
+    #[test]
+    fn the_differing_part_of_two_trees_gives_what_the_whole_trees_give() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let repo = Repository::init(temp.path()).expect("init");
+        let git = Git::open(temp.path()).expect("open");
+        let odb = git.repo.odb().expect("odb");
+        let blob = repo.blob(b"x = 1\n").expect("blob");
+        // Folders of one file, one per content: names alike at the start or the end.
+        let folders: Vec<Oid> = (0..4)
+            .map(|i| {
+                let content = repo.blob(format!("n = {i}\n").as_bytes()).expect("blob");
+                let mut b = repo.treebuilder(None).expect("builder");
+                b.insert("request.toml", content, 0o100644).expect("insert");
+                b.write().expect("tree")
+            })
+            .collect();
+        let names = [
+            "a", "ab", "abc", "b", "b-1", "b-10", "b-2", "bb", "port-1", "port-11", "port-111",
+            "z", "zz",
+        ];
+        let mut rng = fastrand::Rng::with_seed(7);
+        let tree_of = |rng: &mut fastrand::Rng| {
+            let mut b = repo.treebuilder(None).expect("builder");
+            for name in names {
+                match rng.u8(0..6) {
+                    0 => {}
+                    1 => b.insert(name, blob, 0o100644).map(|_| ()).expect("file"),
+                    n => b
+                        .insert(name, folders[usize::from(n - 2)], 0o040000)
+                        .map(|_| ())
+                        .expect("folder"),
+                }
+            }
+            b.write().expect("tree")
+        };
+        let mut compared = 0;
+        for _ in 0..400 {
+            let (a, mut b) = (tree_of(&mut rng), tree_of(&mut rng));
+            // Mostly one change, as along a desk's line.
+            if rng.bool() {
+                let mut edit = repo
+                    .treebuilder(Some(&repo.find_tree(a).expect("a")))
+                    .expect("builder");
+                let name = names[rng.usize(..names.len())];
+                if edit.get(name).expect("get").is_some() && rng.bool() {
+                    edit.remove(name).expect("remove");
+                } else {
+                    edit.insert(name, folders[rng.usize(..4)], 0o040000)
+                        .expect("insert");
+                }
+                b = edit.write().expect("tree");
+            }
+            let whole = |old: Oid, new: Oid| {
+                let (old, new) = (odb.read(old).expect("old"), odb.read(new).expect("new"));
+                let mut out = Vec::new();
+                diff_level(
+                    &odb,
+                    Some(old.data()),
+                    Some(new.data()),
+                    PORTS_DIR,
+                    true,
+                    &mut out,
+                )
+                .expect("diff");
+                out.into_iter().map(|c| (c.dir, c.tree)).collect::<Vec<_>>()
+            };
+            let held = HeldTree::read(&odb, a).expect("held");
+            let (next, old_part, new_part) =
+                held.followed_by(odb.read(b).expect("b")).expect("followed");
+            assert_eq!(next.starts, HeldTree::read(&odb, b).expect("b").starts);
+            let mut parts = Vec::new();
+            diff_level(
+                &odb,
+                Some(&old_part),
+                Some(&new_part),
+                PORTS_DIR,
+                true,
+                &mut parts,
+            )
+            .expect("diff");
+            let parts: Vec<_> = parts.into_iter().map(|c| (c.dir, c.tree)).collect();
+            assert_eq!(parts, whole(a, b), "{a} then {b}");
+            compared += usize::from(!parts.is_empty());
+        }
+        assert!(compared > 300, "{compared} pairs with changes");
     }
 
     // Guards reading the line on all cores: the steps of any set of missing positions are
