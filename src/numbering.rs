@@ -10,10 +10,14 @@
 //! verdict on every example number of its metadata.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{LazyLock, OnceLock};
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex, OnceLock};
 
 use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::store::{read_record, write_record};
 
 pub use phonenumber::Type;
 
@@ -43,7 +47,16 @@ impl Reading {
 
 /// Reads an E.164 number (`+` and digits): `None` when no calling code fits or the
 /// national number is too short or too long to be one (libphonenumber's `parse` fails).
+/// Answered from the readings remembered ([`remember_in`]) when they hold the number.
 pub fn read(e164: &str) -> Option<Reading> {
+    match MEMO.get() {
+        Some(memo) => memo.read(e164),
+        None => read_plan(e164),
+    }
+}
+
+/// [`read`], from the numbering plan.
+fn read_plan(e164: &str) -> Option<Reading> {
     let digits = e164.strip_prefix('+')?;
     if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
         return None;
@@ -91,11 +104,185 @@ pub fn read(e164: &str) -> Option<Reading> {
     })
 }
 
-/// Builds the plan now rather than at the first number read: loading the metadata takes
-/// tens of milliseconds (its patterns are checked as they load), so a caller may have a
-/// spare thread do it while it reads files.
+/// Gets ready to read numbers now rather than at the first number read: loading the
+/// metadata takes about 100 ms of CPU (its patterns are checked as they load), so a caller
+/// may have a spare thread do it while it reads files. With readings remembered, those are
+/// read instead, and the plan is loaded only for a number they lack.
 pub fn prepare() {
-    LazyLock::force(&PLAN);
+    match MEMO.get() {
+        Some(memo) if !memo.known().is_empty() => {}
+        _ => {
+            LazyLock::force(&PLAN);
+        }
+    }
+}
+
+/// Remembers the readings of this process in the git directory `git_dir`
+/// (`portflow/numbers.bin`), and reads the ones remembered there first; the first call
+/// decides the place. A reading is what the metadata says of a number, and the metadata
+/// is fixed with portflow's version, so a remembered reading is never stale.
+pub fn remember_in(git_dir: &Path) {
+    let _ = MEMO.set(Memo::at(git_dir.join("portflow").join(MEMO_FILE)));
+}
+
+/// Writes the readings remembered and those this process added, when it added any.
+pub fn save_readings() {
+    if let Some(memo) = MEMO.get() {
+        memo.save();
+    }
+}
+
+/// The readings of this process, remembered between runs.
+static MEMO: OnceLock<Memo> = OnceLock::new();
+
+const MEMO_FILE: &str = "numbers.bin";
+/// Bumped whenever what is stored changes meaning.
+const MEMO_FORMAT: u32 = 1;
+/// The largest file read.
+const MEMO_MAX_BYTES: u64 = 64 << 20;
+/// The most readings kept: past it, only this run's are.
+const MEMO_MAX_ENTRIES: usize = 1_000_000;
+
+/// A reading as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stored {
+    code: u16,
+    region: Option<String>,
+    kind: Type,
+}
+
+impl Stored {
+    fn of(reading: Reading) -> Stored {
+        Stored {
+            code: reading.code,
+            region: reading.region.map(str::to_owned),
+            kind: reading.kind,
+        }
+    }
+
+    /// The reading, or `None` for a region that is not two capital letters (a broken file).
+    fn reading(&self) -> Option<Reading> {
+        let region = match &self.region {
+            Some(id) => Some(alpha2(id)?),
+            None => None,
+        };
+        Some(Reading {
+            code: self.code,
+            region,
+            kind: self.kind,
+        })
+    }
+}
+
+/// The region id `id` (two capital letters) as a `'static` string.
+fn alpha2(id: &str) -> Option<&'static str> {
+    static ALL: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let letters = b'A'..=b'Z';
+        letters
+            .clone()
+            .flat_map(|a| {
+                letters
+                    .clone()
+                    .map(move |b| String::from_utf8_lossy(&[a, b]).into_owned())
+            })
+            .collect()
+    });
+    let &[a, b] = id.as_bytes() else {
+        return None;
+    };
+    if !a.is_ascii_uppercase() || !b.is_ascii_uppercase() {
+        return None;
+    }
+    Some(ALL[usize::from(a - b'A') * 26 + usize::from(b - b'A')].as_str())
+}
+
+#[derive(Serialize, Deserialize)]
+struct MemoRecord {
+    format: u32,
+    version: String,
+    readings: Vec<(String, Option<Stored>)>,
+}
+
+/// Readings remembered in a file, read the first time one is asked for, and the readings
+/// added since.
+struct Memo {
+    path: PathBuf,
+    known: OnceLock<HashMap<String, Option<Reading>>>,
+    added: Mutex<Vec<(String, Option<Reading>)>>,
+}
+
+impl Memo {
+    fn at(path: PathBuf) -> Memo {
+        Memo {
+            path,
+            known: OnceLock::new(),
+            added: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The readings remembered (none when the file is missing, foreign or broken).
+    fn known(&self) -> &HashMap<String, Option<Reading>> {
+        self.known.get_or_init(|| {
+            let Some(record) = read_record::<MemoRecord>(&self.path, MEMO_MAX_BYTES)
+                .filter(|r| r.format == MEMO_FORMAT && r.version == env!("CARGO_PKG_VERSION"))
+            else {
+                return HashMap::new();
+            };
+            let mut known = HashMap::with_capacity(record.readings.len());
+            for (number, stored) in record.readings {
+                let reading = match stored {
+                    Some(stored) => match stored.reading() {
+                        Some(reading) => Some(reading),
+                        None => return HashMap::new(),
+                    },
+                    None => None,
+                };
+                known.insert(number, reading);
+            }
+            known
+        })
+    }
+
+    fn read(&self, e164: &str) -> Option<Reading> {
+        if let Some(known) = self.known().get(e164) {
+            return *known;
+        }
+        let reading = read_plan(e164);
+        if let Ok(mut added) = self.added.lock() {
+            added.push((e164.to_owned(), reading));
+        }
+        reading
+    }
+
+    fn save(&self) {
+        let added = match self.added.lock() {
+            Ok(mut added) => std::mem::take(&mut *added),
+            Err(_) => return,
+        };
+        if added.is_empty() {
+            return;
+        }
+        let known = self.known();
+        let keep_known = known.len() + added.len() <= MEMO_MAX_ENTRIES;
+        let mut readings: Vec<(String, Option<Stored>)> = added
+            .into_iter()
+            .chain(
+                known
+                    .iter()
+                    .filter(|_| keep_known)
+                    .map(|(n, r)| (n.clone(), *r)),
+            )
+            .map(|(n, r)| (n, r.map(Stored::of)))
+            .collect();
+        readings.sort_by(|a, b| a.0.cmp(&b.0));
+        readings.dedup_by(|a, b| a.0 == b.0);
+        let record = MemoRecord {
+            format: MEMO_FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            readings,
+        };
+        write_record(&self.path, &record);
+    }
 }
 
 /// The regions that share a calling code, the main one first (`US` for `+1`).
@@ -378,6 +565,62 @@ fn expand(rule: &str, caps: &regex::Captures<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Guards remembering readings: a memo gives the plan's reading of every number, read
+    // before or not, keeps what it read for the next run, and answers from its file.
+    #[test]
+    fn remembered_readings_are_the_plans_and_come_from_the_file() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let path = temp.path().join("portflow").join(MEMO_FILE);
+        let numbers = [
+            "+12065550143",
+            "+18002345678",
+            "+14165550143",
+            "+80012345678",
+            "+447912345678",
+            "+12065550",
+            "+9991234567",
+            "+390212345678",
+        ];
+        let first = Memo::at(path.clone());
+        for n in numbers {
+            assert_eq!(first.read(n), read_plan(n), "{n}");
+        }
+        first.save();
+        let second = Memo::at(path.clone());
+        assert_eq!(second.known().len(), numbers.len());
+        for n in numbers {
+            assert_eq!(second.read(n), read_plan(n), "{n}");
+        }
+        assert!(second.added.lock().expect("lock").is_empty());
+
+        // The file is what answers: an edited reading is what it gives.
+        let mut record: MemoRecord = read_record(&path, MEMO_MAX_BYTES).expect("record");
+        for (number, stored) in &mut record.readings {
+            if number == "+12065550143" {
+                *stored = Some(Stored {
+                    code: 1,
+                    region: Some("CA".to_owned()),
+                    kind: Type::Mobile,
+                });
+            }
+        }
+        write_record(&path, &record);
+        let third = Memo::at(path.clone());
+        assert_eq!(
+            third.read("+12065550143").and_then(|r| r.region),
+            Some("CA")
+        );
+
+        // A region that is no region: nothing of the file is trusted.
+        for stored in record.readings.iter_mut().filter_map(|(_, s)| s.as_mut()) {
+            stored.region = Some("c\u{0}".to_owned());
+        }
+        write_record(&path, &record);
+        let fourth = Memo::at(path);
+        assert!(fourth.known().is_empty());
+        assert_eq!(fourth.read("+12065550143"), read_plan("+12065550143"));
+    }
 
     fn kind(e164: &str) -> Option<(Option<&'static str>, Type)> {
         read(e164)

@@ -42,9 +42,17 @@ pub struct Verdict {
 /// The verdicts of earlier runs, and those of this run to keep.
 pub type Verdicts = Store<Verdict>;
 
-/// The verdict cache of the git directory `git_dir`.
+/// The verdict cache of the git directory `git_dir`; the numbers' readings are remembered
+/// beside it ([`crate::numbering::remember_in`]), to be saved with it.
 pub fn load(git_dir: &Path) -> Verdicts {
+    crate::numbering::remember_in(git_dir);
     Store::load(git_dir, "verdicts.bin", FORMAT)
+}
+
+/// Saves the verdicts and the numbers' readings this run added.
+pub fn save(verdicts: Verdicts) {
+    verdicts.save();
+    crate::numbering::save_readings();
 }
 
 /// The part of every key this run shares: the version, porting.toml, the schema copies

@@ -407,7 +407,7 @@ pub fn check_work_tree_with_history<'g>(
                 .then_some(&mut fold as &mut EachBatch<'_>),
         }),
     );
-    verdicts.save();
+    verdicts::save(verdicts);
     Ok((checked?, Some(past)))
 }
 

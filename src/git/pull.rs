@@ -49,7 +49,7 @@ pub fn check_staged(work: &WorkTree, scope: &Scope, today: Date) -> Result<Check
         }),
     )?;
     past.save();
-    verdicts.save();
+    verdicts::save(verdicts);
     Ok(checked)
 }
 
@@ -189,6 +189,9 @@ impl<'g> PullRequest<'g> {
     ) -> Result<PullRequest<'g>, GitError> {
         // The ports read on either side have numbers to check: a thread of its own loads the
         // numbering plan while git is read and the working tree listed.
+        if reuse {
+            crate::numbering::remember_in(git.repo.commondir());
+        }
         let _ = std::thread::Builder::new().spawn(crate::numbering::prepare);
         git.require_history()?;
         let base_commit = git.base_of(rev)?;
@@ -284,7 +287,7 @@ impl<'g> PullRequest<'g> {
             },
         };
         past.save();
-        verdicts.save();
+        verdicts::save(verdicts);
 
         let mut changed_ports = BTreeSet::new();
         for path in &changed_files {
