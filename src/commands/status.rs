@@ -42,7 +42,9 @@ pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
 
 /// Every port checked for the board: the ports whose files are HEAD's are judged from the
 /// verdict cache (and their timelines come from the timeline cache), so a rerun reads what
-/// changed. With the scan of the history the check read, which the timelines read next.
+/// changed; the ports the cache lacks are judged in batches, their timelines folded as
+/// each batch is read. With the scan of the history the check read, which the timelines
+/// read next.
 pub(crate) fn check_desk<'g>(
     tree: &WorkTree,
     git: &'g Result<Git, GitError>,
