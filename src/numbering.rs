@@ -204,11 +204,11 @@ struct MemoRecord {
 }
 
 /// Readings remembered in a file, read the first time one is asked for, and the readings
-/// added since.
+/// this run added, each read from the plan once.
 struct Memo {
     path: PathBuf,
     known: OnceLock<HashMap<String, Option<Reading>>>,
-    added: Mutex<Vec<(String, Option<Reading>)>>,
+    added: Mutex<HashMap<String, Option<Reading>>>,
 }
 
 impl Memo {
@@ -216,7 +216,7 @@ impl Memo {
         Memo {
             path,
             known: OnceLock::new(),
-            added: Mutex::new(Vec::new()),
+            added: Mutex::new(HashMap::new()),
         }
     }
 
@@ -247,9 +247,12 @@ impl Memo {
         if let Some(known) = self.known().get(e164) {
             return *known;
         }
+        if let Some(added) = self.added.lock().ok().and_then(|a| a.get(e164).copied()) {
+            return added;
+        }
         let reading = read_plan(e164);
         if let Ok(mut added) = self.added.lock() {
-            added.push((e164.to_owned(), reading));
+            added.insert(e164.to_owned(), reading);
         }
         reading
     }
@@ -274,8 +277,8 @@ impl Memo {
             )
             .map(|(n, r)| (n, r.map(Stored::of)))
             .collect();
+        // The numbers added are those the file lacked: no number is in both.
         readings.sort_by(|a, b| a.0.cmp(&b.0));
-        readings.dedup_by(|a, b| a.0 == b.0);
         let record = MemoRecord {
             format: MEMO_FORMAT,
             version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -187,8 +187,10 @@ impl<'g> PullRequest<'g> {
         today: Date,
         reuse: bool,
     ) -> Result<PullRequest<'g>, GitError> {
-        // The ports read on either side have numbers to check: a thread of its own loads the
-        // numbering plan while git is read and the working tree listed.
+        // The ports read on either side have numbers to check: a thread of its own reads the
+        // readings remembered (or, without them, loads the numbering plan) while git is read
+        // and the working tree listed. The readings are remembered where the verdict cache
+        // is, which is loaded later.
         if reuse {
             crate::numbering::remember_in(git.repo.commondir());
         }

@@ -886,9 +886,7 @@ impl<'a> Iterator for RawEntries<'a> {
             }
             None => {
                 self.rest = &[];
-                Some(Err(GitError::Git(git2::Error::from_str(
-                    "a tree object that does not parse",
-                ))))
+                Some(Err(malformed_tree()))
             }
         }
     }
@@ -944,11 +942,9 @@ impl<'o> HeldTree<'o> {
                 break i;
             }
             starts.push(at);
-            let entry = raw_entries(Some(&new[at..])).next().unwrap_or_else(|| {
-                Err(GitError::Git(git2::Error::from_str(
-                    "a tree object that does not parse",
-                )))
-            })?;
+            let entry = raw_entries(Some(&new[at..]))
+                .next()
+                .unwrap_or_else(|| Err(malformed_tree()))?;
             at += entry.bytes.len();
         };
         let new_end = at;
@@ -997,6 +993,11 @@ fn common_suffix(a: &[u8], b: &[u8]) -> usize {
         i += 1;
     }
     i
+}
+
+/// The error of a tree object whose bytes are not entries.
+fn malformed_tree() -> GitError {
+    GitError::Git(git2::Error::from_str("a tree object that does not parse"))
 }
 
 /// The bytes of a SHA-1 object id.
@@ -1072,13 +1073,16 @@ fn diff_level(
         let (old_year, new_year) = (year(&old_sub)?, year(&new_sub)?);
         let dir = format!("{base}/{name}");
         if old_year || new_year {
-            let data = |t: &Option<git2::OdbObject<'_>>, year: bool| {
-                t.as_ref().filter(|_| year).map(|t| t.data().to_vec())
-            };
             diff_level(
                 odb,
-                data(&old_sub, old_year).as_deref(),
-                data(&new_sub, new_year).as_deref(),
+                old_sub
+                    .as_ref()
+                    .filter(|_| old_year)
+                    .map(git2::OdbObject::data),
+                new_sub
+                    .as_ref()
+                    .filter(|_| new_year)
+                    .map(git2::OdbObject::data),
                 &dir,
                 false,
                 out,
