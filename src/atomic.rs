@@ -46,7 +46,17 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()>
 /// Replaces `path` atomically with `bytes` (a temp file renamed over it). The caller has
 /// decided the replacement is wanted; `mode` sets the permissions on Unix.
 pub fn replace(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
-    let tmp = write_temp(path, bytes, mode)?;
+    rename_into(path, write_temp(path, bytes, mode)?)
+}
+
+/// [`replace`] without waiting for the disk: for files a reader can tell are whole (a
+/// crash may leave a torn or empty file), such as the caches, which are only a speed-up.
+pub fn replace_unsynced(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
+    rename_into(path, write_temp_as(path, bytes, mode, false)?)
+}
+
+/// Renames the temp file `tmp` over `path`; removes it when that fails.
+fn rename_into(path: &Path, tmp: PathBuf) -> io::Result<()> {
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
@@ -55,6 +65,11 @@ pub fn replace(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
 /// A synced temp file beside `path` holding `bytes`, for a caller that checks something
 /// before renaming it into place (and removes it when it does not).
 pub fn write_temp(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<PathBuf> {
+    write_temp_as(path, bytes, mode, true)
+}
+
+/// A temp file beside `path` holding `bytes`, synced to disk when `sync` says so.
+fn write_temp_as(path: &Path, bytes: &[u8], mode: Option<u32>, sync: bool) -> io::Result<PathBuf> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -73,7 +88,9 @@ pub fn write_temp(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<Pa
             Err(err) => return Err(err),
         }
     };
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| if sync { file.sync_all() } else { Ok(()) });
     drop(file);
     if let Err(err) = written {
         let _ = std::fs::remove_file(&tmp);

@@ -165,6 +165,7 @@ where
         Command::Notify(args) => commands::notify::run(args, &env).map_err(fail),
         Command::Site(args) => commands::site::run(args, &env).map_err(fail),
     };
+    store::wait_for_writes();
     result.unwrap_or_else(|err| {
         // In CI the runner shows workflow commands as annotations: a check that could not
         // run says so there too, not only in the log.

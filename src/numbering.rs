@@ -57,6 +57,11 @@ pub fn read(e164: &str) -> Option<Reading> {
 
 /// [`read`], from the numbering plan.
 fn read_plan(e164: &str) -> Option<Reading> {
+    read_in(&PLAN, e164)
+}
+
+/// [`read`], from `plan`.
+fn read_in(plan: &Plan, e164: &str) -> Option<Reading> {
     let digits = e164.strip_prefix('+')?;
     if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
         return None;
@@ -64,7 +69,7 @@ fn read_plan(e164: &str) -> Option<Reading> {
     // The first 1, 2 or 3 digits that are a calling code the metadata knows.
     let (code, regions, national) = (1..=MAX_CODE_DIGITS.min(digits.len())).find_map(|n| {
         let code: u16 = digits[..n].parse().ok()?;
-        let regions = PLAN.get(&code)?;
+        let regions = plan.get(&code)?;
         Some((code, regions, &digits[n..]))
     })?;
     let main = regions.first()?;
@@ -93,7 +98,7 @@ fn read_plan(e164: &str) -> Option<Reading> {
     Some(match found {
         Some((region, kind)) => Reading {
             code,
-            region: (region.id != NON_GEOGRAPHIC).then_some(region.id),
+            region: (region.id.0 != NON_GEOGRAPHIC).then_some(region.id.0),
             kind,
         },
         None => Reading {
@@ -291,7 +296,7 @@ impl Memo {
 /// The regions that share a calling code, the main one first (`US` for `+1`).
 pub fn regions_of(code: u16) -> Vec<&'static str> {
     PLAN.get(&code)
-        .map(|regions| regions.iter().map(|r| r.id).collect())
+        .map(|regions| regions.iter().map(|r| r.id.0).collect())
         .unwrap_or_default()
 }
 
@@ -299,7 +304,26 @@ pub fn regions_of(code: u16) -> Vec<&'static str> {
 const NON_GEOGRAPHIC: &str = "001";
 
 /// Every calling code's regions, main region first, as libphonenumber orders them.
-static PLAN: LazyLock<HashMap<u16, Vec<Region>>> = LazyLock::new(|| {
+type Plan = HashMap<u16, Vec<Region>>;
+
+/// The plan: as this version of portflow last wrote it beside the remembered readings
+/// ([`remember_in`]), or taken from the metadata (and written there). Taking it from the
+/// metadata costs about 100 ms (the crate checks every pattern as it loads them); reading
+/// the file, a few.
+static PLAN: LazyLock<Plan> = LazyLock::new(|| {
+    let file = MEMO.get().map(|memo| memo.path.with_file_name(PLAN_FILE));
+    if let Some(plan) = file.as_deref().and_then(read_plan_file) {
+        return plan;
+    }
+    let plan = plan_of_metadata();
+    if let Some(file) = &file {
+        write_plan_file(file, &plan);
+    }
+    plan
+});
+
+/// The plan from the `phonenumber` crate's metadata.
+fn plan_of_metadata() -> Plan {
     (1..=999u16)
         .filter_map(|code| {
             let regions: Vec<Region> = DATABASE
@@ -310,10 +334,56 @@ static PLAN: LazyLock<HashMap<u16, Vec<Region>>> = LazyLock::new(|| {
             (!regions.is_empty()).then_some((code, regions))
         })
         .collect()
-});
+}
+
+const PLAN_FILE: &str = "plan.bin";
+/// Bumped whenever what is stored changes meaning.
+const PLAN_FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct PlanRecord {
+    format: u32,
+    version: String,
+    codes: Vec<(u16, Vec<Region>)>,
+}
+
+/// The plan in `file`, when this version of portflow wrote it and every region in it is
+/// one (a broken file is not trusted).
+fn read_plan_file(file: &Path) -> Option<Plan> {
+    let record = read_record::<PlanRecord>(file, MEMO_MAX_BYTES)
+        .filter(|r| r.format == PLAN_FORMAT && r.version == env!("CARGO_PKG_VERSION"))?;
+    let plan: Plan = record.codes.into_iter().collect();
+    let whole = !plan.is_empty()
+        && plan
+            .values()
+            .all(|regions| !regions.is_empty() && regions.iter().all(|r| !r.id.0.is_empty()));
+    whole.then_some(plan)
+}
+
+fn write_plan_file(file: &Path, plan: &Plan) {
+    let mut codes: Vec<(u16, &Vec<Region>)> = plan.iter().map(|(c, r)| (*c, r)).collect();
+    codes.sort_by_key(|(code, _)| *code);
+    #[derive(Serialize)]
+    struct PlanRecordRef<'a> {
+        format: u32,
+        version: &'a str,
+        codes: Vec<(u16, &'a Vec<Region>)>,
+    }
+    write_record(
+        file,
+        &PlanRecordRef {
+            format: PLAN_FORMAT,
+            version: env!("CARGO_PKG_VERSION"),
+            codes,
+        },
+    );
+}
 
 /// A metadata pattern, compiled on first use. Anchored as libphonenumber applies it: whole
 /// for a national number pattern, at the start for leading digits and national prefixes.
+/// Stored as its source.
+#[derive(Deserialize)]
+#[serde(from = "String")]
 struct Pattern {
     source: String,
     regex: OnceLock<Option<Regex>>,
@@ -348,12 +418,25 @@ impl Pattern {
     }
 }
 
+impl From<String> for Pattern {
+    fn from(source: String) -> Pattern {
+        Pattern::new(source)
+    }
+}
+
+impl Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        out.serialize_str(&self.source)
+    }
+}
+
 /// The metadata writes patterns across lines; libphonenumber drops all whitespace.
 fn without_spaces(source: &str) -> String {
     source.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// One number type's pattern and the national lengths it allows (none listed: any).
+#[derive(Serialize, Deserialize)]
 struct Desc {
     pattern: Pattern,
     lengths: Vec<u16>,
@@ -379,13 +462,14 @@ impl Desc {
 }
 
 /// A region's metadata, as the validity, type and region checks use it.
+#[derive(Serialize, Deserialize)]
 struct Region {
-    id: &'static str,
+    id: RegionId,
     /// Decides between regions sharing a calling code, when present.
     leading: Option<Pattern>,
     /// `nationalPrefixForParsing`, or the national prefix itself.
     national_prefix: Option<Pattern>,
-    transform: Option<&'static str>,
+    transform: Option<String>,
     general: Desc,
     /// Every type's national lengths, and its local-only lengths that are not among them.
     lengths: Vec<u16>,
@@ -451,12 +535,13 @@ impl Region {
             .filter(|p| !p.is_empty())
             .map(Pattern::start);
         Region {
-            id: meta.id(),
+            id: RegionId(meta.id()),
             leading: meta.leading_digits().map(|p| Pattern::start(p.as_str())),
             national_prefix,
             transform: meta
                 .national_prefix_transform_rule()
-                .filter(|r| !r.is_empty()),
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned),
             general: Desc {
                 pattern: Pattern::whole(descs.general().national_number().as_str()),
                 lengths: lengths.iter().copied().collect(),
@@ -505,7 +590,7 @@ impl Region {
         let viable = |n: &str| self.general.pattern.is_match(n);
         // Java's `group(groupCount())`: the last group, or the whole match when there is none.
         let last_group = caps.get(caps.len() - 1);
-        let stripped = match (self.transform, last_group) {
+        let stripped = match (self.transform.as_deref(), last_group) {
             (Some(rule), Some(_)) => format!("{}{}", expand(rule, &caps), &national[end..]),
             _ => national[end..].to_owned(),
         };
@@ -528,6 +613,27 @@ impl Region {
         }
         let (min, max) = (usize::from(min), usize::from(max));
         len > max || (len >= min && self.lengths.iter().any(|&l| usize::from(l) == len))
+    }
+}
+
+/// A region's id: two capital letters, or [`NON_GEOGRAPHIC`]; empty when a stored plan
+/// named no region. Stored as its text.
+#[derive(Clone, Copy)]
+struct RegionId(&'static str);
+
+impl Serialize for RegionId {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        out.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RegionId {
+    fn deserialize<D: serde::Deserializer<'de>>(input: D) -> Result<RegionId, D::Error> {
+        let id = String::deserialize(input)?;
+        Ok(RegionId(match id.as_str() {
+            NON_GEOGRAPHIC => NON_GEOGRAPHIC,
+            other => alpha2(other).unwrap_or(""),
+        }))
     }
 }
 
@@ -623,6 +729,44 @@ mod tests {
         let fourth = Memo::at(path);
         assert!(fourth.known().is_empty());
         assert_eq!(fourth.read("+12065550143"), read_plan("+12065550143"));
+    }
+
+    // Guards the stored plan: read back from its file, it reads every example number of
+    // the metadata (and numbers around them) as the plan taken from the metadata does, and
+    // a file naming a region that is none is not trusted.
+    #[test]
+    fn a_stored_plan_reads_numbers_as_the_metadata_does() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let file = temp.path().join(PLAN_FILE);
+        let plan = plan_of_metadata();
+        write_plan_file(&file, &plan);
+        let stored = read_plan_file(&file).expect("stored plan");
+        let examples = include_str!("../tests/fixtures/phone-examples/examples.tsv");
+        let mut numbers: Vec<String> = examples
+            .lines()
+            .filter_map(|line| line.split('\t').find(|f| f.starts_with('+')))
+            .map(str::to_owned)
+            .collect();
+        let around: Vec<String> = numbers
+            .iter()
+            .flat_map(|n| {
+                [
+                    format!("{n}0"),
+                    n[..n.len() - 1].to_owned(),
+                    n.replace('+', "+0"),
+                ]
+            })
+            .collect();
+        numbers.extend(around);
+        assert!(numbers.len() > 3_000, "{} numbers", numbers.len());
+        for n in &numbers {
+            assert_eq!(read_in(&stored, n), read_in(&plan, n), "{n}");
+        }
+
+        let mut record: PlanRecord = read_record(&file, MEMO_MAX_BYTES).expect("record");
+        record.codes[0].1[0].id = RegionId("");
+        write_record(&file, &record);
+        assert!(read_plan_file(&file).is_none());
     }
 
     fn kind(e164: &str) -> Option<(Option<&'static str>, Type)> {

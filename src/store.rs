@@ -3,9 +3,11 @@
 //! never be stale (a key that differs in anything is another entry). An unreadable, foreign
 //! or older-format file is ignored and replaced; deleting one is always safe.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -71,23 +73,75 @@ pub fn key_of(parts: &[&str]) -> String {
     hex(&hash.finalize())
 }
 
+/// How a cache file starts: this mark, then the CRC-32 and the length of the record that
+/// follows (little-endian), so a file a crash tore or another program wrote is never read.
+const MARK: &[u8; 8] = b"portflow";
+/// The mark, the checksum and the length.
+const HEADER: usize = MARK.len() + 4 + 8;
+
 /// The record in the cache file `path`: `None` unless it is a regular file of at most
-/// `cap` bytes that decodes (a missing, foreign or broken file is never trusted).
+/// `cap` bytes, whole (its checksum and length hold), that decodes (a missing, torn,
+/// foreign or broken file is never trusted).
 pub fn read_record<T: DeserializeOwned>(path: &Path, cap: u64) -> Option<T> {
     let bytes = read_regular_file(path, cap).ok()?;
-    postcard::from_bytes(&bytes).ok()
+    let (head, record) = bytes.split_at_checked(HEADER)?;
+    let (mark, sums) = head.split_at(MARK.len());
+    let (crc, len) = sums.split_at(4);
+    let whole = mark == MARK
+        && u64::from_le_bytes(len.try_into().ok()?) == record.len() as u64
+        && u32::from_le_bytes(crc.try_into().ok()?) == crc32fast::hash(record);
+    whole.then(|| postcard::from_bytes(record).ok())?
 }
 
 /// Writes `record` to the cache file `path`, whole and atomically, readable by its owner
-/// alone; a failure to write only loses the speed-up.
+/// alone; a failure to write only loses the speed-up. The disk is not waited for: a crash
+/// may tear the file, and [`read_record`] then ignores it.
 pub fn write_record<T: Serialize>(path: &Path, record: &T) {
-    let Ok(bytes) = postcard::to_stdvec(record) else {
+    let Ok(mut bytes) = postcard::to_extend(record, vec![0; HEADER]) else {
         return;
     };
+    let (head, body) = bytes.split_at_mut(HEADER);
+    head[..MARK.len()].copy_from_slice(MARK);
+    head[MARK.len()..MARK.len() + 4].copy_from_slice(&crc32fast::hash(body).to_le_bytes());
+    head[MARK.len() + 4..].copy_from_slice(&(body.len() as u64).to_le_bytes());
     if let Some(dir) = path.parent()
         && std::fs::create_dir_all(dir).is_ok()
     {
-        let _ = atomic::replace(path, &bytes, Some(0o600));
+        let _ = atomic::replace_unsynced(path, &bytes, Some(0o600));
+    }
+}
+
+thread_local! {
+    /// The cache writes this thread started and has not waited for.
+    static WRITING: RefCell<Vec<JoinHandle<()>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `write` (a cache write) on a thread of its own, so the run goes on while it
+/// encodes and writes; [`wait_for_writes`] waits for it. Run inline when no thread can be
+/// started.
+pub fn write_later(write: impl FnOnce() + Send + 'static) {
+    /// Runs the write unless the other side has.
+    fn run<F: FnOnce()>(job: &std::sync::Mutex<Option<F>>) {
+        if let Some(write) = job.lock().ok().and_then(|mut w| w.take()) {
+            write();
+        }
+    }
+    let job = Arc::new(std::sync::Mutex::new(Some(write)));
+    let theirs = Arc::clone(&job);
+    let started = std::thread::Builder::new()
+        .name("portflow-cache".to_owned())
+        .spawn(move || run(&theirs));
+    match started {
+        Ok(handle) => WRITING.with_borrow_mut(|writing| writing.push(handle)),
+        Err(_) => run(&job),
+    }
+}
+
+/// Waits for the cache writes this thread started: a command returns only once its
+/// caches are on disk.
+pub fn wait_for_writes() {
+    for handle in WRITING.with_borrow_mut(std::mem::take) {
+        let _ = handle.join();
     }
 }
 
@@ -188,5 +242,62 @@ impl<V: Serialize + DeserializeOwned + Clone> Store<V> {
             entries,
         };
         write_record(&self.path, &record);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards the cache files' checksum: a file is read back whole, and a torn, flipped,
+    // grown or unmarked one is never trusted, even where what is left would decode.
+    #[test]
+    fn a_cache_file_is_read_only_when_whole() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let path = temp.path().join("portflow").join("test.bin");
+        let record: Vec<(String, u32)> = (0..500).map(|i| (format!("key {i}"), i)).collect();
+        write_record(&path, &record);
+        let read = |path: &Path| read_record::<Vec<(String, u32)>>(path, MAX_BYTES);
+        assert_eq!(read(&path).as_ref(), Some(&record));
+        let whole = std::fs::read(&path).expect("read");
+
+        let mut flipped = whole.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        let mut grown = whole.clone();
+        grown.push(0);
+        let mut unmarked = whole.clone();
+        unmarked[0] = b'P';
+        for (what, bytes) in [
+            ("torn", whole[..whole.len() / 2].to_vec()),
+            ("flipped", flipped),
+            ("grown", grown),
+            ("unmarked", unmarked),
+            ("bare record", postcard::to_stdvec(&record).expect("encode")),
+        ] {
+            std::fs::write(&path, &bytes).expect("write");
+            assert_eq!(read(&path), None, "{what}");
+        }
+    }
+
+    // Guards writing caches while the run goes on: what a thread started is on disk once
+    // it waits, and another thread's wait does not wait for it.
+    #[test]
+    fn cache_writes_started_are_on_disk_after_the_wait() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let path = temp.path().join("later.bin");
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let written = path.clone();
+        write_later(move || {
+            let _ = rx.recv();
+            write_record(&written, &7u32);
+        });
+        std::thread::spawn(wait_for_writes)
+            .join()
+            .expect("other thread");
+        assert!(!path.exists());
+        tx.send(()).expect("send");
+        wait_for_writes();
+        assert_eq!(read_record::<u32>(&path, MAX_BYTES), Some(7));
     }
 }

@@ -42,16 +42,20 @@ fn holds(bytes: &[u8], part: &[u8]) -> bool {
     bytes.windows(part.len()).any(|w| w == part)
 }
 
-/// `bytes` with every `from` replaced by `to`, of the same length (so a binary cache keeps
-/// its shape).
+/// The cache file `bytes` with every `from` replaced by `to`, of the same length (so the
+/// record keeps its shape), and its checksum made to fit (a cache file starts with
+/// `portflow`, the CRC-32 of the record and its length).
 fn replaced(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     assert_eq!(from.len(), to.len());
+    assert_eq!(&bytes[..8], b"portflow", "a cache file");
     let mut out = bytes.to_vec();
-    let mut at = 0;
+    let mut at = 20;
     while let Some(found) = out[at..].windows(from.len()).position(|w| w == from) {
         out[at + found..at + found + to.len()].copy_from_slice(to);
         at += found + to.len();
     }
+    let crc = crc32fast::hash(&out[20..]);
+    out[8..12].copy_from_slice(&crc.to_le_bytes());
     out
 }
 

@@ -1,6 +1,8 @@
 //! `portflow report`: the desk analytics (SLA breaches, stuck ports, time per stage,
 //! rejection reasons) as Markdown, JSON or CSV.
 
+use std::sync::Arc;
+
 use super::RunError;
 use super::status::check_desk;
 use crate::cli::ReportFormat;
@@ -40,7 +42,11 @@ pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> 
 }
 
 /// The desk analytics of the ports whose timelines are `lines`.
-pub(crate) fn analytics_of(checked: &Checked, lines: &[PortTimeline], today: Date) -> Analytics {
+pub(crate) fn analytics_of(
+    checked: &Checked,
+    lines: &[Arc<PortTimeline>],
+    today: Date,
+) -> Analytics {
     let mut abouts = checked.abouts();
     let facts: Vec<PortFacts<'_>> = lines
         .iter()

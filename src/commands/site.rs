@@ -81,7 +81,7 @@ pub fn run(args: &SiteArgs, env: &Environment) -> Result<Output, SiteRunError> {
                     .get(row.dir.as_str())
                     .and_then(|p| p.request.as_ref())
                     .map(|r| &r.value),
-                timeline: lines.get(row.dir.as_str()).copied(),
+                timeline: lines.get(row.dir.as_str()).map(|line| &***line),
                 findings: checked
                     .in_port(&row.dir)
                     .map(|f| {

@@ -2,6 +2,7 @@
 //! in stage, the SLA clock and who recorded the latest event. Filters narrow the rows.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use super::RunError;
 use crate::cli::{StageArg, StatusArgs, StatusFormat};
@@ -67,7 +68,7 @@ pub(crate) struct Board {
     pub rows: Vec<Row>,
     /// The timelines read: the listed ports' and every completed port's (estimates learn
     /// from them); none without git.
-    pub lines: Vec<PortTimeline>,
+    pub lines: Vec<Arc<PortTimeline>>,
     /// A note for standard error when git could not give times.
     pub note: String,
 }
@@ -233,7 +234,7 @@ fn timelines<'g>(
     checked: &Checked,
     today: Date,
     listed: &HashSet<&str>,
-) -> (Vec<PortTimeline>, String) {
+) -> (Vec<Arc<PortTimeline>>, String) {
     let none = |err: &GitError| match err {
         GitError::NotGit(_) | GitError::NoCommits => (Vec::new(), String::new()),
         err => (

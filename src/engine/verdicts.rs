@@ -49,10 +49,13 @@ pub fn load(git_dir: &Path) -> Verdicts {
     Store::load(git_dir, "verdicts.bin", FORMAT)
 }
 
-/// Saves the verdicts and the numbers' readings this run added.
+/// Saves the verdicts and the numbers' readings this run added, while the run goes on
+/// ([`crate::store::write_later`]).
 pub fn save(verdicts: Verdicts) {
-    verdicts.save();
-    crate::numbering::save_readings();
+    crate::store::write_later(move || {
+        verdicts.save();
+        crate::numbering::save_readings();
+    });
 }
 
 /// The part of every key this run shares: the version, porting.toml, the schema copies

@@ -557,6 +557,7 @@ mod tests {
         };
         let today = Date::new(2026, 11, 25).expect("date");
         let cold = |batch: Option<usize>| {
+            crate::store::wait_for_writes();
             let _ = std::fs::remove_dir_all(repo.path().join("portflow"));
             crate::engine::BATCH_FOR_TESTS.set(batch);
             let checked = check_work_tree_reusing(&work, &Scope::all(), today, &|_| false, true)

@@ -473,6 +473,29 @@ impl<'g> Scan<'g> {
             .save(&self.steps, |k| live.contains(&(k.dir.as_str(), k.tree)));
     }
 
+    /// [`Scan::save`] while the run goes on ([`crate::store::write_later`]), for a run
+    /// done with the scan.
+    pub fn save_later(self) {
+        if !self.cache.steps_dirty && !self.cache.stages_dirty {
+            return;
+        }
+        let mut live: HashMap<Oid, Vec<String>> = HashMap::new();
+        for (dir, tree) in self
+            .states
+            .values()
+            .flatten()
+            .filter_map(|s| s.place.as_ref())
+        {
+            live.entry(*tree).or_default().push(dir.clone());
+        }
+        let (cache, steps) = (self.cache, self.steps);
+        crate::store::write_later(move || {
+            cache.save(&steps, |k| {
+                live.get(&k.tree).is_some_and(|dirs| dirs.contains(&k.dir))
+            });
+        });
+    }
+
     /// The timeline of a port whose files `tree` holds, `stage` being the stage they give
     /// now and `policy` today's porting.toml (it says which SLA window applies).
     pub fn timeline(
@@ -1107,7 +1130,7 @@ pub fn timelines<'g>(
     tree: &WorkTree,
     checked: &Checked,
     today: Date,
-) -> Result<Vec<PortTimeline>, GitError> {
+) -> Result<Vec<Arc<PortTimeline>>, GitError> {
     timelines_of(git, scan, tree, checked, today, |_| true)
 }
 
@@ -1124,7 +1147,7 @@ pub fn timelines_of<'g>(
     checked: &Checked,
     today: Date,
     keep: impl Fn(&PortReport) -> bool,
-) -> Result<Vec<PortTimeline>, GitError> {
+) -> Result<Vec<Arc<PortTimeline>>, GitError> {
     timelines_in_batches(git, scan, tree, checked, today, keep, PORTS_PER_BATCH)
 }
 
@@ -1137,7 +1160,7 @@ fn timelines_in_batches<'g>(
     today: Date,
     keep: impl Fn(&PortReport) -> bool,
     batch: usize,
-) -> Result<Vec<PortTimeline>, GitError> {
+) -> Result<Vec<Arc<PortTimeline>>, GitError> {
     let mut scan = match scan {
         Some(scan) => scan,
         None => Scan::new(git)?,
@@ -1220,14 +1243,9 @@ fn timelines_in_batches<'g>(
             store.insert_shared(key.clone(), Arc::clone(line));
         }
     }
-    scan.save();
-    // The cache gone, each timeline has one holder left and is handed over, not copied.
-    store.save();
-    Ok(lines
-        .into_iter()
-        .flatten()
-        .map(|line| Arc::try_unwrap(line).unwrap_or_else(|shared| (*shared).clone()))
-        .collect())
+    scan.save_later();
+    crate::store::write_later(move || store.save());
+    Ok(lines.into_iter().flatten().collect())
 }
 
 #[cfg(test)]
@@ -1520,16 +1538,19 @@ mod tests {
             .expect("check")
         };
         check();
+        crate::store::wait_for_writes();
         // The second run judges the ports from their verdicts: their files come from git.
         let checked = check();
         assert!(checked.cached.len() >= 3, "{}", checked.cached.len());
         let git = Git::open(root).expect("open");
         let cache = repo.path().join("portflow").join("timelines.bin");
         let json = |batch: usize| {
+            crate::store::wait_for_writes();
             let _ = std::fs::remove_file(&cache);
             let lines = timelines_in_batches(&git, None, &work, &checked, today, |_| true, batch)
                 .expect("timelines");
             assert_eq!(lines.len(), checked.reports.len());
+            let lines: Vec<&PortTimeline> = lines.iter().map(|line| &**line).collect();
             serde_json::to_string(&lines).expect("json")
         };
         assert_eq!(json(1), json(1000));
@@ -1567,6 +1588,7 @@ mod tests {
         let today = Date::new(2026, 11, 25).expect("date");
         let git = Git::open(root).expect("open");
         let cold = |batches: Batches| {
+            crate::store::wait_for_writes();
             let _ = std::fs::remove_dir_all(repo.path().join("portflow"));
             crate::engine::BATCH_FOR_TESTS.set(Some(2));
             let (checked, past) = check_work_tree_with_history(
@@ -1583,6 +1605,7 @@ mod tests {
             let folded = scan.folded.len();
             let lines = timelines(&git, Some(scan), &work, &checked, today).expect("timelines");
             assert_eq!(lines.len(), checked.reports.len());
+            let lines: Vec<&PortTimeline> = lines.iter().map(|line| &**line).collect();
             (serde_json::to_string(&lines).expect("json"), folded)
         };
         let (once, folded) = cold(Batches::Off);

@@ -264,14 +264,14 @@ mod tests {
 
         // What is remembered is what is listed: a made-up entry in an unchanged folder.
         let bytes = std::fs::read(&memory).expect("remembered");
-        let mut record: FileRecord = postcard::from_bytes(&bytes).expect("decode");
+        let mut record: FileRecord = read_record(&memory, MAX_BYTES).expect("decode");
         let (_, a) = record
             .folders
             .iter_mut()
             .find(|(rel, _)| rel == "ports/a")
             .expect("ports/a is remembered");
         a.entries.push(("ghost.toml".to_owned(), EntryKind::Other));
-        std::fs::write(&memory, postcard::to_stdvec(&record).expect("encode")).expect("edit");
+        write_record(&memory, &record);
         let listed = work.files_remembered(&memory).expect("from memory");
         assert!(listed.files.contains(&"ports/a/ghost.toml".to_owned()));
         std::fs::write(&memory, &bytes).expect("restore");
