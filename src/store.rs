@@ -21,6 +21,10 @@ const MAX_BYTES: u64 = 256 << 20;
 /// Entries kept beyond the ones a run used, per entry it used (older keys of ports that
 /// changed, another branch's base): enough for a few branches, bounded by the desk.
 const SPARE_PER_USED: usize = 3;
+/// Records appended to a cache file before it is written anew.
+const MAX_APPENDED: usize = 32;
+/// A run appends the entries it added when they are at most this share of the file's.
+const APPEND_SHARE: usize = 8;
 
 #[derive(Deserialize)]
 struct FileRecord<V> {
@@ -39,6 +43,12 @@ struct FileRecordRef<'a, V> {
 
 /// The entries of earlier runs, and those of this run to keep. An entry is shared, not
 /// copied, with whoever asks for it: a warm run holds each verdict once.
+///
+/// The file holds a record of entries, then the records of the entries later runs added,
+/// each framed on its own: a run that adds a few entries appends them (a desk's caches are
+/// megabytes, a new commit's entries a few hundred bytes), and one that adds many, finds
+/// the file torn, or comes after [`MAX_APPENDED`] appends writes it anew, keeping the
+/// entries it used and as many older ones as [`SPARE_PER_USED`] allows.
 #[derive(Debug)]
 pub struct Store<V> {
     path: PathBuf,
@@ -46,8 +56,13 @@ pub struct Store<V> {
     entries: HashMap<String, Arc<V>>,
     /// Keys asked for or added by this run.
     used: Vec<String>,
-    /// Whether this run added an entry.
-    dirty: bool,
+    /// Keys added by this run.
+    added: Vec<String>,
+    /// Whether this run changed entries it did not add: the file is written anew.
+    edited: bool,
+    /// How many records were appended to the file as it was read, when every frame of it
+    /// was whole; `None` when there is no file to append to.
+    appended: Option<usize>,
 }
 
 impl<V> Default for Store<V> {
@@ -57,7 +72,9 @@ impl<V> Default for Store<V> {
             format: 0,
             entries: HashMap::new(),
             used: Vec::new(),
-            dirty: false,
+            added: Vec::new(),
+            edited: false,
+            appended: None,
         }
     }
 }
@@ -84,26 +101,54 @@ const HEADER: usize = MARK.len() + 4 + 8;
 /// foreign or broken file is never trusted).
 pub fn read_record<T: DeserializeOwned>(path: &Path, cap: u64) -> Option<T> {
     let bytes = read_regular_file(path, cap).ok()?;
-    let (head, record) = bytes.split_at_checked(HEADER)?;
+    match framed(&bytes) {
+        (records, end) if records.len() == 1 && end == bytes.len() => {
+            postcard::from_bytes(records[0]).ok()
+        }
+        _ => None,
+    }
+}
+
+/// The records of a cache file, one framed after another, up to the first frame that is
+/// not whole; and where that is (the file's length when every frame is whole).
+fn framed(bytes: &[u8]) -> (Vec<&[u8]>, usize) {
+    let mut records = Vec::new();
+    let mut at = 0;
+    while let Some(record) = frame_at(&bytes[at..]) {
+        records.push(record);
+        at += HEADER + record.len();
+    }
+    (records, at)
+}
+
+/// The record framed at the start of `bytes`, when its frame is whole.
+fn frame_at(bytes: &[u8]) -> Option<&[u8]> {
+    let (head, rest) = bytes.split_at_checked(HEADER)?;
     let (mark, sums) = head.split_at(MARK.len());
     let (crc, len) = sums.split_at(4);
-    let whole = mark == MARK
-        && u64::from_le_bytes(len.try_into().ok()?) == record.len() as u64
-        && u32::from_le_bytes(crc.try_into().ok()?) == crc32fast::hash(record);
-    whole.then(|| postcard::from_bytes(record).ok())?
+    let len = usize::try_from(u64::from_le_bytes(len.try_into().ok()?)).ok()?;
+    let record = rest.get(..len)?;
+    (mark == MARK && u32::from_le_bytes(crc.try_into().ok()?) == crc32fast::hash(record))
+        .then_some(record)
+}
+
+/// `record` encoded and framed: the mark, its CRC-32 and length, then the record.
+fn frame<T: Serialize>(record: &T) -> Option<Vec<u8>> {
+    let mut bytes = postcard::to_extend(record, vec![0; HEADER]).ok()?;
+    let (head, body) = bytes.split_at_mut(HEADER);
+    head[..MARK.len()].copy_from_slice(MARK);
+    head[MARK.len()..MARK.len() + 4].copy_from_slice(&crc32fast::hash(body).to_le_bytes());
+    head[MARK.len() + 4..].copy_from_slice(&(body.len() as u64).to_le_bytes());
+    Some(bytes)
 }
 
 /// Writes `record` to the cache file `path`, whole and atomically, readable by its owner
 /// alone; a failure to write only loses the speed-up. The disk is not waited for: a crash
 /// may tear the file, and [`read_record`] then ignores it.
 pub fn write_record<T: Serialize>(path: &Path, record: &T) {
-    let Ok(mut bytes) = postcard::to_extend(record, vec![0; HEADER]) else {
+    let Some(bytes) = frame(record) else {
         return;
     };
-    let (head, body) = bytes.split_at_mut(HEADER);
-    head[..MARK.len()].copy_from_slice(MARK);
-    head[MARK.len()..MARK.len() + 4].copy_from_slice(&crc32fast::hash(body).to_le_bytes());
-    head[MARK.len() + 4..].copy_from_slice(&(body.len() as u64).to_le_bytes());
     if let Some(dir) = path.parent()
         && std::fs::create_dir_all(dir).is_ok()
     {
@@ -111,7 +156,29 @@ pub fn write_record<T: Serialize>(path: &Path, record: &T) {
     }
 }
 
+/// Appends `record`, framed, to the cache file `path`, which must be a regular file
+/// (a link is not followed). One write: a reader sees the frame whole or not at all.
+fn append_record<T: Serialize>(path: &Path, record: &T) -> Option<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let bytes = frame(record)?;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    file.write_all(&bytes).ok()
+}
+
+/// A cache file being read on a thread of its own, by path: [`Store::load`] takes it.
+type ReadAhead = JoinHandle<Box<dyn std::any::Any + Send>>;
+
 thread_local! {
+    /// The cache files this thread started reading ahead.
+    static READING: RefCell<HashMap<PathBuf, ReadAhead>> = RefCell::new(HashMap::new());
     /// The cache writes this thread started and has not waited for.
     static WRITING: RefCell<Vec<JoinHandle<()>>> = const { RefCell::new(Vec::new()) };
 }
@@ -150,26 +217,70 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-impl<V: Serialize + DeserializeOwned + Clone> Store<V> {
+impl<V: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Store<V> {
+    /// Starts reading the cache `name` on a thread of its own, for a run that will
+    /// [`Store::load`] it later and has work to do first.
+    pub fn read_ahead(git_dir: &Path, name: &str, format: u32) {
+        let path = git_dir.join("portflow").join(name);
+        let reading = path.clone();
+        let started = std::thread::Builder::new()
+            .name("portflow-cache".to_owned())
+            .spawn(move || {
+                Box::new(Store::<V>::read(reading, format)) as Box<dyn std::any::Any + Send>
+            });
+        if let Ok(handle) = started {
+            READING.with_borrow_mut(|reading| reading.insert(path, handle));
+        }
+    }
+
     /// The cache `name` of the git directory `git_dir`, written in `format` by this version
-    /// of portflow (empty when there is none, or it cannot be read).
+    /// of portflow (empty when there is none, or it cannot be read): its first record's
+    /// entries, then those of each record appended, up to the first that is not whole.
+    /// Taken from [`Store::read_ahead`] when this thread started reading it.
     pub fn load(git_dir: &Path, name: &str, format: u32) -> Store<V> {
         let path = git_dir.join("portflow").join(name);
-        let record = read_record::<FileRecord<V>>(&path, MAX_BYTES)
-            .filter(|r| r.format == format && r.version == env!("CARGO_PKG_VERSION"));
-        Store {
+        let ahead = READING.with_borrow_mut(|reading| reading.remove(&path));
+        if let Some(read) = ahead
+            .and_then(|handle| handle.join().ok())
+            .and_then(|read| read.downcast::<Store<V>>().ok())
+            .filter(|store| store.format == format)
+        {
+            return *read;
+        }
+        Store::read(path, format)
+    }
+
+    /// [`Store::load`] from the file `path`.
+    fn read(path: PathBuf, format: u32) -> Store<V> {
+        let mut store = Store {
             path,
             format,
-            entries: record
-                .map(|r| {
-                    let mut entries = HashMap::with_capacity(r.entries.len());
-                    entries.extend(r.entries.into_iter().map(|(k, v)| (k, Arc::new(v))));
-                    entries
-                })
-                .unwrap_or_default(),
-            used: Vec::new(),
-            dirty: false,
+            ..Store::default()
+        };
+        let Ok(bytes) = read_regular_file(&store.path, MAX_BYTES) else {
+            return store;
+        };
+        let (records, end) = framed(&bytes);
+        let Some(first) = records.first().and_then(|r| {
+            postcard::from_bytes::<FileRecord<V>>(r)
+                .ok()
+                .filter(|r| r.format == format && r.version == env!("CARGO_PKG_VERSION"))
+        }) else {
+            return store;
+        };
+        let mut entries = HashMap::with_capacity(first.entries.len());
+        entries.extend(first.entries.into_iter().map(|(k, v)| (k, Arc::new(v))));
+        let mut whole = end == bytes.len();
+        for record in &records[1..] {
+            let Ok(added) = postcard::from_bytes::<Vec<(String, V)>>(record) else {
+                whole = false;
+                break;
+            };
+            entries.extend(added.into_iter().map(|(k, v)| (k, Arc::new(v))));
         }
+        store.entries = entries;
+        store.appended = whole.then_some(records.len() - 1);
+        store
     }
 
     /// How many entries the cache holds.
@@ -189,7 +300,7 @@ impl<V: Serialize + DeserializeOwned + Clone> Store<V> {
             edit(Arc::make_mut(value));
             self.used.push(key.clone());
         }
-        self.dirty = true;
+        self.edited = true;
     }
 
     /// An empty cache that is never saved.
@@ -211,15 +322,32 @@ impl<V: Serialize + DeserializeOwned + Clone> Store<V> {
     /// Keeps an entry under `key` that the caller holds too.
     pub fn insert_shared(&mut self, key: String, value: Arc<V>) {
         self.used.push(key.clone());
+        self.added.push(key.clone());
         self.entries.insert(key, value);
-        self.dirty = true;
     }
 
-    /// Writes the cache when this run added to it: the entries it used, and as many older
-    /// ones as [`SPARE_PER_USED`] allows ([`write_record`]).
+    /// Writes what this run added to the cache: appended, when they are few and the file
+    /// is whole, else the file anew with the entries the run used, and as many older ones
+    /// as [`SPARE_PER_USED`] allows ([`write_record`]).
     pub fn save(mut self) {
-        if !self.dirty || self.path.as_os_str().is_empty() {
+        if (self.added.is_empty() && !self.edited) || self.path.as_os_str().is_empty() {
             return;
+        }
+        if !self.edited
+            && let Some(appended) = self.appended
+            && appended < MAX_APPENDED
+            && self.added.len() * APPEND_SHARE <= self.entries.len()
+        {
+            let mut added: Vec<&str> = self.added.iter().map(String::as_str).collect();
+            added.sort_unstable();
+            added.dedup();
+            let record: Vec<(&str, &V)> = added
+                .into_iter()
+                .filter_map(|key| Some((key, &**self.entries.get(key)?)))
+                .collect();
+            if append_record(&self.path, &record).is_some() {
+                return;
+            }
         }
         let mut used: Vec<String> = std::mem::take(&mut self.used);
         used.sort_unstable();
@@ -278,6 +406,111 @@ mod tests {
             std::fs::write(&path, &bytes).expect("write");
             assert_eq!(read(&path), None, "{what}");
         }
+    }
+
+    /// The cache `name` in `dir` as a run would load it.
+    fn load(dir: &Path) -> Store<u32> {
+        Store::load(dir, "test.bin", 1)
+    }
+
+    // Guards appending to a cache: a run that adds a few entries appends them, and the
+    // next run reads them (a later one over an earlier); a torn tail loses only itself and
+    // makes the next save write the file anew; many entries, an edit or a long chain of
+    // appends write it anew too, keeping what was used.
+    #[test]
+    fn a_few_new_entries_are_appended_and_read_back() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let dir = temp.path();
+        let path = dir.join("portflow").join("test.bin");
+        let frames = || {
+            let bytes = std::fs::read(&path).expect("file");
+            let (records, end) = framed(&bytes);
+            assert_eq!(end, bytes.len(), "every frame whole");
+            records.len()
+        };
+        let mut first = load(dir);
+        for i in 0..100 {
+            first.insert(format!("k{i}"), i);
+        }
+        first.save();
+        assert_eq!(frames(), 1);
+
+        let mut second = load(dir);
+        assert_eq!(second.len(), 100);
+        second.insert("k5".to_owned(), 500);
+        second.insert("new".to_owned(), 1);
+        second.save();
+        assert_eq!(frames(), 2, "appended");
+        let mut third = load(dir);
+        assert_eq!(third.len(), 101);
+        assert_eq!(third.get("k5").as_deref(), Some(&500), "the later entry");
+        assert_eq!(third.get("new").as_deref(), Some(&1));
+
+        // A torn tail: the entries before it are read, and the file is written anew.
+        let bytes = std::fs::read(&path).expect("file");
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("tear");
+        let mut torn = load(dir);
+        assert_eq!(torn.len(), 100);
+        assert_eq!(torn.get("k5").as_deref(), Some(&5));
+        torn.insert("after".to_owned(), 2);
+        torn.save();
+        assert_eq!(frames(), 1, "written anew");
+        assert_eq!(load(dir).get("after").as_deref(), Some(&2));
+
+        // Many entries at once are written anew.
+        let mut many = load(dir);
+        for i in 0..50 {
+            many.insert(format!("m{i}"), i);
+        }
+        many.save();
+        assert_eq!(frames(), 1);
+
+        // After the longest chain of appends, the file is written anew, with what that
+        // run used.
+        for i in 0..=MAX_APPENDED {
+            let mut run = load(dir);
+            run.insert(format!("run{i}"), 0);
+            run.save();
+        }
+        assert_eq!(frames(), 1);
+        let all = load(dir);
+        assert!(all.entries.contains_key(&format!("run{MAX_APPENDED}")));
+        assert_eq!(
+            all.len(),
+            1 + SPARE_PER_USED,
+            "what the run used, and spares"
+        );
+
+        // An edit of entries the run did not add is written anew.
+        let mut edited = load(dir);
+        for i in 0..20 {
+            edited.insert(format!("e{i}"), i);
+        }
+        edited.save();
+        let mut edited = load(dir);
+        edited.insert("one more".to_owned(), 3);
+        edited.save();
+        assert_eq!(frames(), 2);
+        let mut edited = load(dir);
+        edited.edit_all(|v| *v += 1);
+        edited.save();
+        assert_eq!(frames(), 1);
+        assert_eq!(load(dir).get("one more").as_deref(), Some(&4));
+    }
+
+    // Guards reading a cache ahead: the store a run loads is the one read on the other
+    // thread, and it is the file's.
+    #[test]
+    fn a_cache_read_ahead_is_the_one_loaded() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let mut first = load(temp.path());
+        first.insert("k".to_owned(), 7);
+        first.save();
+        Store::<u32>::read_ahead(temp.path(), "test.bin", 1);
+        assert!(READING.with_borrow(|r| r.len()) == 1);
+        let mut read = load(temp.path());
+        assert!(READING.with_borrow(|r| r.is_empty()), "taken");
+        assert_eq!(read.get("k").as_deref(), Some(&7));
     }
 
     // Guards writing caches while the run goes on: what a thread started is on disk once

@@ -389,6 +389,10 @@ pub fn check_work_tree_with_history<'g>(
             .unwrap_or_default(),
         Err(_) => HashMap::new(),
     };
+    if batches == Batches::FoldingTimelines {
+        // The timelines are read once the desk is checked: their cache is read meanwhile.
+        crate::git::scan::read_timelines_ahead(git);
+    }
     let mut verdicts = verdicts::load(git.repo.commondir());
     let mut fold = |repo: &Repo, reports: &[PortReport]| {
         past.with_scan(|scan, _| scan.fold_ahead(&listed, repo, reports, today));

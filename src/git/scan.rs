@@ -1123,6 +1123,12 @@ fn diff_level(
     Ok(())
 }
 
+/// Starts reading the timeline cache on a thread of its own, for a run that will read
+/// timelines once it has checked the desk.
+pub fn read_timelines_ahead(git: &Git) {
+    Store::<PortTimeline>::read_ahead(git.repo.commondir(), "timelines.bin", TIMELINES_FORMAT);
+}
+
 /// The timeline of every port, in the order `status` lists them.
 pub fn timelines<'g>(
     git: &'g Git,
