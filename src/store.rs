@@ -132,6 +132,47 @@ fn frame_at(bytes: &[u8]) -> Option<&[u8]> {
         .then_some(record)
 }
 
+/// A cache file that records are appended to: its first record, then those appended, up
+/// to the first that is not whole or does not decode.
+pub struct Appended<T, A> {
+    pub first: T,
+    pub appended: Vec<A>,
+    /// How many records were appended, every one whole and read.
+    pub appends: usize,
+    /// Whether every record of the file was whole and read: only then may another be
+    /// appended (one after a torn record would never be read).
+    pub whole: bool,
+}
+
+/// The cache file `path` with the records appended to it ([`append_record`]); `None`
+/// unless it is a regular file of at most `cap` bytes whose first record is whole and
+/// decodes.
+pub fn read_appended<T: DeserializeOwned, A: DeserializeOwned>(
+    path: &Path,
+    cap: u64,
+) -> Option<Appended<T, A>> {
+    let bytes = read_regular_file(path, cap).ok()?;
+    let (records, end) = framed(&bytes);
+    let first = postcard::from_bytes(records.first()?).ok()?;
+    let appended: Vec<A> = records[1..]
+        .iter()
+        .map_while(|record| postcard::from_bytes(record).ok())
+        .collect();
+    Some(Appended {
+        first,
+        appends: appended.len(),
+        whole: end == bytes.len() && appended.len() + 1 == records.len(),
+        appended,
+    })
+}
+
+/// Whether a run that adds `added` entries to a cache file of `held` entries, to which
+/// `appends` records were appended (`None`: it is not whole, or there is none), appends
+/// them rather than write the file anew.
+pub fn appends(added: usize, held: usize, appends: Option<usize>) -> bool {
+    added > 0 && added * APPEND_SHARE <= held && appends.is_some_and(|n| n < MAX_APPENDED)
+}
+
 /// `record` encoded and framed: the mark, its CRC-32 and length, then the record.
 fn frame<T: Serialize>(record: &T) -> Option<Vec<u8>> {
     let mut bytes = postcard::to_extend(record, vec![0; HEADER]).ok()?;
@@ -158,7 +199,7 @@ pub fn write_record<T: Serialize>(path: &Path, record: &T) {
 
 /// Appends `record`, framed, to the cache file `path`, which must be a regular file
 /// (a link is not followed). One write: a reader sees the frame whole or not at all.
-fn append_record<T: Serialize>(path: &Path, record: &T) -> Option<()> {
+pub fn append_record<T: Serialize>(path: &Path, record: &T) -> Option<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let bytes = frame(record)?;
@@ -257,29 +298,22 @@ impl<V: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Store<V> {
             format,
             ..Store::default()
         };
-        let Ok(bytes) = read_regular_file(&store.path, MAX_BYTES) else {
+        let Some(read) = read_appended::<FileRecord<V>, Vec<(String, V)>>(&store.path, MAX_BYTES)
+            .filter(|r| r.first.format == format && r.first.version == env!("CARGO_PKG_VERSION"))
+        else {
             return store;
         };
-        let (records, end) = framed(&bytes);
-        let Some(first) = records.first().and_then(|r| {
-            postcard::from_bytes::<FileRecord<V>>(r)
-                .ok()
-                .filter(|r| r.format == format && r.version == env!("CARGO_PKG_VERSION"))
-        }) else {
-            return store;
-        };
-        let mut entries = HashMap::with_capacity(first.entries.len());
-        entries.extend(first.entries.into_iter().map(|(k, v)| (k, Arc::new(v))));
-        let mut whole = end == bytes.len();
-        for record in &records[1..] {
-            let Ok(added) = postcard::from_bytes::<Vec<(String, V)>>(record) else {
-                whole = false;
-                break;
-            };
-            entries.extend(added.into_iter().map(|(k, v)| (k, Arc::new(v))));
-        }
+        let mut entries = HashMap::with_capacity(read.first.entries.len());
+        let added = read.appended.into_iter().flatten();
+        entries.extend(
+            read.first
+                .entries
+                .into_iter()
+                .chain(added)
+                .map(|(k, v)| (k, Arc::new(v))),
+        );
         store.entries = entries;
-        store.appended = whole.then_some(records.len() - 1);
+        store.appended = read.whole.then_some(read.appends);
         store
     }
 
@@ -333,11 +367,7 @@ impl<V: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Store<V> {
         if (self.added.is_empty() && !self.edited) || self.path.as_os_str().is_empty() {
             return;
         }
-        if !self.edited
-            && let Some(appended) = self.appended
-            && appended < MAX_APPENDED
-            && self.added.len() * APPEND_SHARE <= self.entries.len()
-        {
+        if !self.edited && appends(self.added.len(), self.entries.len(), self.appended) {
             let mut added: Vec<&str> = self.added.iter().map(String::as_str).collect();
             added.sort_unstable();
             added.dedup();

@@ -7,7 +7,7 @@
 //! new ids, so it is read afresh; an unreadable, foreign or older-format file is ignored and
 //! replaced. The file is written whole, atomically.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use git2::Oid;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Date;
 use crate::model::timeline::{CommitInfo, Person};
 use crate::stage::Stage;
-use crate::store::{read_record, write_record};
+use crate::store::{append_record, appends, read_appended, write_record};
 
 /// Bumped whenever what is stored, or how a stage is judged, changes meaning.
 const FORMAT: u32 = 3;
@@ -83,6 +83,14 @@ pub struct Cache {
     pub steps_dirty: bool,
     /// Whether stages were judged since loading (stages.bin is then written).
     pub stages_dirty: bool,
+    /// The commits whose steps were learnt since loading.
+    new_steps: HashSet<Oid>,
+    /// The stages judged since loading.
+    new_stages: Vec<StageKey>,
+    /// How many steps and stages the files held, and how many records were appended to
+    /// each (`None` when it is not whole, so it is written anew).
+    held: (usize, usize),
+    appends: (Option<usize>, Option<usize>),
 }
 
 /// A commit or object id as stored: its 20 bytes.
@@ -226,7 +234,7 @@ impl Cache {
             prefix: prefix.to_owned(),
             ..Cache::default()
         };
-        let Some(records) = cache.read::<Vec<StepRecord>>(STEPS_FILE) else {
+        let Some((records, appended)) = cache.read::<StepRecord>(STEPS_FILE) else {
             return cache;
         };
         // One unreadable entry makes the whole file suspect. The map is sized up front: a
@@ -238,17 +246,38 @@ impl Cache {
             };
             steps.insert(step.id, step);
         }
+        cache.held.0 = steps.len();
+        cache.appends.0 = appended;
         cache.steps = steps;
         cache
     }
 
-    /// The entries of the cache file `name`, when it is this version's, for this prefix.
-    fn read<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
-        let record = read_record::<FileRecord<T>>(&self.dir.join(name), MAX_BYTES)?;
-        (record.format == FORMAT
-            && record.version == env!("CARGO_PKG_VERSION")
-            && record.prefix == self.prefix)
-            .then_some(record.entries)
+    /// The entries of the cache file `name`, when it is this version's, for this prefix,
+    /// with those appended to it; and how many records were appended, when all were whole.
+    fn read<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<(Vec<T>, Option<usize>)> {
+        let read = read_appended::<FileRecord<Vec<T>>, Vec<T>>(&self.dir.join(name), MAX_BYTES)?;
+        let first = read.first;
+        (first.format == FORMAT
+            && first.version == env!("CARGO_PKG_VERSION")
+            && first.prefix == self.prefix)
+            .then(|| {
+                let mut entries = first.entries;
+                entries.extend(read.appended.into_iter().flatten());
+                (entries, read.whole.then_some(read.appends))
+            })
+    }
+
+    /// Appends `entries` to the cache file `name` when they are few beside the `held` it
+    /// had and it takes appends; whether it did.
+    fn append<T: Serialize>(
+        &self,
+        name: &str,
+        entries: &[T],
+        held: usize,
+        appended: Option<usize>,
+    ) -> bool {
+        appends(entries.len(), held, appended)
+            && append_record(&self.dir.join(name), &entries).is_some()
     }
 
     fn write<T: Serialize>(&self, name: &str, entries: T) {
@@ -265,9 +294,7 @@ impl Cache {
     /// does not decode is dropped whole (those stages are judged again).
     pub fn stages(&mut self) -> &mut HashMap<StageKey, Option<Stage>> {
         if self.stages.is_none() {
-            let records = self
-                .read::<Vec<StageRecord>>(STAGES_FILE)
-                .unwrap_or_default();
+            let (records, appended) = self.read::<StageRecord>(STAGES_FILE).unwrap_or_default();
             let mut stages = HashMap::with_capacity(records.len());
             for r in records {
                 let Some((key, stage)) = r.entry() else {
@@ -276,9 +303,26 @@ impl Cache {
                 };
                 stages.insert(key, stage);
             }
+            self.held.1 = stages.len();
+            self.appends.1 = appended.filter(|_| !stages.is_empty());
             self.stages = Some(stages);
         }
         self.stages.get_or_insert_default()
+    }
+
+    /// Keeps the stages judged by this run.
+    pub fn add_stages(&mut self, judged: impl IntoIterator<Item = (StageKey, Option<Stage>)>) {
+        let judged: Vec<(StageKey, Option<Stage>)> = judged.into_iter().collect();
+        self.new_stages
+            .extend(judged.iter().map(|(key, _)| key.clone()));
+        self.stages().extend(judged);
+        self.stages_dirty = true;
+    }
+
+    /// Notes that the step of commit `id` was learnt by this run.
+    pub fn learnt_step(&mut self, id: Oid) {
+        self.new_steps.insert(id);
+        self.steps_dirty = true;
     }
 
     /// The cached changes of a commit.
@@ -295,25 +339,39 @@ impl Cache {
     /// that cannot be written is not an error: the next run reads git again.
     pub fn save(&self, steps: &[Step], keep: impl Fn(&StageKey) -> bool) {
         if self.steps_dirty {
-            self.write(
-                STEPS_FILE,
-                steps.iter().map(StepRecord::of).collect::<Vec<_>>(),
-            );
+            let new: Vec<StepRecord> = steps
+                .iter()
+                .filter(|s| self.new_steps.contains(&s.id))
+                .map(StepRecord::of)
+                .collect();
+            if !self.append(STEPS_FILE, &new, self.held.0, self.appends.0) {
+                self.write(
+                    STEPS_FILE,
+                    steps.iter().map(StepRecord::of).collect::<Vec<_>>(),
+                );
+            }
         }
         // Stages never judged this run are as they are on disk.
         if let Some(stages) = self.stages.as_ref().filter(|_| self.stages_dirty) {
-            let mut records: Vec<StageRecord> = stages
+            let record = |(k, stage): (&StageKey, &Option<Stage>)| StageRecord {
+                dir: k.dir.clone(),
+                tree: id_of(k.tree),
+                policy: k.policy.map(|(o, m)| (id_of(o), m)),
+                schemas: k.schemas.map(id_of),
+                date: k.date,
+                stage: *stage,
+            };
+            let new: Vec<StageRecord> = self
+                .new_stages
                 .iter()
-                .filter(|(k, _)| keep(k))
-                .map(|(k, stage)| StageRecord {
-                    dir: k.dir.clone(),
-                    tree: id_of(k.tree),
-                    policy: k.policy.map(|(o, m)| (id_of(o), m)),
-                    schemas: k.schemas.map(id_of),
-                    date: k.date,
-                    stage: *stage,
-                })
+                .filter(|k| keep(k))
+                .filter_map(|k| stages.get_key_value(k).map(record))
                 .collect();
+            if self.append(STAGES_FILE, &new, self.held.1, self.appends.1) {
+                return;
+            }
+            let mut records: Vec<StageRecord> =
+                stages.iter().filter(|(k, _)| keep(k)).map(record).collect();
             records.sort_by(|a, b| (&a.dir, &a.tree, a.date).cmp(&(&b.dir, &b.tree, b.date)));
             self.write(STAGES_FILE, records);
         }
@@ -371,6 +429,76 @@ mod tests {
         assert_eq!(got, stages);
         // Another ports repo's prefix is another cache.
         assert!(Cache::load(temp.path(), "desk/").stages().is_empty());
+    }
+
+    // Guards appending to the history cache: a run that judges a few stages and learns a
+    // commit's step appends them, and the next run reads them with the rest.
+    #[test]
+    fn a_few_new_stages_and_steps_are_appended() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let many: Vec<(StageKey, Option<Stage>)> = (1..=20)
+            .map(|day| (key(&format!("ports/p{day}"), day), Some(Stage::Draft)))
+            .collect();
+        saved(temp.path(), &many);
+        let step = |n: u8, parent: Option<Oid>| Step {
+            id: Oid::from_bytes(&[n; 20]).expect("id"),
+            parent,
+            info: CommitInfo {
+                id: Oid::from_bytes(&[n; 20]).expect("id").to_string(),
+                time: i64::from(n),
+                offset_minutes: 0,
+                author: Person {
+                    name: "A".to_owned(),
+                    email: "a@example.com".to_owned(),
+                },
+            },
+            ports: None,
+            policy: None,
+            schemas: None,
+            changes: Vec::new(),
+        };
+        let line: Vec<Step> = (1..=20u8)
+            .map(|n| {
+                step(
+                    n,
+                    (n > 1).then(|| Oid::from_bytes(&[n - 1; 20]).expect("id")),
+                )
+            })
+            .collect();
+        let mut first = Cache::load(temp.path(), "");
+        for s in &line {
+            first.learnt_step(s.id);
+        }
+        first.save(&line, |_| true);
+
+        let size = |name: &str| {
+            std::fs::metadata(temp.path().join("portflow").join(name))
+                .expect("file")
+                .len()
+        };
+        let (steps_before, stages_before) = (size(STEPS_FILE), size(STAGES_FILE));
+        let mut next = Cache::load(temp.path(), "");
+        let longer: Vec<Step> = line
+            .iter()
+            .cloned()
+            .chain([step(21, Some(line[19].id))])
+            .collect();
+        next.learnt_step(longer[20].id);
+        next.add_stages([(key("ports/new", 21), Some(Stage::Submitted))]);
+        next.save(&longer, |_| true);
+        // Appended: the files grew by a record, the rest left as it was.
+        let (steps_after, stages_after) = (size(STEPS_FILE), size(STAGES_FILE));
+        assert!(steps_after > steps_before && steps_after - steps_before < 200);
+        assert!(stages_after > stages_before && stages_after - stages_before < 120);
+
+        let mut again = Cache::load(temp.path(), "");
+        assert_eq!(again.steps.len(), 21);
+        assert!(again.step(longer[20].id).is_some());
+        assert_eq!(again.stages().len(), 21);
+        assert_eq!(
+            again.stages().get(&key("ports/new", 21)),
+            Some(&Some(Stage::Submitted))
+        );
     }
 
     // Guards a stored part that does not decode: its stages are dropped, not half-read.

@@ -119,8 +119,8 @@ impl<'g> Scan<'g> {
         let mut known: Vec<Option<Step>> = line.iter().map(|id| cache.take_step(*id)).collect();
         let missing: Vec<usize> = (0..line.len()).filter(|&i| known[i].is_none()).collect();
         if !missing.is_empty() {
-            cache.steps_dirty = true;
             for (at, step) in steps_at(git, &line, &known, &missing)? {
+                cache.learnt_step(step.id);
                 known[at] = Some(step);
             }
         }
@@ -389,8 +389,7 @@ impl<'g> Scan<'g> {
             .zip(shares)
             .flat_map(|(done, keys)| done.unwrap_or_else(|| stages_of(self.git, keys)))
             .collect();
-        self.cache.stages().extend(judged);
-        self.cache.stages_dirty = true;
+        self.cache.add_stages(judged);
     }
 
     /// The stage of one port at every first-parent commit that changed it (or the policy),
