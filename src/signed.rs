@@ -33,10 +33,7 @@ impl SignedFile {
 /// Lowercase hex sha256 of some bytes: the one hex digest of the project (LOA digests,
 /// signed files, rendered outputs, notice ids).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::store::hex(&Sha256::digest(bytes))
 }
 
 /// The first `sha256:<64 hex>` the PDF's text prints (whitespace ignored, so a digest

@@ -255,7 +255,7 @@ pub fn wait_for_writes() {
 
 /// Lowercase hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    base16ct::lower::encode_string(bytes)
 }
 
 impl<V: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Store<V> {

@@ -375,13 +375,15 @@ pub fn check_work_tree_with_history<'g>(
         return Ok((check_tree(work, scope, today, &NoHistory)?, None));
     };
     let git = past.git;
+    // The index is read while the working tree is listed.
+    let index = git.read_index_ahead();
     let listed = ListedWork {
         work,
         listing: git.listing(work)?,
     };
     let content = match git.head() {
         Ok(head) => git
-            .work_changes(&head, work, &listed.listing)
+            .work_changes_ahead(&head, work, &listed.listing, index)
             .ok()
             .flatten()
             .or_else(|| git.changed_paths(&head, HeadKind::WorkTree).ok())

@@ -52,6 +52,46 @@ fn checked_path(rel: &str) -> bool {
             .is_some_and(|name| SchemaKind::ALL.iter().any(|k| k.file_name() == name))
 }
 
+/// The index read on a thread of its own ([`Git::read_index_ahead`]).
+pub(crate) type IndexAhead = Option<std::thread::JoinHandle<Result<StagedIndex, git2::Error>>>;
+
+/// What the index holds of the files a check lists (repo-relative, `prefix` taken off), the
+/// tree it gives, and when it was written.
+pub(crate) struct StagedIndex {
+    staged: HashMap<String, Staged>,
+    root: Option<Oid>,
+    mtime: (i64, i64),
+}
+
+impl StagedIndex {
+    /// Reads the index file `path` of a ports repo at `prefix`. Opened from its file, not
+    /// through the repository, which would keep its copy (over 10 MB at desk scale) for
+    /// the rest of the run.
+    fn read(path: &Path, prefix: &str) -> Result<StagedIndex, git2::Error> {
+        let mut index = git2::Index::open(path)?;
+        let root = index_root(&mut index);
+        let mtime = std::fs::metadata(path)
+            .map(|m| (m.mtime(), m.mtime_nsec()))
+            .unwrap_or((0, 0));
+        let mut staged: HashMap<String, Staged> = HashMap::with_capacity(index.len());
+        for entry in index.iter() {
+            let stat = Staged::of(&entry);
+            let Ok(mut path) = String::from_utf8(entry.path) else {
+                continue;
+            };
+            if path.starts_with(prefix) && checked_path(&path[prefix.len()..]) {
+                path.drain(..prefix.len());
+                staged.insert(path, stat);
+            }
+        }
+        Ok(StagedIndex {
+            staged,
+            root,
+            mtime,
+        })
+    }
+}
+
 /// What the index holds of one file.
 struct Staged {
     id: Oid,
@@ -140,35 +180,60 @@ impl Git {
         work: &WorkTree,
         listing: &Listing,
     ) -> Result<Option<BTreeSet<String>>, GitError> {
+        self.work_changes_with(base, work, listing, self.read_index())
+    }
+
+    /// Starts reading the index on a thread of its own, for a run that lists the working
+    /// tree first ([`Git::work_changes_with`] takes it).
+    pub(crate) fn read_index_ahead(&self) -> IndexAhead {
+        let (path, prefix) = (self.repo.path().join("index"), self.prefix.clone());
+        std::thread::Builder::new()
+            .name("portflow-index".to_owned())
+            .spawn(move || StagedIndex::read(&path, &prefix))
+            .ok()
+    }
+
+    /// What the index holds of the files a check lists.
+    fn read_index(&self) -> Result<StagedIndex, GitError> {
+        StagedIndex::read(&self.repo.path().join("index"), &self.prefix).map_err(GitError::from)
+    }
+
+    /// [`Git::work_changes`], with the index read ahead.
+    pub(crate) fn work_changes_ahead(
+        &self,
+        base: &Commit<'_>,
+        work: &WorkTree,
+        listing: &Listing,
+        ahead: IndexAhead,
+    ) -> Result<Option<BTreeSet<String>>, GitError> {
+        let read = match ahead.and_then(|handle| handle.join().ok()) {
+            Some(read) => read.map_err(GitError::from),
+            None => self.read_index(),
+        };
+        self.work_changes_with(base, work, listing, read)
+    }
+
+    /// [`Git::work_changes`] from what the index holds.
+    fn work_changes_with(
+        &self,
+        base: &Commit<'_>,
+        work: &WorkTree,
+        listing: &Listing,
+        index: Result<StagedIndex, GitError>,
+    ) -> Result<Option<BTreeSet<String>>, GitError> {
         let Some(top) = self.repo.workdir() else {
             return Ok(None);
         };
         if self.autocrlf() || self.has_attributes(top, listing) {
             return Ok(None);
         }
-        // Opened from its file, not through the repository, which would keep its copy (over
-        // 10 MB at desk scale) for the rest of the run.
-        let index_path = self.repo.path().join("index");
-        let mut index = git2::Index::open(&index_path)?;
-        let staged_root = index_root(&mut index);
+        let StagedIndex {
+            staged,
+            root: staged_root,
+            mtime: index_mtime,
+        } = index?;
         let staged_is_base = staged_root == Some(base.tree_id());
-        let index_mtime = std::fs::metadata(&index_path)
-            .map(|m| (m.mtime(), m.mtime_nsec()))
-            .unwrap_or((0, 0));
         let mut changed = BTreeSet::new();
-        // The working tree against the index.
-        let mut staged: HashMap<String, Staged> = HashMap::with_capacity(index.len());
-        for entry in index.iter() {
-            let stat = Staged::of(&entry);
-            let Ok(mut path) = String::from_utf8(entry.path) else {
-                continue;
-            };
-            if path.starts_with(&self.prefix) && checked_path(&path[self.prefix.len()..]) {
-                path.drain(..self.prefix.len());
-                staged.insert(path, stat);
-            }
-        }
-        drop(index);
         // Staged against the commit: nothing when the index's tree is the commit's.
         if !staged_is_base {
             self.staged_changes(base, staged_root, &staged, &mut changed)?;

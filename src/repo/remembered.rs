@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{EntryKind, Listing, PORTS_DIR, RepoError, WorkTree, take_entry};
-use crate::store::{read_record, write_record};
+use crate::store::{read_record, write_later, write_record};
 
 /// Bumped whenever what is stored changes meaning.
 const FORMAT: u32 = 1;
@@ -192,15 +192,19 @@ impl WorkTree {
     }
 }
 
-/// Writes what the listing saw ([`write_record`]).
+/// Writes what the listing saw ([`write_record`]), while the run goes on
+/// ([`write_later`]).
 fn remember(memory: &Path, root: String, folders: Vec<(String, Seen)>) {
-    let record = FileRecord {
-        format: FORMAT,
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        root,
-        folders,
-    };
-    write_record(memory, &record);
+    let memory = memory.to_owned();
+    write_later(move || {
+        let record = FileRecord {
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            root,
+            folders,
+        };
+        write_record(&memory, &record);
+    });
 }
 
 #[cfg(test)]
@@ -226,6 +230,13 @@ mod tests {
                 dir.set_modified(then).expect("set time");
             }
         }
+    }
+
+    /// The listing that remembers, with what it remembers written.
+    fn remembered(work: &WorkTree, memory: &Path) -> Result<Listing, RepoError> {
+        let listing = work.files_remembered(memory);
+        crate::store::wait_for_writes();
+        listing
     }
 
     fn same(a: &Listing, b: &Listing) {
@@ -259,8 +270,8 @@ mod tests {
         };
         let memory = root.join(".git/portflow/listing.bin");
         let walked = work.files().expect("walk");
-        same(&work.files_remembered(&memory).expect("first"), &walked);
-        same(&work.files_remembered(&memory).expect("again"), &walked);
+        same(&remembered(&work, &memory).expect("first"), &walked);
+        same(&remembered(&work, &memory).expect("again"), &walked);
 
         // What is remembered is what is listed: a made-up entry in an unchanged folder.
         let bytes = std::fs::read(&memory).expect("remembered");
@@ -272,7 +283,7 @@ mod tests {
             .expect("ports/a is remembered");
         a.entries.push(("ghost.toml".to_owned(), EntryKind::Other));
         write_record(&memory, &record);
-        let listed = work.files_remembered(&memory).expect("from memory");
+        let listed = remembered(&work, &memory).expect("from memory");
         assert!(listed.files.contains(&"ports/a/ghost.toml".to_owned()));
         std::fs::write(&memory, &bytes).expect("restore");
 
@@ -298,12 +309,12 @@ mod tests {
         for (i, change) in changes.iter().enumerate() {
             change();
             same(
-                &work.files_remembered(&memory).expect("after a change"),
+                &remembered(&work, &memory).expect("after a change"),
                 &work.files().expect("walk"),
             );
             age(root);
             same(
-                &work.files_remembered(&memory).expect("aged"),
+                &remembered(&work, &memory).expect("aged"),
                 &work.files().expect("walk"),
             );
             assert!(memory.is_file(), "change {i}");
@@ -316,7 +327,7 @@ mod tests {
             root: other.path().to_owned(),
         };
         same(
-            &elsewhere.files_remembered(&memory).expect("other tree"),
+            &remembered(&elsewhere, &memory).expect("other tree"),
             &elsewhere.files().expect("walk"),
         );
     }

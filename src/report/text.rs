@@ -11,20 +11,19 @@ pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |cols: &[String]| {
-        let mut s = String::new();
+    let mut out = String::with_capacity((rows.len() + 1) * (widths.iter().sum::<usize>() + 32));
+    for cols in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
+        let start = out.len();
         for (i, (c, w)) in cols.iter().zip(&widths).enumerate() {
-            if i + 1 == cols.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(&format!("{c:<w$}  "));
+            out.push_str(c);
+            if i + 1 < cols.len() {
+                let pad = w.saturating_sub(c.chars().count()) + 2;
+                out.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        s.trim_end().to_owned() + "\n"
-    };
-    let mut out = line(header);
-    for row in rows {
-        out.push_str(&line(row));
+        let end = start + out[start..].trim_end().len();
+        out.truncate(end);
+        out.push('\n');
     }
     out
 }
