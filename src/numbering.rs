@@ -17,7 +17,7 @@ use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{read_record, write_record};
+use crate::store::{append_record, appends, read_appended, read_record, write_record};
 
 pub use phonenumber::Type;
 
@@ -213,6 +213,8 @@ struct MemoRecord {
 struct Memo {
     path: PathBuf,
     known: OnceLock<HashMap<String, Option<Reading>>>,
+    /// How many records were appended to the file, when it was whole and read.
+    appended: OnceLock<Option<usize>>,
     added: Mutex<HashMap<String, Option<Reading>>>,
 }
 
@@ -221,20 +223,31 @@ impl Memo {
         Memo {
             path,
             known: OnceLock::new(),
+            appended: OnceLock::new(),
             added: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The readings remembered (none when the file is missing, foreign or broken).
+    /// The readings remembered (none when the file is missing, foreign or broken), with
+    /// those later runs appended.
     fn known(&self) -> &HashMap<String, Option<Reading>> {
         self.known.get_or_init(|| {
-            let Some(record) = read_record::<MemoRecord>(&self.path, MEMO_MAX_BYTES)
-                .filter(|r| r.format == MEMO_FORMAT && r.version == env!("CARGO_PKG_VERSION"))
-            else {
+            let Some(read) = read_appended::<MemoRecord, Vec<(String, Option<Stored>)>>(
+                &self.path,
+                MEMO_MAX_BYTES,
+            )
+            .filter(|r| {
+                r.first.format == MEMO_FORMAT && r.first.version == env!("CARGO_PKG_VERSION")
+            }) else {
                 return HashMap::new();
             };
-            let mut known = HashMap::with_capacity(record.readings.len());
-            for (number, stored) in record.readings {
+            let mut known = HashMap::with_capacity(read.first.readings.len());
+            let stored = read
+                .first
+                .readings
+                .into_iter()
+                .chain(read.appended.into_iter().flatten());
+            for (number, stored) in stored {
                 let reading = match stored {
                     Some(stored) => match stored.reading() {
                         Some(reading) => Some(reading),
@@ -244,6 +257,7 @@ impl Memo {
                 };
                 known.insert(number, reading);
             }
+            let _ = self.appended.set(read.whole.then_some(read.appends));
             known
         })
     }
@@ -271,6 +285,15 @@ impl Memo {
             return;
         }
         let known = self.known();
+        let appended = self.appended.get().copied().flatten();
+        if appends(added.len(), known.len(), appended) {
+            let mut record: Vec<(&String, Option<Stored>)> =
+                added.iter().map(|(n, r)| (n, r.map(Stored::of))).collect();
+            record.sort_by(|a, b| a.0.cmp(b.0));
+            if append_record(&self.path, &record).is_some() {
+                return;
+            }
+        }
         let keep_known = known.len() + added.len() <= MEMO_MAX_ENTRIES;
         let mut readings: Vec<(String, Option<Stored>)> = added
             .into_iter()
@@ -729,6 +752,31 @@ mod tests {
         let fourth = Memo::at(path);
         assert!(fourth.known().is_empty());
         assert_eq!(fourth.read("+12065550143"), read_plan("+12065550143"));
+    }
+
+    // Guards appending readings: a run that reads a few new numbers appends them, and the
+    // next run reads them with the rest.
+    #[test]
+    fn new_readings_are_appended_and_read_back() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let path = temp.path().join("portflow").join(MEMO_FILE);
+        let first = Memo::at(path.clone());
+        for n in 0..20 {
+            first.read(&format!("+1206555{n:04}"));
+        }
+        first.save();
+        let size = std::fs::metadata(&path).expect("file").len();
+        let second = Memo::at(path.clone());
+        assert_eq!(second.read("+14165550143"), read_plan("+14165550143"));
+        second.save();
+        let grown = std::fs::metadata(&path).expect("file").len() - size;
+        assert!(grown < 80, "appended: {grown} bytes");
+        let third = Memo::at(path);
+        assert_eq!(third.known().len(), 21);
+        assert_eq!(
+            third.known().get("+14165550143").copied().flatten(),
+            read_plan("+14165550143")
+        );
     }
 
     // Guards the stored plan: read back from its file, it reads every example number of

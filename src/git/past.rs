@@ -12,7 +12,7 @@ use git2::{ObjectType, Oid};
 use rayon::prelude::*;
 
 use super::cache::Cache;
-use super::scan::{Added, Scan};
+use super::scan::{Added, Line, Scan};
 use super::tree::read_blob;
 use super::work::ListedWork;
 use super::{Git, GitError, HeadKind};
@@ -51,9 +51,10 @@ pub struct GitPast<'g> {
     /// What each commit changed, read (and cached) the first time an event's commit is
     /// looked for; `Some(None)` when it cannot be read.
     scan: RefCell<Option<Option<Scan<'g>>>>,
-    /// The history cache the scan starts from, read on a thread of its own from the
-    /// start: it is first needed once the repo is loaded and its events are dated.
-    cache_ahead: RefCell<Option<JoinHandle<Cache>>>,
+    /// The line the scan starts from, read from the history cache on a thread of its own
+    /// from the start (with the repository opened again): it is first needed once the
+    /// repo is loaded and its events are dated. `None` in it when it could not be read.
+    line_ahead: RefCell<Option<JoinHandle<Option<Line>>>>,
 }
 
 impl<'g> GitPast<'g> {
@@ -67,10 +68,18 @@ impl<'g> GitPast<'g> {
     fn ending_at(git: &'g Git, boundary: Option<Oid>, tip: Option<Oid>) -> GitPast<'g> {
         let mut past = GitPast::at(git, boundary);
         past.tip = tip;
-        if !past.shallow && boundary.is_some() {
-            let (dir, prefix) = (git.repo.commondir().to_owned(), git.prefix.clone());
-            *past.cache_ahead.borrow_mut() = std::thread::Builder::new()
-                .spawn(move || Cache::load(&dir, &prefix))
+        if !past.shallow
+            && boundary.is_some()
+            && let Some(tip) = tip
+        {
+            let (path, prefix) = (git.repo.path().to_owned(), git.prefix.clone());
+            *past.line_ahead.borrow_mut() = std::thread::Builder::new()
+                .name("portflow-history".to_owned())
+                .spawn(move || {
+                    let git = Git::at(&path, &prefix)?;
+                    let cache = Cache::load(git.repo.commondir(), &prefix);
+                    Line::read(&git, tip, cache).ok()
+                })
                 .ok();
         }
         past
@@ -92,7 +101,7 @@ impl<'g> GitPast<'g> {
             loaded: RefCell::new(HashMap::new()),
             policies: RefCell::new(HashMap::new()),
             scan: RefCell::new(None),
-            cache_ahead: RefCell::new(None),
+            line_ahead: RefCell::new(None),
         }
     }
 
@@ -124,9 +133,9 @@ impl<'g> GitPast<'g> {
         let mut scan = self.scan.borrow_mut();
         let scan = scan
             .get_or_insert_with(|| {
-                let ahead = self.cache_ahead.borrow_mut().take();
-                match ahead.and_then(|reading| reading.join().ok()) {
-                    Some(cache) => Scan::with_cache(self.git, tip, cache).ok(),
+                let ahead = self.line_ahead.borrow_mut().take();
+                match ahead.and_then(|reading| reading.join().ok().flatten()) {
+                    Some(line) => Some(Scan::of_line(self.git, line)),
                     None => Scan::from_tip(self.git, tip).ok(),
                 }
             })
@@ -200,8 +209,10 @@ impl<'g> GitPast<'g> {
         if let Some(read) = self.scan.into_inner() {
             return read;
         }
-        let ahead = self.cache_ahead.into_inner()?;
-        Scan::with_cache(self.git, tip, ahead.join().ok()?).ok()
+        match self.line_ahead.into_inner()?.join().ok()? {
+            Some(line) => Some(Scan::of_line(self.git, line)),
+            None => Scan::from_tip(self.git, tip).ok(),
+        }
     }
 }
 

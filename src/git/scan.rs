@@ -80,25 +80,19 @@ pub struct Scan<'g> {
     judged_ahead: bool,
 }
 
-impl<'g> Scan<'g> {
-    /// Reads HEAD's first-parent line (from the cache where it can); `history::shallow`
-    /// when the line is cut off.
-    pub fn new(git: &'g Git) -> Result<Scan<'g>, GitError> {
-        Scan::from_tip(git, git.head()?.id())
-    }
+/// A first-parent line read, with what each commit changed: what a [`Scan`] starts from.
+pub(crate) struct Line {
+    steps: Vec<Step>,
+    index: HashMap<Oid, usize>,
+    states: HashMap<String, Vec<State>>,
+    globals: Vec<usize>,
+    cache: Cache,
+}
 
-    /// Reads the first-parent line that ends at `tip`.
-    pub fn from_tip(git: &'g Git, tip: Oid) -> Result<Scan<'g>, GitError> {
-        git.require_history()?;
-        Scan::with_cache(git, tip, Cache::load(git.repo.commondir(), &git.prefix))
-    }
-
-    /// [`Scan::from_tip`] with the history cache already read.
-    pub(crate) fn with_cache(
-        git: &'g Git,
-        tip: Oid,
-        mut cache: Cache,
-    ) -> Result<Scan<'g>, GitError> {
+impl Line {
+    /// Reads the first-parent line that ends at `tip` from the history cache, reading the
+    /// commits it lacks from git.
+    pub(crate) fn read(git: &Git, tip: Oid, mut cache: Cache) -> Result<Line, GitError> {
         git.require_history()?;
         let mut line = Vec::new();
         let mut next = Some(tip);
@@ -143,7 +137,45 @@ impl<'g> Scan<'g> {
             }
         }
         let index = steps.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-        Ok(Scan {
+        Ok(Line {
+            steps,
+            index,
+            states,
+            globals,
+            cache,
+        })
+    }
+}
+
+impl<'g> Scan<'g> {
+    /// Reads HEAD's first-parent line (from the cache where it can); `history::shallow`
+    /// when the line is cut off.
+    pub fn new(git: &'g Git) -> Result<Scan<'g>, GitError> {
+        Scan::from_tip(git, git.head()?.id())
+    }
+
+    /// Reads the first-parent line that ends at `tip`.
+    pub fn from_tip(git: &'g Git, tip: Oid) -> Result<Scan<'g>, GitError> {
+        git.require_history()?;
+        Scan::with_cache(git, tip, Cache::load(git.repo.commondir(), &git.prefix))
+    }
+
+    /// [`Scan::from_tip`] with the history cache already read.
+    pub(crate) fn with_cache(git: &'g Git, tip: Oid, cache: Cache) -> Result<Scan<'g>, GitError> {
+        Ok(Scan::of_line(git, Line::read(git, tip, cache)?))
+    }
+
+    /// The scan of a line read (perhaps on another thread, with the repository opened
+    /// again).
+    pub(crate) fn of_line(git: &'g Git, line: Line) -> Scan<'g> {
+        let Line {
+            steps,
+            index,
+            states,
+            globals,
+            cache,
+        } = line;
+        Scan {
             git,
             steps,
             index,
@@ -153,7 +185,7 @@ impl<'g> Scan<'g> {
             events: HashMap::new(),
             folded: HashMap::new(),
             judged_ahead: false,
-        })
+        }
     }
 
     pub(crate) fn info(&mut self, id: Oid) -> Result<CommitInfo, GitError> {

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{EntryKind, Listing, PORTS_DIR, RepoError, WorkTree, take_entry};
-use crate::store::{read_record, write_later, write_record};
+use crate::store::{append_record, appends, read_appended, write_later, write_record};
 
 /// Bumped whenever what is stored changes meaning.
 const FORMAT: u32 = 1;
@@ -136,11 +136,23 @@ impl WorkTree {
     /// the same listing, with only the changed folders read.
     pub fn files_remembered(&self, memory: &Path) -> Result<Listing, RepoError> {
         let root = self.root.to_string_lossy().into_owned();
-        let mut before: HashMap<String, Seen> = read_record::<FileRecord>(memory, MAX_BYTES)
-            .filter(|r| {
-                r.format == FORMAT && r.version == env!("CARGO_PKG_VERSION") && r.root == root
+        let read =
+            read_appended::<FileRecord, Vec<(String, Seen)>>(memory, MAX_BYTES).filter(|r| {
+                let first = &r.first;
+                first.format == FORMAT
+                    && first.version == env!("CARGO_PKG_VERSION")
+                    && first.root == root
+            });
+        let appended = read.as_ref().and_then(|r| r.whole.then_some(r.appends));
+        // Later records over earlier ones: a folder read again is appended.
+        let mut before: HashMap<String, Seen> = read
+            .map(|r| {
+                r.first
+                    .folders
+                    .into_iter()
+                    .chain(r.appended.into_iter().flatten())
+                    .collect()
             })
-            .map(|r| r.folders.into_iter().collect())
             .unwrap_or_default();
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -174,7 +186,32 @@ impl WorkTree {
                 seen.extend(part_seen);
             }
         }
-        let changed = seen.len() != before.len() || seen.iter().any(|(_, _, read)| read.is_some());
+        let read: Vec<(&String, &[i64; 6], &Entries)> = seen
+            .iter()
+            .filter_map(|(rel, stat, read)| Some((rel, stat, read.as_ref()?)))
+            .collect();
+        // The folders read again are appended when they are few; a folder no longer there
+        // stays in the file until it is written anew, never listed (its parent does not
+        // list it).
+        if appends(read.len(), before.len(), appended) {
+            let record: Vec<(String, Seen)> = read
+                .into_iter()
+                .map(|(rel, stat, entries)| {
+                    let seen = Seen {
+                        stat: *stat,
+                        entries: entries.clone(),
+                    };
+                    (rel.clone(), seen)
+                })
+                .collect();
+            let memory = memory.to_owned();
+            write_later(move || {
+                append_record(&memory, &record);
+            });
+            return Ok(listing);
+        }
+        let changed = seen.len() != before.len() || !read.is_empty();
+        drop(read);
         if changed {
             let folders = seen
                 .into_iter()
@@ -213,6 +250,7 @@ mod tests {
 
     use super::*;
     use crate::repo::Tree;
+    use crate::store::read_record;
 
     fn write(root: &Path, rel: &str) {
         let path = root.join(rel);
