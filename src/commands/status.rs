@@ -27,16 +27,18 @@ pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
     if checked.repo.policy.is_none() {
         return Err(RunError::PolicyInvalid);
     }
-    let board = board(&tree, &git, scan, &checked, env.today, |row| {
+    let mut board = board(&tree, &git, scan, &checked, env.today, |row| {
         keeps(args, row)
     });
     let stdout = match args.format {
         StatusFormat::Table => report::status::table(&board.rows),
         StatusFormat::Json => report::status::json(&board.rows, env.today),
     };
+    let stderr = std::mem::take(&mut board.note);
+    super::free_later((board, checked));
     Ok(Output {
         stdout,
-        stderr: board.note,
+        stderr,
         exit: Exit::Clean,
     })
 }
