@@ -22,7 +22,7 @@ pub fn run(port: &str, format: HistoryFormat, env: &Environment) -> Result<Outpu
         .ok_or_else(|| RunError::UnknownPort(port.to_owned()))?;
     let git = Git::open(&tree.root)?;
     // The history the check reads is the one the timeline reads next.
-    let (checked, scan) = match GitPast::before_head(&git) {
+    let (checked, scan) = match GitPast::before_head_judging(&git, true) {
         Ok(past) => {
             let checked = check_tree(&one, &Scope::all(), env.today, &past)?;
             (checked, past.into_scan())

@@ -60,12 +60,18 @@ pub struct GitPast<'g> {
 impl<'g> GitPast<'g> {
     /// Everything in `boundary` is recorded.
     pub fn before(git: &'g Git, boundary: Option<Oid>) -> GitPast<'g> {
-        GitPast::ending_at(git, boundary, boundary)
+        GitPast::ending_at(git, boundary, boundary, false)
     }
 
     /// [`GitPast::before`], its scan reading the first-parent line up to `tip` (which has
-    /// the boundary on it).
-    fn ending_at(git: &'g Git, boundary: Option<Oid>, tip: Option<Oid>) -> GitPast<'g> {
+    /// the boundary on it); with the stages cached too when `stages` says the run will
+    /// judge stages over time.
+    fn ending_at(
+        git: &'g Git,
+        boundary: Option<Oid>,
+        tip: Option<Oid>,
+        stages: bool,
+    ) -> GitPast<'g> {
         let mut past = GitPast::at(git, boundary);
         past.tip = tip;
         if !past.shallow
@@ -77,7 +83,10 @@ impl<'g> GitPast<'g> {
                 .name("portflow-history".to_owned())
                 .spawn(move || {
                     let git = Git::at(&path, &prefix)?;
-                    let cache = Cache::load(git.repo.commondir(), &prefix);
+                    let mut cache = Cache::load(git.repo.commondir(), &prefix);
+                    if stages {
+                        cache.stages();
+                    }
                     Line::read(&git, tip, cache).ok()
                 })
                 .ok();
@@ -108,12 +117,18 @@ impl<'g> GitPast<'g> {
     /// For the working tree: the change is HEAD's commit and whatever is not committed, so
     /// the boundary is HEAD's first parent (a push to main is judged as its own change).
     pub fn before_head(git: &'g Git) -> Result<GitPast<'g>, GitError> {
+        GitPast::before_head_judging(git, false)
+    }
+
+    /// [`GitPast::before_head`] for a run that judges stages over time (`status`,
+    /// `report`, `history`): the cached stages are read ahead with the line.
+    pub fn before_head_judging(git: &'g Git, stages: bool) -> Result<GitPast<'g>, GitError> {
         let (boundary, tip) = match git.head() {
             Ok(head) => (head.parent_ids().next(), Some(head.id())),
             Err(GitError::NoCommits) => (None, None),
             Err(err) => return Err(err),
         };
-        Ok(GitPast::ending_at(git, boundary, tip))
+        Ok(GitPast::ending_at(git, boundary, tip, stages))
     }
 
     /// The commit that added the event file at `event_path` (seen from the boundary), with
@@ -382,7 +397,8 @@ pub fn check_work_tree_with_history<'g>(
     batches: Batches,
 ) -> Result<(Checked, Option<GitPast<'g>>), RepoError> {
     // Without git, or without a HEAD to read, no event's time is known.
-    let Some(past) = git.and_then(|git| GitPast::before_head(git).ok()) else {
+    let stages = batches == Batches::FoldingTimelines;
+    let Some(past) = git.and_then(|git| GitPast::before_head_judging(git, stages).ok()) else {
         return Ok((check_tree(work, scope, today, &NoHistory)?, None));
     };
     let git = past.git;

@@ -510,19 +510,15 @@ impl<'g> Scan<'g> {
         if !self.cache.steps_dirty && !self.cache.stages_dirty {
             return;
         }
-        let mut live: HashMap<Oid, Vec<String>> = HashMap::new();
-        for (dir, tree) in self
-            .states
-            .values()
-            .flatten()
-            .filter_map(|s| s.place.as_ref())
-        {
-            live.entry(*tree).or_default().push(dir.clone());
-        }
-        let (cache, steps) = (self.cache, self.steps);
+        let (cache, steps, states) = (self.cache, self.steps, self.states);
         crate::store::write_later(move || {
+            let mut live: HashMap<Oid, Vec<&str>> = HashMap::new();
+            for (dir, tree) in states.values().flatten().filter_map(|s| s.place.as_ref()) {
+                live.entry(*tree).or_default().push(dir);
+            }
             cache.save(&steps, |k| {
-                live.get(&k.tree).is_some_and(|dirs| dirs.contains(&k.dir))
+                live.get(&k.tree)
+                    .is_some_and(|dirs| dirs.contains(&k.dir.as_str()))
             });
         });
     }
