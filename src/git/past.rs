@@ -410,7 +410,7 @@ pub fn check_work_tree_with_history<'g>(
     };
     let content = match git.head() {
         Ok(head) => git
-            .work_changes_ahead(&head, work, &listed.listing, index)
+            .work_changes(&head, work, &listed.listing, index)
             .ok()
             .flatten()
             .or_else(|| git.changed_paths(&head, HeadKind::WorkTree).ok())

@@ -202,16 +202,26 @@ impl<'g> PullRequest<'g> {
         let past = GitPast::before(git, Some(base_commit.id()));
         // For a check of the working tree, one listing serves both the comparison with
         // the base (from the index's stat data) and the check.
+        // The index is read while the working tree is listed.
         let listed = match (reuse, head_kind) {
-            (true, HeadKind::WorkTree) => Some(ListedWork {
-                work,
-                listing: git.listing(work)?,
-            }),
+            (true, HeadKind::WorkTree) => {
+                let index = git.read_index_ahead();
+                Some((
+                    ListedWork {
+                        work,
+                        listing: git.listing(work)?,
+                    },
+                    index,
+                ))
+            }
             _ => None,
         };
-        let quick = match &listed {
-            Some(listed) => git.work_changes(&base_commit, work, &listed.listing)?,
-            None => None,
+        let (listed, quick) = match listed {
+            Some((listed, index)) => {
+                let quick = git.work_changes(&base_commit, work, &listed.listing, index)?;
+                (Some(listed), quick)
+            }
+            None => (None, None),
         };
         let changed_files = match quick {
             Some(changed) => changed,

@@ -170,21 +170,8 @@ impl Staged {
 }
 
 impl Git {
-    /// The paths a check reads that differ between `base`'s tree and the working tree,
-    /// from `listing` (the working tree's, as [`WorkTree`] lists it) and the index.
-    /// `None` when git would filter what it stores (`core.autocrlf`, attributes files):
-    /// then only git's own diff can tell.
-    pub(crate) fn work_changes(
-        &self,
-        base: &Commit<'_>,
-        work: &WorkTree,
-        listing: &Listing,
-    ) -> Result<Option<BTreeSet<String>>, GitError> {
-        self.work_changes_with(base, work, listing, self.read_index())
-    }
-
     /// Starts reading the index on a thread of its own, for a run that lists the working
-    /// tree first ([`Git::work_changes_with`] takes it).
+    /// tree first ([`Git::work_changes`] takes it).
     pub(crate) fn read_index_ahead(&self) -> IndexAhead {
         let (path, prefix) = (self.repo.path().join("index"), self.prefix.clone());
         std::thread::Builder::new()
@@ -198,8 +185,11 @@ impl Git {
         StagedIndex::read(&self.repo.path().join("index"), &self.prefix).map_err(GitError::from)
     }
 
-    /// [`Git::work_changes`], with the index read ahead.
-    pub(crate) fn work_changes_ahead(
+    /// The paths a check reads that differ between `base`'s tree and the working tree,
+    /// from `listing` (the working tree's, as [`WorkTree`] lists it) and the index (read
+    /// ahead, or now when `ahead` is `None`). `None` when git would filter what it stores
+    /// (`core.autocrlf`, attributes files): then only git's own diff can tell.
+    pub(crate) fn work_changes(
         &self,
         base: &Commit<'_>,
         work: &WorkTree,
@@ -546,7 +536,7 @@ mod tests {
         let listing = work.files().expect("listing");
         let head = git.head().expect("head");
         let quick = git
-            .work_changes(&head, &work, &listing)
+            .work_changes(&head, &work, &listing, None)
             .expect("compare")
             .expect("no filters here");
         let slow: BTreeSet<String> = git
