@@ -23,7 +23,8 @@ const MAX_BYTES: u64 = 256 << 20;
 const SPARE_PER_USED: usize = 3;
 /// Records appended to a cache file before it is written anew.
 const MAX_APPENDED: usize = 32;
-/// A run appends the entries it added when they are at most this share of the file's.
+/// A run appends the entries it added when there is at most one for this many the file
+/// holds; more are written with the file anew.
 const APPEND_SHARE: usize = 8;
 
 #[derive(Deserialize)]
@@ -90,8 +91,9 @@ pub fn key_of(parts: &[&str]) -> String {
     hex(&hash.finalize())
 }
 
-/// How a cache file starts: this mark, then the CRC-32 and the length of the record that
-/// follows (little-endian), so a file a crash tore or another program wrote is never read.
+/// How each record of a cache file starts: this mark, then the CRC-32 and the length of
+/// the record that follows (little-endian), so a record a crash tore or another program
+/// wrote is never read.
 const MARK: &[u8; 8] = b"portflow";
 /// The mark, the checksum and the length.
 const HEADER: usize = MARK.len() + 4 + 8;
@@ -135,7 +137,9 @@ fn frame_at(bytes: &[u8]) -> Option<&[u8]> {
 /// A cache file that records are appended to: its first record, then those appended, up
 /// to the first that is not whole or does not decode.
 pub struct Appended<T, A> {
+    /// The record the file was written with.
     pub first: T,
+    /// The records appended since, oldest first.
     pub appended: Vec<A>,
     /// How many records were appended, every one whole and read.
     pub appends: usize,
