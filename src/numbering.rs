@@ -208,13 +208,16 @@ struct MemoRecord {
     readings: Vec<(String, Option<Stored>)>,
 }
 
+/// Readings by number (`None`: the number is not one).
+type Readings = HashMap<String, Option<Reading>>;
+
 /// Readings remembered in a file, read the first time one is asked for, and the readings
 /// this run added, each read from the plan once.
 struct Memo {
     path: PathBuf,
-    known: OnceLock<HashMap<String, Option<Reading>>>,
-    /// How many records were appended to the file, when it was whole and read.
-    appended: OnceLock<Option<usize>>,
+    /// The readings remembered, and how many records were appended to the file when it
+    /// was whole and read.
+    known: OnceLock<(Readings, Option<usize>)>,
     added: Mutex<HashMap<String, Option<Reading>>>,
 }
 
@@ -223,14 +226,19 @@ impl Memo {
         Memo {
             path,
             known: OnceLock::new(),
-            appended: OnceLock::new(),
             added: Mutex::new(HashMap::new()),
         }
     }
 
     /// The readings remembered (none when the file is missing, foreign or broken), with
     /// those later runs appended.
-    fn known(&self) -> &HashMap<String, Option<Reading>> {
+    fn known(&self) -> &Readings {
+        &self.read_file().0
+    }
+
+    /// The readings remembered, and how many records were appended to the file when it
+    /// was whole and read; read once.
+    fn read_file(&self) -> &(Readings, Option<usize>) {
         self.known.get_or_init(|| {
             let Some(read) = read_appended::<MemoRecord, Vec<(String, Option<Stored>)>>(
                 &self.path,
@@ -239,7 +247,7 @@ impl Memo {
             .filter(|r| {
                 r.first.format == MEMO_FORMAT && r.first.version == env!("CARGO_PKG_VERSION")
             }) else {
-                return HashMap::new();
+                return (HashMap::new(), None);
             };
             let mut known = HashMap::with_capacity(read.first.readings.len());
             let stored = read
@@ -251,14 +259,13 @@ impl Memo {
                 let reading = match stored {
                     Some(stored) => match stored.reading() {
                         Some(reading) => Some(reading),
-                        None => return HashMap::new(),
+                        None => return (HashMap::new(), None),
                     },
                     None => None,
                 };
                 known.insert(number, reading);
             }
-            let _ = self.appended.set(read.whole.then_some(read.appends));
-            known
+            (known, read.whole.then_some(read.appends))
         })
     }
 
@@ -284,8 +291,8 @@ impl Memo {
         if added.is_empty() {
             return;
         }
-        let known = self.known();
-        let appended = self.appended.get().copied().flatten();
+        let (known, appended) = self.read_file();
+        let appended = *appended;
         if appends(added.len(), known.len(), appended) {
             let mut record: Vec<(&String, Option<Stored>)> =
                 added.iter().map(|(n, r)| (n, r.map(Stored::of))).collect();

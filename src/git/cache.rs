@@ -87,10 +87,17 @@ pub struct Cache {
     new_steps: HashSet<Oid>,
     /// The stages judged since loading.
     new_stages: Vec<StageKey>,
-    /// How many steps and stages the files held, and how many records were appended to
-    /// each (`None` when it is not whole, so it is written anew).
-    held: (usize, usize),
-    appends: (Option<usize>, Option<usize>),
+    /// What history.bin and stages.bin held as they were read.
+    steps_read: AsRead,
+    stages_read: AsRead,
+}
+
+/// What a cache file held as it was read: how many entries, and how many records were
+/// appended to it (`None` when it is not whole or there is none: it is written anew).
+#[derive(Debug, Default, Clone, Copy)]
+struct AsRead {
+    held: usize,
+    appends: Option<usize>,
 }
 
 /// A commit or object id as stored: its 20 bytes.
@@ -246,8 +253,10 @@ impl Cache {
             };
             steps.insert(step.id, step);
         }
-        cache.held.0 = steps.len();
-        cache.appends.0 = appended;
+        cache.steps_read = AsRead {
+            held: steps.len(),
+            appends: appended,
+        };
         cache.steps = steps;
         cache
     }
@@ -267,16 +276,10 @@ impl Cache {
             })
     }
 
-    /// Appends `entries` to the cache file `name` when they are few beside the `held` it
-    /// had and it takes appends; whether it did.
-    fn append<T: Serialize>(
-        &self,
-        name: &str,
-        entries: &[T],
-        held: usize,
-        appended: Option<usize>,
-    ) -> bool {
-        appends(entries.len(), held, appended)
+    /// Appends `entries` to the cache file `name` when they are few beside what it held
+    /// and it takes appends; whether it did.
+    fn append<T: Serialize>(&self, name: &str, entries: &[T], read: AsRead) -> bool {
+        appends(entries.len(), read.held, read.appends)
             && append_record(&self.dir.join(name), &entries).is_some()
     }
 
@@ -303,8 +306,10 @@ impl Cache {
                 };
                 stages.insert(key, stage);
             }
-            self.held.1 = stages.len();
-            self.appends.1 = appended.filter(|_| !stages.is_empty());
+            self.stages_read = AsRead {
+                held: stages.len(),
+                appends: appended,
+            };
             self.stages = Some(stages);
         }
         self.stages.get_or_insert_default()
@@ -344,7 +349,7 @@ impl Cache {
                 .filter(|s| self.new_steps.contains(&s.id))
                 .map(StepRecord::of)
                 .collect();
-            if !self.append(STEPS_FILE, &new, self.held.0, self.appends.0) {
+            if !self.append(STEPS_FILE, &new, self.steps_read) {
                 self.write(
                     STEPS_FILE,
                     steps.iter().map(StepRecord::of).collect::<Vec<_>>(),
@@ -367,7 +372,7 @@ impl Cache {
                 .filter(|k| keep(k))
                 .filter_map(|k| stages.get_key_value(k).map(record))
                 .collect();
-            if self.append(STAGES_FILE, &new, self.held.1, self.appends.1) {
+            if self.append(STAGES_FILE, &new, self.stages_read) {
                 return;
             }
             let mut records: Vec<StageRecord> =

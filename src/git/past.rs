@@ -149,10 +149,7 @@ impl<'g> GitPast<'g> {
         let scan = scan
             .get_or_insert_with(|| {
                 let ahead = self.line_ahead.borrow_mut().take();
-                match ahead.and_then(|reading| reading.join().ok().flatten()) {
-                    Some(line) => Some(Scan::of_line(self.git, line)),
-                    None => Scan::from_tip(self.git, tip).ok(),
-                }
+                scan_of(self.git, tip, ahead)
             })
             .as_mut()?;
         Some(f(scan, boundary))
@@ -224,10 +221,20 @@ impl<'g> GitPast<'g> {
         if let Some(read) = self.scan.into_inner() {
             return read;
         }
-        match self.line_ahead.into_inner()?.join().ok()? {
-            Some(line) => Some(Scan::of_line(self.git, line)),
-            None => Scan::from_tip(self.git, tip).ok(),
-        }
+        scan_of(self.git, tip, Some(self.line_ahead.into_inner()?))
+    }
+}
+
+/// The scan of the line that ends at `tip`: from the line read ahead, or read now when
+/// there is none or it could not be read.
+fn scan_of<'g>(
+    git: &'g Git,
+    tip: Oid,
+    ahead: Option<JoinHandle<Option<Line>>>,
+) -> Option<Scan<'g>> {
+    match ahead.and_then(|reading| reading.join().ok().flatten()) {
+        Some(line) => Some(Scan::of_line(git, line)),
+        None => Scan::from_tip(git, tip).ok(),
     }
 }
 

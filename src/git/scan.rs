@@ -494,14 +494,7 @@ impl<'g> Scan<'g> {
         if !self.cache.steps_dirty && !self.cache.stages_dirty {
             return;
         }
-        let live: HashSet<(&str, Oid)> = self
-            .states
-            .values()
-            .flatten()
-            .filter_map(|s| s.place.as_ref().map(|(d, t)| (d.as_str(), *t)))
-            .collect();
-        self.cache
-            .save(&self.steps, |k| live.contains(&(k.dir.as_str(), k.tree)));
+        save_cache(&self.cache, &self.steps, &self.states);
     }
 
     /// [`Scan::save`] while the run goes on ([`crate::store::write_later`]), for a run
@@ -511,16 +504,7 @@ impl<'g> Scan<'g> {
             return;
         }
         let (cache, steps, states) = (self.cache, self.steps, self.states);
-        crate::store::write_later(move || {
-            let mut live: HashMap<Oid, Vec<&str>> = HashMap::new();
-            for (dir, tree) in states.values().flatten().filter_map(|s| s.place.as_ref()) {
-                live.entry(*tree).or_default().push(dir);
-            }
-            cache.save(&steps, |k| {
-                live.get(&k.tree)
-                    .is_some_and(|dirs| dirs.contains(&k.dir.as_str()))
-            });
-        });
+        crate::store::write_later(move || save_cache(&cache, &steps, &states));
     }
 
     /// The timeline of a port whose files `tree` holds, `stage` being the stage they give
@@ -1148,6 +1132,17 @@ fn diff_level(
         }
     }
     Ok(())
+}
+
+/// Saves the history cache of a line: its steps, and the stages of the port folders and
+/// trees the line still has (see [`Cache::save`]).
+fn save_cache(cache: &Cache, steps: &[Step], states: &HashMap<String, Vec<State>>) {
+    let live: HashSet<(&str, Oid)> = states
+        .values()
+        .flatten()
+        .filter_map(|s| s.place.as_ref().map(|(d, t)| (d.as_str(), *t)))
+        .collect();
+    cache.save(steps, |k| live.contains(&(k.dir.as_str(), k.tree)));
 }
 
 /// Starts reading the timeline cache on a thread of its own, for a run that will read

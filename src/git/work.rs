@@ -170,19 +170,19 @@ impl Staged {
 }
 
 impl Git {
+    /// The index file.
+    fn index_path(&self) -> std::path::PathBuf {
+        self.repo.path().join("index")
+    }
+
     /// Starts reading the index on a thread of its own, for a run that lists the working
     /// tree first ([`Git::work_changes`] takes it).
     pub(crate) fn read_index_ahead(&self) -> IndexAhead {
-        let (path, prefix) = (self.repo.path().join("index"), self.prefix.clone());
+        let (path, prefix) = (self.index_path(), self.prefix.clone());
         std::thread::Builder::new()
             .name("portflow-index".to_owned())
             .spawn(move || StagedIndex::read(&path, &prefix))
             .ok()
-    }
-
-    /// What the index holds of the files a check lists.
-    fn read_index(&self) -> Result<StagedIndex, GitError> {
-        StagedIndex::read(&self.repo.path().join("index"), &self.prefix).map_err(GitError::from)
     }
 
     /// The paths a check reads that differ between `base`'s tree and the working tree,
@@ -196,21 +196,6 @@ impl Git {
         listing: &Listing,
         ahead: IndexAhead,
     ) -> Result<Option<BTreeSet<String>>, GitError> {
-        let read = match ahead.and_then(|handle| handle.join().ok()) {
-            Some(read) => read.map_err(GitError::from),
-            None => self.read_index(),
-        };
-        self.work_changes_with(base, work, listing, read)
-    }
-
-    /// [`Git::work_changes`] from what the index holds.
-    fn work_changes_with(
-        &self,
-        base: &Commit<'_>,
-        work: &WorkTree,
-        listing: &Listing,
-        index: Result<StagedIndex, GitError>,
-    ) -> Result<Option<BTreeSet<String>>, GitError> {
         let Some(top) = self.repo.workdir() else {
             return Ok(None);
         };
@@ -221,7 +206,10 @@ impl Git {
             staged,
             root: staged_root,
             mtime: index_mtime,
-        } = index?;
+        } = match ahead.and_then(|handle| handle.join().ok()) {
+            Some(read) => read?,
+            None => StagedIndex::read(&self.index_path(), &self.prefix)?,
+        };
         let staged_is_base = staged_root == Some(base.tree_id());
         let mut changed = BTreeSet::new();
         // Staged against the commit: nothing when the index's tree is the commit's.

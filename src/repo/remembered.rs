@@ -186,22 +186,21 @@ impl WorkTree {
                 seen.extend(part_seen);
             }
         }
-        let read: Vec<(&String, &[i64; 6], &Entries)> = seen
-            .iter()
-            .filter_map(|(rel, stat, read)| Some((rel, stat, read.as_ref()?)))
-            .collect();
+        let read = seen.iter().filter(|(_, _, read)| read.is_some()).count();
         // The folders read again are appended when they are few; a folder no longer there
         // stays in the file until it is written anew, never listed (its parent does not
         // list it).
-        if appends(read.len(), before.len(), appended) {
-            let record: Vec<(String, Seen)> = read
+        if appends(read, before.len(), appended) {
+            let record: Vec<(String, Seen)> = seen
                 .into_iter()
-                .map(|(rel, stat, entries)| {
-                    let seen = Seen {
-                        stat: *stat,
-                        entries: entries.clone(),
-                    };
-                    (rel.clone(), seen)
+                .filter_map(|(rel, stat, read)| {
+                    Some((
+                        rel,
+                        Seen {
+                            stat,
+                            entries: read?,
+                        },
+                    ))
                 })
                 .collect();
             let memory = memory.to_owned();
@@ -210,8 +209,7 @@ impl WorkTree {
             });
             return Ok(listing);
         }
-        let changed = seen.len() != before.len() || !read.is_empty();
-        drop(read);
+        let changed = seen.len() != before.len() || read > 0;
         if changed {
             let folders = seen
                 .into_iter()
