@@ -219,6 +219,62 @@ pub struct Listing {
     pub skipped: Vec<Skipped>,
     /// The files that are symbolic links (also in `files`), never followed.
     pub links: BTreeSet<String>,
+    /// Each file's stat data as the listing saw it, in the order of `files` (`None`: it
+    /// could not be read), when the listing took it (a working tree's listing for git's
+    /// index, [`WorkTree::files_remembered`]); empty otherwise.
+    pub stats: Vec<Option<FileStat>>,
+}
+
+/// A file's stat data, a link not followed: what git's index compares to tell a changed
+/// file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStat {
+    /// Type and permission bits (`st_mode`).
+    pub mode: u32,
+    pub size: u64,
+    /// Modification time: seconds, nanoseconds.
+    pub mtime: (i64, i64),
+    /// Change time: seconds, nanoseconds.
+    pub ctime: (i64, i64),
+    pub ino: u64,
+    pub dev: u64,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl FileStat {
+    /// The type bits of a symbolic link and of a regular file in `mode`.
+    const TYPE: u32 = 0o170_000;
+    const LINK: u32 = 0o120_000;
+    const FILE: u32 = 0o100_000;
+
+    // The fields' types differ by target.
+    #[allow(clippy::unnecessary_cast)]
+    pub fn of(stat: &rustix::fs::Stat) -> FileStat {
+        FileStat {
+            mode: stat.st_mode,
+            size: stat.st_size as u64,
+            mtime: (stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+            ctime: (stat.st_ctime as i64, stat.st_ctime_nsec as i64),
+            ino: stat.st_ino as u64,
+            dev: stat.st_dev as u64,
+            uid: stat.st_uid,
+            gid: stat.st_gid,
+        }
+    }
+
+    /// The stat data of the file at `path`, a link not followed.
+    pub fn read(path: &Path) -> Option<FileStat> {
+        rustix::fs::lstat(path).ok().map(|s| FileStat::of(&s))
+    }
+
+    pub fn is_link(&self) -> bool {
+        self.mode & Self::TYPE == Self::LINK
+    }
+
+    pub fn is_file(&self) -> bool {
+        self.mode & Self::TYPE == Self::FILE
+    }
 }
 
 impl Listing {
@@ -227,6 +283,7 @@ impl Listing {
         self.files.extend(part.files);
         self.skipped.extend(part.skipped);
         self.links.extend(part.links);
+        self.stats.extend(part.stats);
     }
 
     /// Sorts out one entry under ports/ by its name: `Some` when it is skipped.

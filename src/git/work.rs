@@ -12,7 +12,9 @@ use git2::{Commit, IndexEntry, ObjectType, Oid};
 use rayon::prelude::*;
 
 use super::{COMPARE_MAX_BYTES, Git, GitError};
-use crate::repo::{Listing, POLICY_FILE, Probe, RepoError, Tree, WorkTree};
+use crate::repo::{
+    FileStat, Listing, POLICY_FILE, Probe, RepoError, Tree, WorkTree, read_regular_file,
+};
 use crate::schema::SchemaKind;
 
 /// A folder's mode in a tree.
@@ -126,46 +128,51 @@ impl Staged {
 
     /// Whether the file on disk is the staged one: by stat data when it can tell (and the
     /// file did not change in the index's last second), else by content.
-    fn matches(&self, path: &Path, index_mtime: (i64, i64)) -> bool {
+    /// `stat` is the file's stat data as listed (read now when the listing did not take it).
+    fn matches(
+        &self,
+        root: &Path,
+        rel: &str,
+        stat: Option<FileStat>,
+        index_mtime: (i64, i64),
+    ) -> bool {
         if self.unusual {
             return false;
         }
-        let Ok(meta) = std::fs::symlink_metadata(path) else {
+        let path = || root.join(rel);
+        let Some(meta) = stat.or_else(|| FileStat::read(&path())) else {
             return false;
         };
-        let link = meta.file_type().is_symlink();
+        let link = meta.is_link();
         let kind_matches = match self.mode {
             0o120000 => link,
             0o100644 | 0o100755 => {
-                meta.is_file() && (self.mode == 0o100755) == (meta.mode() & 0o100 != 0)
+                meta.is_file() && (self.mode == 0o100755) == (meta.mode & 0o100 != 0)
             }
             _ => false,
         };
         if !kind_matches {
             return false;
         }
-        let mtime = (meta.mtime(), meta.mtime_nsec());
-        let racy = mtime >= index_mtime;
-        let stat_matches = meta.len() as u32 == self.size
-            && (mtime.0 as i32, mtime.1 as u32) == self.mtime
-            && (meta.ctime() as i32, meta.ctime_nsec() as u32) == self.ctime
-            && meta.ino() as u32 == self.ino
-            && meta.uid() == self.uid
-            && meta.gid() == self.gid;
+        let racy = meta.mtime >= index_mtime;
+        // The index keeps the low 32 bits of each.
+        let stat_matches = meta.size as u32 == self.size
+            && (meta.mtime.0 as i32, meta.mtime.1 as u32) == self.mtime
+            && (meta.ctime.0 as i32, meta.ctime.1 as u32) == self.ctime
+            && meta.ino as u32 == self.ino
+            && meta.uid == self.uid
+            && meta.gid == self.gid;
         if stat_matches && !racy {
             return true;
         }
         let bytes = if link {
-            std::fs::read_link(path)
+            std::fs::read_link(path())
                 .ok()
                 .map(|t| t.as_os_str().as_encoded_bytes().to_vec())
         } else {
-            std::fs::read(path).ok()
+            read_regular_file(&path(), COMPARE_MAX_BYTES).ok()
         };
-        bytes.is_some_and(|b| {
-            b.len() as u64 <= COMPARE_MAX_BYTES
-                && Oid::hash_object(ObjectType::Blob, &b).is_ok_and(|id| id == self.id)
-        })
+        bytes.is_some_and(|b| Oid::hash_object(ObjectType::Blob, &b).is_ok_and(|id| id == self.id))
     }
 }
 
@@ -216,19 +223,17 @@ impl Git {
         if !staged_is_base {
             self.staged_changes(base, staged_root, &staged, &mut changed)?;
         }
-        let on_disk: Vec<&str> = listing
-            .files
-            .iter()
-            .chain(&listing.links)
-            .map(String::as_str)
-            .collect();
+        // Links are among the files.
+        let on_disk: Vec<&str> = listing.files.iter().map(String::as_str).collect();
+        let stat = |i: usize| listing.stats.get(i).copied().flatten();
         let differ: Vec<&str> = on_disk
             .par_iter()
-            .filter(|rel| match staged.get(**rel) {
-                Some(entry) => !entry.matches(&work.root.join(rel), index_mtime),
+            .enumerate()
+            .filter(|(i, rel)| match staged.get(**rel) {
+                Some(entry) => !entry.matches(&work.root, rel, stat(*i), index_mtime),
                 None => true,
             })
-            .copied()
+            .map(|(_, rel)| *rel)
             .collect();
         changed.extend(differ.into_iter().map(str::to_owned));
         // Hidden or unnameable entries are never read, but they are not git's files
@@ -527,6 +532,17 @@ mod tests {
             .work_changes(&head, &work, &listing, None)
             .expect("compare")
             .expect("no filters here");
+        // The remembered listing takes each file's stat data as it lists it: the same answer.
+        let listed = git.listing(&work).expect("remembered listing");
+        assert_eq!(listed.stats.len(), listed.files.len());
+        let with_stats = git
+            .work_changes(&head, &work, &listed, None)
+            .expect("compare")
+            .expect("no filters here");
+        assert_eq!(
+            quick, with_stats,
+            "the listing's stat data and stat calls agree"
+        );
         let slow: BTreeSet<String> = git
             .changed_paths(&head, crate::git::HeadKind::WorkTree)
             .expect("diff")

@@ -9,14 +9,15 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::os::unix::fs::MetadataExt;
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
+use rustix::fs::{AtFlags, Mode, OFlags};
 use serde::{Deserialize, Serialize};
 
-use super::{EntryKind, Listing, PORTS_DIR, RepoError, WorkTree, take_entry};
+use super::{EntryKind, FileStat, Listing, PORTS_DIR, RepoError, WorkTree, take_entry};
 use crate::store::{append_record, appends, read_appended, write_later, write_record};
 
 /// Bumped whenever what is stored changes meaning.
@@ -53,6 +54,9 @@ type Entries = Vec<(String, EntryKind)>;
 /// One listing of `ports/` with the folders remembered by an earlier one.
 struct Walk<'a> {
     root: &'a Path,
+    /// `ports/`, open: everything below it is stat'ed relative to it, a short path to
+    /// resolve rather than the whole of each.
+    ports: OwnedFd,
     before: &'a HashMap<String, Seen>,
     /// Folders changed at or after this time (seconds since the epoch) are not remembered.
     cutoff: i64,
@@ -68,12 +72,39 @@ impl<'a> Walk<'a> {
         seen: &mut SeenFolders,
     ) -> Result<(), RepoError> {
         for (name, kind) in self.entries(rel, seen)?.iter() {
-            let child = format!("{rel}/{name}");
-            if take_entry(child.clone(), *kind, out) {
-                self.folder(&child, out, seen)?;
-            }
+            self.entry(format!("{rel}/{name}"), *kind, out, seen)?;
         }
         Ok(())
+    }
+
+    /// Lists the entry `rel` (repo-relative) into `out`: a folder with everything below
+    /// it, a file with its stat data.
+    fn entry(
+        &self,
+        rel: String,
+        kind: EntryKind,
+        out: &mut Listing,
+        seen: &mut SeenFolders,
+    ) -> Result<(), RepoError> {
+        let files = out.files.len();
+        if take_entry(rel.clone(), kind, out) {
+            self.folder(&rel, out, seen)?;
+        } else if out.files.len() > files {
+            out.stats
+                .push(self.stat(&rel).ok().map(|s| FileStat::of(&s)));
+        }
+        Ok(())
+    }
+
+    /// The stat data of `rel` (repo-relative, under `ports/`), a link not followed.
+    fn stat(&self, rel: &str) -> rustix::io::Result<rustix::fs::Stat> {
+        match rel
+            .strip_prefix(PORTS_DIR)
+            .and_then(|r| r.strip_prefix('/'))
+        {
+            Some(below) => rustix::fs::statat(&self.ports, below, AtFlags::SYMLINK_NOFOLLOW),
+            None => rustix::fs::fstat(&self.ports),
+        }
     }
 
     /// The entries of the folder `rel`: remembered when its stat data is unchanged, read
@@ -84,16 +115,16 @@ impl<'a> Walk<'a> {
             path: path.clone(),
             source,
         };
-        let meta = std::fs::symlink_metadata(&path).map_err(io)?;
+        let meta = FileStat::of(&self.stat(rel).map_err(|e| io(e.into()))?);
         let stat = [
-            meta.mtime(),
-            meta.mtime_nsec(),
-            meta.ctime(),
-            meta.ctime_nsec(),
-            meta.ino() as i64,
-            meta.dev() as i64,
+            meta.mtime.0,
+            meta.mtime.1,
+            meta.ctime.0,
+            meta.ctime.1,
+            meta.ino as i64,
+            meta.dev as i64,
         ];
-        let rememberable = meta.mtime() < self.cutoff;
+        let rememberable = meta.mtime.0 < self.cutoff;
         if let Some(known) = self.before.get(rel).filter(|k| k.stat == stat) {
             if rememberable {
                 seen.push((rel.to_owned(), stat, None));
@@ -157,15 +188,25 @@ impl WorkTree {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let walk = Walk {
-            root: &self.root,
-            before: &before,
-            cutoff: now - RACY_SECONDS,
-        };
         let mut listing = self.listing_heads();
-        let ports = self.root.join(PORTS_DIR);
+        listing.stats = listing
+            .files
+            .iter()
+            .map(|rel| FileStat::read(&self.root.join(rel)))
+            .collect();
         let mut seen: SeenFolders = Vec::new();
-        if std::fs::symlink_metadata(&ports).is_ok_and(|m| m.is_dir()) {
+        let open = rustix::fs::open(
+            self.root.join(PORTS_DIR),
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        );
+        if let Ok(ports) = open {
+            let walk = Walk {
+                root: &self.root,
+                ports,
+                before: &before,
+                cutoff: now - RACY_SECONDS,
+            };
             // Each folder directly under ports/ is walked on its own, in parallel; the parts
             // are joined in name order.
             let top = walk.entries(PORTS_DIR, &mut seen)?;
@@ -173,10 +214,7 @@ impl WorkTree {
                 .par_iter()
                 .map(|(name, kind)| {
                     let (mut part, mut seen) = (Listing::default(), Vec::new());
-                    let rel = format!("{PORTS_DIR}/{name}");
-                    if take_entry(rel.clone(), *kind, &mut part) {
-                        walk.folder(&rel, &mut part, &mut seen)?;
-                    }
+                    walk.entry(format!("{PORTS_DIR}/{name}"), *kind, &mut part, &mut seen)?;
                     Ok((part, seen))
                 })
                 .collect();
