@@ -1,11 +1,13 @@
 //! The ports repo: finding its root, reading porting.toml and every port's files into validated models.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 use serde::de::DeserializeOwned;
 use walkdir::WalkDir;
 
@@ -385,7 +387,7 @@ impl Probe {
 pub trait Tree {
     /// Every file under `ports/` and the policy and schema files, repo-relative with `/`,
     /// and the paths under `ports/` passed over.
-    fn files(&self) -> Result<Listing, RepoError>;
+    fn files(&self) -> Result<Cow<'_, Listing>, RepoError>;
     /// The bytes of a repo-relative regular file of at most `cap` bytes; a link, a special
     /// file or a larger file is [`RepoError::Refused`].
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError>;
@@ -562,8 +564,8 @@ fn walk_error(err: walkdir::Error, ports: &Path) -> RepoError {
 }
 
 impl Tree for WorkTree {
-    fn files(&self) -> Result<Listing, RepoError> {
-        self.listing(None)
+    fn files(&self) -> Result<Cow<'_, Listing>, RepoError> {
+        self.listing(None).map(Cow::Owned)
     }
 
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
@@ -776,7 +778,7 @@ impl Repo {
         let listing = tree.files()?;
         let files = &listing.files;
         let mut repo = Repo::default();
-        let file_set: BTreeSet<&str> = files.iter().map(String::as_str).collect();
+        let file_set: FxHashSet<&str> = files.iter().map(String::as_str).collect();
 
         // The policy is read before anything else and cannot be a finding: without it
         // nothing can be judged, so a link or special file here stops the run (exit 2).
@@ -1046,7 +1048,7 @@ fn load_alone<T: DeserializeOwned>(
     kind: SchemaKind,
     secret_keys: &[&str],
 ) -> Option<T> {
-    let no_files = BTreeSet::new();
+    let no_files = FxHashSet::default();
     let loader = Loader {
         file_set: &no_files,
         secret_keys,
@@ -1088,7 +1090,7 @@ struct PortRead {
 /// What loading every file shares: the listing, the secret keys and the size caps. Holds
 /// nothing mutable, so any number of threads may load with it.
 struct Loader<'a> {
-    file_set: &'a BTreeSet<&'a str>,
+    file_set: &'a FxHashSet<&'a str>,
     secret_keys: &'a [&'a str],
     /// The most bytes read of a request or event file.
     toml_cap: u64,
@@ -1478,8 +1480,8 @@ impl<'a> OverlayTree<'a> {
 }
 
 impl Tree for OverlayTree<'_> {
-    fn files(&self) -> Result<Listing, RepoError> {
-        let mut listing = self.base.files()?;
+    fn files(&self) -> Result<Cow<'_, Listing>, RepoError> {
+        let mut listing = self.base.files()?.into_owned();
         let known: BTreeSet<String> = listing.files.iter().cloned().collect();
         // Order does not matter to `Repo::load`: it groups files by port folder and rules
         // order events by number.
@@ -1489,7 +1491,7 @@ impl Tree for OverlayTree<'_> {
         for path in self.extra.keys() {
             listing.links.remove(path);
         }
-        Ok(listing)
+        Ok(Cow::Owned(listing))
     }
 
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {

@@ -5,6 +5,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -54,7 +56,7 @@ struct FileRecordRef<'a, V> {
 pub struct Store<V> {
     path: PathBuf,
     format: u32,
-    entries: HashMap<String, Arc<V>>,
+    entries: FxHashMap<String, Arc<V>>,
     /// Keys asked for or added by this run.
     used: Vec<String>,
     /// Keys added by this run.
@@ -71,7 +73,7 @@ impl<V> Default for Store<V> {
         Store {
             path: PathBuf::new(),
             format: 0,
-            entries: HashMap::new(),
+            entries: FxHashMap::default(),
             used: Vec::new(),
             added: Vec::new(),
             edited: false,
@@ -307,7 +309,8 @@ impl<V: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Store<V> {
         else {
             return store;
         };
-        let mut entries = HashMap::with_capacity(read.first.entries.len());
+        let mut entries =
+            FxHashMap::with_capacity_and_hasher(read.first.entries.len(), Default::default());
         let added = read.appended.into_iter().flatten();
         entries.extend(
             read.first

@@ -1,6 +1,8 @@
 //! A tree narrowed to one port folder, with the policy and the schemas: what a command
 //! about one port reads, so its cost does not grow with the desk.
 
+use std::borrow::Cow;
+
 use crate::repo::{Listing, PORTS_DIR, Probe, RepoError, Tree, WorkTree, is_year, is_year_folder};
 
 /// One port folder of a tree (and the files outside `ports/` that a check reads).
@@ -77,8 +79,8 @@ fn narrow(listing: &mut Listing, dir: &str) {
 }
 
 impl Tree for OnePort<'_> {
-    fn files(&self) -> Result<Listing, RepoError> {
-        Ok(self.listing.clone())
+    fn files(&self) -> Result<Cow<'_, Listing>, RepoError> {
+        Ok(Cow::Borrowed(&self.listing))
     }
 
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {

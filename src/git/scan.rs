@@ -2,7 +2,9 @@
 //! and SLA clock over time.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -65,17 +67,17 @@ pub struct Scan<'g> {
     /// HEAD's first-parent line, oldest first, with what each commit changed.
     steps: Vec<Step>,
     /// Line position of each commit.
-    index: HashMap<Oid, usize>,
+    index: FxHashMap<Oid, usize>,
     /// Each port's states, oldest first.
-    states: HashMap<String, Vec<State>>,
+    states: FxHashMap<String, Vec<State>>,
     /// Positions where porting.toml or the schemas changed, the first commit included.
     globals: Vec<usize>,
     cache: Cache,
     /// The event files of port trees, for the port being dated.
-    events: HashMap<Oid, Rc<Vec<(String, Oid)>>>,
+    events: FxHashMap<Oid, Rc<Vec<(String, Oid)>>>,
     /// Timelines folded while a check held the ports' files ([`Scan::fold_ahead`]), by
     /// port folder, with the stage each was folded for.
-    folded: HashMap<String, (Stage, Arc<PortTimeline>)>,
+    folded: FxHashMap<String, (Stage, Arc<PortTimeline>)>,
     /// Whether [`Scan::fold_ahead`] has judged every port's stages.
     judged_ahead: bool,
 }
@@ -83,8 +85,8 @@ pub struct Scan<'g> {
 /// A first-parent line read, with what each commit changed: what a [`Scan`] starts from.
 pub(crate) struct Line {
     steps: Vec<Step>,
-    index: HashMap<Oid, usize>,
-    states: HashMap<String, Vec<State>>,
+    index: FxHashMap<Oid, usize>,
+    states: FxHashMap<String, Vec<State>>,
     globals: Vec<usize>,
     cache: Cache,
 }
@@ -119,7 +121,7 @@ impl Line {
             }
         }
         let steps: Vec<Step> = known.into_iter().flatten().collect();
-        let mut states: HashMap<String, Vec<State>> = HashMap::new();
+        let mut states: FxHashMap<String, Vec<State>> = FxHashMap::default();
         let mut globals = Vec::new();
         for (at, step) in steps.iter().enumerate() {
             let previous = at.checked_sub(1).map(|p| &steps[p]);
@@ -182,8 +184,8 @@ impl<'g> Scan<'g> {
             states,
             globals,
             cache,
-            events: HashMap::new(),
-            folded: HashMap::new(),
+            events: FxHashMap::default(),
+            folded: FxHashMap::default(),
             judged_ahead: false,
         }
     }
@@ -711,7 +713,7 @@ fn stages_of(git: &Git, keys: &[StageKey]) -> Vec<Judged> {
     // Keys come sorted by date, policy and schemas: a group is a run of those, split where
     // a port repeats (one folder, one tree per check) and at a bounded size.
     let mut groups: Vec<Vec<&StageKey>> = Vec::new();
-    let mut dirs: HashSet<&str> = HashSet::new();
+    let mut dirs: FxHashSet<&str> = FxHashSet::default();
     for key in keys {
         let fits = groups.last().is_some_and(|g: &Vec<&StageKey>| {
             let first = g[0];
@@ -1136,8 +1138,8 @@ fn diff_level(
 
 /// Saves the history cache of a line: its steps, and the stages of the port folders and
 /// trees the line still has (see [`Cache::save`]).
-fn save_cache(cache: &Cache, steps: &[Step], states: &HashMap<String, Vec<State>>) {
-    let live: HashSet<(&str, Oid)> = states
+fn save_cache(cache: &Cache, steps: &[Step], states: &FxHashMap<String, Vec<State>>) {
+    let live: FxHashSet<(&str, Oid)> = states
         .values()
         .flatten()
         .filter_map(|s| s.place.as_ref().map(|(d, t)| (d.as_str(), *t)))

@@ -1,5 +1,6 @@
 //! The files of a commit, or of the staged index, as a [`Tree`] a check can read.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -262,7 +263,7 @@ fn io_error(path: &str, message: String) -> RepoError {
 }
 
 impl Tree for GitTree<'_> {
-    fn files(&self) -> Result<Listing, RepoError> {
+    fn files(&self) -> Result<Cow<'_, Listing>, RepoError> {
         // Like the working tree: the policy always (reading it reports when it is missing),
         // schema copies that exist, and every file under ports/ except hidden ones.
         let mut listing = Listing {
@@ -286,7 +287,7 @@ impl Tree for GitTree<'_> {
         }
         ports.sort_by(|a, b| a.split('/').cmp(b.split('/')));
         listing.files.extend(ports.into_iter().cloned());
-        Ok(listing)
+        Ok(Cow::Owned(listing))
     }
 
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
@@ -406,7 +407,7 @@ impl IndexTree<'_> {
 }
 
 impl Tree for IndexTree<'_> {
-    fn files(&self) -> Result<Listing, RepoError> {
+    fn files(&self) -> Result<Cow<'_, Listing>, RepoError> {
         self.0.files()
     }
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {

@@ -4,12 +4,14 @@
 //! check makes anyway. A file whose stat data differs, or that changed too close to when
 //! the index was written to tell, is hashed and compared by content.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use git2::{Commit, IndexEntry, ObjectType, Oid};
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{COMPARE_MAX_BYTES, Git, GitError};
 use crate::repo::{
@@ -27,8 +29,8 @@ pub(crate) struct ListedWork<'a> {
 }
 
 impl Tree for ListedWork<'_> {
-    fn files(&self) -> Result<Listing, RepoError> {
-        Ok(self.listing.clone())
+    fn files(&self) -> Result<Cow<'_, Listing>, RepoError> {
+        Ok(Cow::Borrowed(&self.listing))
     }
 
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
@@ -60,7 +62,7 @@ pub(crate) type IndexAhead = Option<std::thread::JoinHandle<Result<StagedIndex, 
 /// What the index holds of the files a check lists (repo-relative, `prefix` taken off), the
 /// tree it gives, and when it was written.
 pub(crate) struct StagedIndex {
-    staged: HashMap<String, Staged>,
+    staged: FxHashMap<String, Staged>,
     root: Option<Oid>,
     mtime: (i64, i64),
 }
@@ -75,7 +77,8 @@ impl StagedIndex {
         let mtime = std::fs::metadata(path)
             .map(|m| (m.mtime(), m.mtime_nsec()))
             .unwrap_or((0, 0));
-        let mut staged: HashMap<String, Staged> = HashMap::with_capacity(index.len());
+        let mut staged: FxHashMap<String, Staged> =
+            FxHashMap::with_capacity_and_hasher(index.len(), Default::default());
         for entry in index.iter() {
             let stat = Staged::of(&entry);
             let Ok(mut path) = String::from_utf8(entry.path) else {
@@ -225,7 +228,8 @@ impl Git {
         }
         // Links are among the files.
         let on_disk: Vec<&str> = listing.files.iter().map(String::as_str).collect();
-        let stat = |i: usize| listing.stats.get(i).copied().flatten();
+        let taken = listing.stats.len() == listing.files.len();
+        let stat = |i: usize| listing.stats.get(i).copied().flatten().filter(|_| taken);
         let differ: Vec<&str> = on_disk
             .par_iter()
             .enumerate()
@@ -239,7 +243,7 @@ impl Git {
         // Hidden or unnameable entries are never read, but they are not git's files
         // either: a port holding one is read rather than trusted.
         changed.extend(listing.skipped.iter().map(|s| s.path.clone()));
-        let listed: std::collections::HashSet<&str> = on_disk.iter().copied().collect();
+        let listed: FxHashSet<&str> = on_disk.iter().copied().collect();
         changed.extend(
             staged
                 .keys()
@@ -257,7 +261,7 @@ impl Git {
         &self,
         base: &Commit<'_>,
         staged_root: Option<Oid>,
-        staged: &HashMap<String, Staged>,
+        staged: &FxHashMap<String, Staged>,
         changed: &mut BTreeSet<String>,
     ) -> Result<(), GitError> {
         let root = base.tree()?;
@@ -365,7 +369,7 @@ enum IndexSide<'r> {
 impl IndexSide<'_> {
     /// The folder `dir`'s tree id and its entries by name (id, mode); `None` and none when
     /// the index has no such folder.
-    fn folder(&self, git: &Git, dir: &str) -> (Option<Oid>, HashMap<String, (Oid, u32)>) {
+    fn folder(&self, git: &Git, dir: &str) -> (Option<Oid>, FxHashMap<String, (Oid, u32)>) {
         match self {
             IndexSide::Tree(root) => {
                 let tree = root
@@ -401,14 +405,14 @@ impl IndexSide<'_> {
 /// The folders under one top folder as the index would write them: each folder's entries
 /// (name, mode, id) and its tree id.
 struct IndexTrees {
-    children: HashMap<String, Vec<(String, u32, Oid)>>,
-    ids: HashMap<String, Oid>,
+    children: FxHashMap<String, Vec<(String, u32, Oid)>>,
+    ids: FxHashMap<String, Oid>,
 }
 
 impl IndexTrees {
-    fn of(staged: &HashMap<String, Staged>, top: &str) -> IndexTrees {
-        let mut children: HashMap<String, Vec<(String, u32, Oid)>> = HashMap::new();
-        let mut folders: std::collections::HashSet<String> = std::collections::HashSet::new();
+    fn of(staged: &FxHashMap<String, Staged>, top: &str) -> IndexTrees {
+        let mut children: FxHashMap<String, Vec<(String, u32, Oid)>> = FxHashMap::default();
+        let mut folders: FxHashSet<String> = FxHashSet::default();
         let prefix = format!("{top}/");
         for (rel, entry) in staged.iter().filter(|(rel, _)| rel.starts_with(&prefix)) {
             let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
@@ -433,7 +437,7 @@ impl IndexTrees {
             .collect();
         order.sort_unstable_by_key(|f| std::cmp::Reverse(f.0));
         let order = order.into_iter().map(|(_, f)| f);
-        let mut ids = HashMap::new();
+        let mut ids = FxHashMap::default();
         for folder in order {
             let mut entries = children.remove(&folder).unwrap_or_default();
             entries.sort_by(git_order);

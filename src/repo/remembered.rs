@@ -7,13 +7,13 @@
 //! is for git's index to tell (`git::work`).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use rustix::fs::{AtFlags, Mode, OFlags};
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +57,7 @@ struct Walk<'a> {
     /// `ports/`, open: everything below it is stat'ed relative to it, a short path to
     /// resolve rather than the whole of each.
     ports: OwnedFd,
-    before: &'a HashMap<String, Seen>,
+    before: &'a FxHashMap<String, Seen>,
     /// Folders changed at or after this time (seconds since the epoch) are not remembered.
     cutoff: i64,
 }
@@ -176,7 +176,7 @@ impl WorkTree {
             });
         let appended = read.as_ref().and_then(|r| r.whole.then_some(r.appends));
         // Later records over earlier ones: a folder read again is appended.
-        let mut before: HashMap<String, Seen> = read
+        let mut before: FxHashMap<String, Seen> = read
             .map(|r| {
                 r.first
                     .folders
