@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use git2::{Commit, IndexEntry, ObjectType, Oid};
+use git2::{Commit, ObjectType, Oid};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -62,43 +62,80 @@ pub(crate) type IndexAhead = Option<std::thread::JoinHandle<Result<StagedIndex, 
 /// What the index holds of the files a check lists (repo-relative, `prefix` taken off), the
 /// tree it gives, and when it was written.
 pub(crate) struct StagedIndex {
-    staged: FxHashMap<String, Staged>,
+    /// In the index's order: by path, byte by byte.
+    staged: Vec<Staged>,
+    /// The paths of `staged`, one after another.
+    paths: String,
     root: Option<Oid>,
     mtime: (i64, i64),
 }
 
+/// The most one allocation reading an index may take (the largest part of a desk's index,
+/// its entries, is a few MB).
+const INDEX_MAX_ALLOCATION: usize = 1 << 30;
+
 impl StagedIndex {
-    /// Reads the index file `path` of a ports repo at `prefix`. Opened from its file, not
-    /// through the repository, which would keep its copy (over 10 MB at desk scale) for
-    /// the rest of the run.
+    /// Reads the index file `path` of a ports repo at `prefix` (an index not there yet is
+    /// empty). Its checksum is not recomputed: git replaces the file whole, by renaming a
+    /// finished one over it, so it is never read half-written.
     fn read(path: &Path, prefix: &str) -> Result<StagedIndex, git2::Error> {
-        let mut index = git2::Index::open(path)?;
-        let root = index_root(&mut index);
+        let options = gix_index::decode::Options {
+            thread_limit: Some(1),
+            alloc_limit_bytes: Some(INDEX_MAX_ALLOCATION),
+            ..Default::default()
+        };
+        let index =
+            gix_index::File::at_or_default(path, gix_index::hash::Kind::Sha1, true, options)
+                .map_err(|e| git2::Error::from_str(&format!("cannot read the index: {e}")))?;
+        let root = index
+            .tree()
+            .filter(|tree| tree.num_entries.is_some())
+            .and_then(|tree| Oid::from_bytes(tree.id.as_bytes()).ok());
         let mtime = std::fs::metadata(path)
             .map(|m| (m.mtime(), m.mtime_nsec()))
             .unwrap_or((0, 0));
-        let mut staged: FxHashMap<String, Staged> =
-            FxHashMap::with_capacity_and_hasher(index.len(), Default::default());
-        for entry in index.iter() {
-            let stat = Staged::of(&entry);
-            let Ok(mut path) = String::from_utf8(entry.path) else {
+        let mut staged = Vec::with_capacity(index.entries().len());
+        let mut paths = String::new();
+        for entry in index.entries() {
+            let Ok(full) = std::str::from_utf8(entry.path(&index)) else {
                 continue;
             };
-            if path.starts_with(prefix) && checked_path(&path[prefix.len()..]) {
-                path.drain(..prefix.len());
-                staged.insert(path, stat);
-            }
+            let Some(rel) = full.strip_prefix(prefix).filter(|rel| checked_path(rel)) else {
+                continue;
+            };
+            let Ok(id) = Oid::from_bytes(entry.id.as_bytes()) else {
+                continue;
+            };
+            let start = paths.len();
+            paths.push_str(rel);
+            staged.push(Staged::of(entry, id, start..paths.len()));
         }
         Ok(StagedIndex {
             staged,
+            paths,
             root,
             mtime,
         })
+    }
+
+    /// What the index holds of the file `rel`.
+    fn get(&self, rel: &str) -> Option<&Staged> {
+        self.staged
+            .binary_search_by(|s| self.paths[s.path.clone()].as_bytes().cmp(rel.as_bytes()))
+            .ok()
+            .map(|i| &self.staged[i])
+    }
+
+    /// Every file, with its path.
+    fn iter(&self) -> impl Iterator<Item = (&str, &Staged)> {
+        self.staged.iter().map(|s| (&self.paths[s.path.clone()], s))
     }
 }
 
 /// What the index holds of one file.
 struct Staged {
+    /// Where its path is in [`StagedIndex::paths`].
+    path: std::ops::Range<usize>,
     id: Oid,
     mode: u32,
     size: u32,
@@ -112,20 +149,24 @@ struct Staged {
 }
 
 impl Staged {
-    fn of(entry: &IndexEntry) -> Staged {
-        // Stage bits (a conflict) and assume-valid; skip-worktree and intent-to-add.
-        const STAGE_OR_VALID: u16 = 0x3000 | 0x8000;
-        const EXTENDED: u16 = 0x4000 | 0x2000;
+    fn of(entry: &gix_index::Entry, id: Oid, path: std::ops::Range<usize>) -> Staged {
+        use gix_index::entry::{Flags, Stage};
+        let stat = &entry.stat;
         Staged {
-            id: entry.id,
-            mode: entry.mode,
-            size: entry.file_size,
-            mtime: (entry.mtime.seconds(), entry.mtime.nanoseconds()),
-            ctime: (entry.ctime.seconds(), entry.ctime.nanoseconds()),
-            ino: entry.ino,
-            uid: entry.uid,
-            gid: entry.gid,
-            unusual: entry.flags & STAGE_OR_VALID != 0 || entry.flags_extended & EXTENDED != 0,
+            path,
+            id,
+            mode: entry.mode.bits(),
+            size: stat.size,
+            // The index keeps seconds as 32 bits; git compares them as such.
+            mtime: (stat.mtime.secs as i32, stat.mtime.nsecs),
+            ctime: (stat.ctime.secs as i32, stat.ctime.nsecs),
+            ino: stat.ino,
+            uid: stat.uid,
+            gid: stat.gid,
+            unusual: entry.stage() != Stage::Unconflicted
+                || entry
+                    .flags
+                    .intersects(Flags::ASSUME_VALID | Flags::SKIP_WORKTREE | Flags::INTENT_TO_ADD),
         }
     }
 
@@ -212,14 +253,11 @@ impl Git {
         if self.autocrlf() || self.has_attributes(top, listing) {
             return Ok(None);
         }
-        let StagedIndex {
-            staged,
-            root: staged_root,
-            mtime: index_mtime,
-        } = match ahead.and_then(|handle| handle.join().ok()) {
+        let staged = match ahead.and_then(|handle| handle.join().ok()) {
             Some(read) => read?,
             None => StagedIndex::read(&self.index_path(), &self.prefix)?,
         };
+        let (staged_root, index_mtime) = (staged.root, staged.mtime);
         let staged_is_base = staged_root == Some(base.tree_id());
         let mut changed = BTreeSet::new();
         // Staged against the commit: nothing when the index's tree is the commit's.
@@ -233,7 +271,7 @@ impl Git {
         let differ: Vec<&str> = on_disk
             .par_iter()
             .enumerate()
-            .filter(|(i, rel)| match staged.get(**rel) {
+            .filter(|(i, rel)| match staged.get(rel) {
                 Some(entry) => !entry.matches(&work.root, rel, stat(*i), index_mtime),
                 None => true,
             })
@@ -246,9 +284,9 @@ impl Git {
         let listed: FxHashSet<&str> = on_disk.iter().copied().collect();
         changed.extend(
             staged
-                .keys()
-                .filter(|rel| !listed.contains(rel.as_str()))
-                .cloned(),
+                .iter()
+                .filter(|(rel, _)| !listed.contains(rel))
+                .map(|(rel, _)| rel.to_owned()),
         );
         Ok(Some(changed))
     }
@@ -261,7 +299,7 @@ impl Git {
         &self,
         base: &Commit<'_>,
         staged_root: Option<Oid>,
-        staged: &FxHashMap<String, Staged>,
+        staged: &StagedIndex,
         changed: &mut BTreeSet<String>,
     ) -> Result<(), GitError> {
         let root = base.tree()?;
@@ -410,7 +448,7 @@ struct IndexTrees {
 }
 
 impl IndexTrees {
-    fn of(staged: &FxHashMap<String, Staged>, top: &str) -> IndexTrees {
+    fn of(staged: &StagedIndex, top: &str) -> IndexTrees {
         let mut children: FxHashMap<String, Vec<(String, u32, Oid)>> = FxHashMap::default();
         let mut folders: FxHashSet<String> = FxHashSet::default();
         let prefix = format!("{top}/");
@@ -465,16 +503,6 @@ impl IndexTrees {
     }
 }
 
-/// The tree the index would write, when git keeps it in the index (its cache tree, which
-/// `git commit`, `checkout`, `reset` and a clone leave valid): `None` once anything was
-/// staged since. Asked of a repository without an object store, so nothing is written
-/// when the cache tree is not valid (the write fails instead).
-fn index_root(index: &mut git2::Index) -> Option<Oid> {
-    let odb = git2::Odb::new().ok()?;
-    let nowhere = git2::Repository::from_odb(odb).ok()?;
-    index.write_tree_to(&nowhere).ok()
-}
-
 /// git's order of tree entries: by name, a folder's name compared as if it ended in `/`.
 fn git_order(a: &(String, u32, Oid), b: &(String, u32, Oid)) -> std::cmp::Ordering {
     let key = |(name, mode, _): &(String, u32, Oid)| {
@@ -516,6 +544,8 @@ mod tests {
         let tree = repo
             .find_tree(index.write_tree().expect("tree"))
             .expect("tree");
+        // As `git commit` does, the index keeps the tree it wrote (its cache tree).
+        index.write().expect("write index");
         let who = Signature::new("Ana Souza", "ana@example.com", &Time::new(1_800_000_000, 0))
             .expect("signature");
         let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
@@ -638,8 +668,12 @@ mod tests {
         write(root, "ports/a-port/request.toml", "country = \"US\"\n");
         commit(&repo);
         let first = repo.head().expect("head").peel_to_commit().expect("commit");
-        let mut index = repo.index().expect("index");
-        assert_eq!(index_root(&mut index), Some(first.tree_id()));
+        let index_root = || {
+            StagedIndex::read(&root.join(".git/index"), "")
+                .expect("index")
+                .root
+        };
+        assert_eq!(index_root(), Some(first.tree_id()));
 
         write(
             root,
@@ -649,8 +683,7 @@ mod tests {
         commit(&repo);
         repo.reset(first.as_object(), git2::ResetType::Soft, None)
             .expect("soft reset");
-        let mut index = repo.index().expect("index");
-        let staged = index_root(&mut index);
+        let staged = index_root();
         assert!(staged.is_some_and(|id| id != first.tree_id()), "{staged:?}");
         let (quick, slow) = both(root);
         assert!(slow.iter().all(|path| quick.contains(path)), "{quick:?}");
@@ -668,8 +701,7 @@ mod tests {
                 .count()
         };
         let before = objects();
-        let mut index = repo.index().expect("index");
-        assert_eq!(index_root(&mut index), None);
+        assert_eq!(index_root(), None);
         assert_eq!(objects(), before, "nothing written");
         let (quick, slow) = both(root);
         assert!(quick.contains("ports/b-port/request.toml"), "{quick:?}");
