@@ -49,6 +49,12 @@ pub fn load(git_dir: &Path) -> Verdicts {
     Store::load(git_dir, "verdicts.bin", FORMAT)
 }
 
+/// Starts reading the verdict cache on a thread of its own, for a run that will [`load`] it
+/// once it has listed the working tree.
+pub fn read_ahead(git_dir: &Path) {
+    Store::<Verdict>::read_ahead(git_dir, "verdicts.bin", FORMAT);
+}
+
 /// Saves the verdicts and the numbers' readings this run added, while the run goes on
 /// ([`crate::store::write_later`]).
 pub fn save(verdicts: Verdicts) {

@@ -409,8 +409,9 @@ pub fn check_work_tree_with_history<'g>(
         return Ok((check_tree(work, scope, today, &NoHistory)?, None));
     };
     let git = past.git;
-    // The index is read while the working tree is listed.
+    // The index and the verdicts are read while the working tree is listed.
     let index = git.read_index_ahead();
+    verdicts::read_ahead(git.repo.commondir());
     let listed = ListedWork {
         work,
         listing: git.listing(work)?,
