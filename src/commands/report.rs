@@ -57,7 +57,7 @@ pub(crate) fn analytics_of(
                 Some(a) => (Some(a.country.clone()), Some(a.account.clone())),
                 None => (None, None),
             };
-            let events = about.map(|a| a.events).unwrap_or_default();
+            let events = about.map(|a| a.into_owned().events).unwrap_or_default();
             PortFacts {
                 timeline: line,
                 country,

@@ -1,8 +1,11 @@
 //! `portflow status`: one row per port with its stage, FOC and next action; with git, time
 //! in stage, the SLA clock and who recorded the latest event. Filters narrow the rows.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::RunError;
 use crate::cli::{StageArg, StatusArgs, StatusFormat};
@@ -83,12 +86,12 @@ pub(crate) fn board<'g>(
     scan: Option<Scan<'g>>,
     checked: &Checked,
     today: Date,
-    keep: impl Fn(&Row) -> bool,
+    keep: impl Fn(&Row) -> bool + Sync,
 ) -> Board {
     let abouts = checked.abouts();
     let mut rows: Vec<Row> = checked
         .reports
-        .iter()
+        .par_iter()
         .map(|r| {
             let known = abouts.get(r.dir.as_str());
             let about = match known {
@@ -146,19 +149,19 @@ pub(crate) fn board<'g>(
             })
             .collect();
         let learned = Learned::from(&samples);
-        let mut by_dir: BTreeMap<&str, &Sample<'_>> = samples
+        let by_dir: FxHashMap<&str, &Sample<'_>> = samples
             .iter()
             .filter(|s| listed.contains(s.timeline.dir.as_str()))
             .map(|s| (s.timeline.dir.as_str(), s))
             .collect();
-        for row in &mut rows {
-            if let Some(sample) = by_dir.remove(row.dir.as_str()) {
+        rows.par_iter_mut().for_each(|row| {
+            if let Some(sample) = by_dir.get(row.dir.as_str()) {
                 row.times = Some(report::status::Times::of(sample.timeline));
                 row.eta = learned
                     .eta(sample, today)
                     .map(|e| report::status::EtaOut::of(&e));
             }
-        }
+        });
     }
     Board { rows, lines, note }
 }

@@ -6,12 +6,14 @@ pub mod find;
 pub mod narrow;
 pub mod verdicts;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
+use rustc_hash::FxHashMap;
 
 use crate::diag::{self, Finding};
 use crate::model::Date;
@@ -132,16 +134,16 @@ impl Checked {
 
     /// What each port is about, by folder: from its request and events when it was read,
     /// from its verdict when it was not. A port whose request did not load has none.
-    pub fn abouts(&self) -> HashMap<&str, About> {
+    pub fn abouts(&self) -> FxHashMap<&str, Cow<'_, About>> {
         let read = self
             .repo
             .ports
             .iter()
-            .filter_map(|p| Some((p.dir.as_str(), About::of(p)?)));
+            .filter_map(|p| Some((p.dir.as_str(), Cow::Owned(About::of(p)?))));
         let cached = self
             .cached
             .iter()
-            .map(|(dir, v)| (dir.as_str(), v.about.clone()));
+            .map(|(dir, v)| (dir.as_str(), Cow::Borrowed(&v.about)));
         read.chain(cached).collect()
     }
 

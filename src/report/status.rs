@@ -1,6 +1,7 @@
 //! `portflow status`: one row per port, as a table or JSON; with git, time in stage, the
 //! SLA clock and who recorded the latest event.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::printable;
@@ -231,7 +232,7 @@ pub fn table(rows: &[Row]) -> String {
     header.extend(["FINDINGS", "NEXT ACTION"]);
     let dash = || "-".to_owned();
     let cells: Vec<Vec<String>> = rows
-        .iter()
+        .par_iter()
         .map(|r| {
             let mut row = vec![
                 r.port.clone(),
@@ -257,13 +258,20 @@ pub fn table(rows: &[Row]) -> String {
             row.push(r.next_action.clone());
             // Carrier names and commit authors are free text: a line break or an escape
             // sequence in one must not break the table or reach the terminal.
-            row.into_iter()
-                .map(|c| printable(&c).replace(['\n', '\r', '\t'], " "))
-                .collect()
+            row.into_iter().map(one_line).collect()
         })
         .collect();
     let header: Vec<String> = header.into_iter().map(str::to_owned).collect();
     align(&header, &cells)
+}
+
+/// A cell's text on one line: line breaks and tabs as spaces, escape sequences made harmless.
+fn one_line(cell: String) -> String {
+    let harmless = |c: char| !c.is_control();
+    if cell.chars().all(harmless) {
+        return cell;
+    }
+    printable(&cell).replace(['\n', '\r', '\t'], " ")
 }
 
 /// One JSON document: `{ "version": 1, "today": …, "ports": [...] }`.

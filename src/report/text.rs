@@ -1,18 +1,27 @@
 //! Plain-text building blocks the reports share: aligned columns, UTC times and durations.
 
+use rayon::prelude::*;
+
 use crate::model::Date;
 use crate::model::timeline::DAY;
 
 /// Columns padded to their widest cell, two spaces apart; the last column is not padded.
+/// A desk's table is laid out in parts of this many rows at once.
+const ROWS_PER_PART: usize = 1024;
+
 pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    let widest = |mut widths: Vec<usize>, row: &Vec<String>| {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
-    }
-    let mut out = String::with_capacity((rows.len() + 1) * (widths.iter().sum::<usize>() + 32));
-    for cols in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
+        widths
+    };
+    let headers: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let widths = rows.par_iter().fold(|| headers.clone(), widest).reduce(
+        || headers.clone(),
+        |a, b| a.iter().zip(&b).map(|(x, y)| *x.max(y)).collect(),
+    );
+    let line = |out: &mut String, cols: &[String]| {
         let start = out.len();
         for (i, (c, w)) in cols.iter().zip(&widths).enumerate() {
             out.push_str(c);
@@ -24,6 +33,22 @@ pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
         let end = start + out[start..].trim_end().len();
         out.truncate(end);
         out.push('\n');
+    };
+    let width = widths.iter().sum::<usize>() + 32;
+    let parts: Vec<String> = rows
+        .par_chunks(ROWS_PER_PART)
+        .map(|part| {
+            let mut out = String::with_capacity(part.len() * width);
+            for cols in part {
+                line(&mut out, cols);
+            }
+            out
+        })
+        .collect();
+    let mut out = String::with_capacity((rows.len() + 1) * width);
+    line(&mut out, header);
+    for part in parts {
+        out.push_str(&part);
     }
     out
 }
