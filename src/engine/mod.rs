@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::diag::{self, Finding};
@@ -373,6 +374,11 @@ pub fn check_tree_with(
     }
 }
 
+/// A port's id: the name of its folder.
+fn id_of(dir: &str) -> &str {
+    dir.rsplit('/').next().unwrap_or_default()
+}
+
 /// The cache keys of the ports that may come from the cache, and the verdicts found.
 /// A port is read whatever when its content is not known, when its id is not unique or not
 /// valid (the findings about it name other ports), or when it is in `read_anyway`.
@@ -384,40 +390,45 @@ fn look_up(
     read_anyway: &BTreeSet<String>,
 ) -> (BTreeMap<String, String>, BTreeMap<String, Arc<Verdict>>) {
     let context = verdicts::context_key(listed.policy, listed.schemas, today);
-    let id_of = |dir: &str| dir.rsplit('/').next().unwrap_or_default().to_owned();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
     for (dir, _) in listed.ports {
         *seen.entry(id_of(dir)).or_default() += 1;
     }
-    let candidates: Vec<(&str, &str, String)> = listed
+    let candidates: Vec<(&str, &str, &str)> = listed
         .ports
         .iter()
         .filter(|(dir, _)| !read_anyway.contains(dir) && !(reuse.read)(dir))
         .filter_map(|(dir, _)| {
             let id = id_of(dir);
             let content = reuse.content.get(dir)?;
-            (seen.get(&id) == Some(&1) && is_port_id(&id)).then_some((
+            (seen.get(id) == Some(&1) && is_port_id(id)).then_some((
                 dir.as_str(),
                 content.as_str(),
                 id,
             ))
         })
         .collect();
-    let ids: Vec<&str> = candidates.iter().map(|(_, _, id)| id.as_str()).collect();
+    let ids: Vec<&str> = candidates.iter().map(|(_, _, id)| *id).collect();
     let history = if ids.is_empty() {
         Vec::new()
     } else {
         past.port_keys(&ids)
     };
+    // Each key hashes the port's content and history: computed in parallel.
+    let found: Vec<(&str, String)> = candidates
+        .par_iter()
+        .zip(history)
+        .filter_map(|((dir, content, _), history)| {
+            Some((*dir, verdicts::port_key(&context, dir, content, &history?)))
+        })
+        .collect();
     let mut keys = BTreeMap::new();
     let mut hits = BTreeMap::new();
-    for ((dir, content, _), history) in candidates.iter().zip(history) {
-        let Some(history) = history else { continue };
-        let key = verdicts::port_key(&context, dir, content, &history);
+    for (dir, key) in found {
         if let Some(verdict) = reuse.verdicts.get(&key) {
-            hits.insert((*dir).to_owned(), verdict);
+            hits.insert(dir.to_owned(), verdict);
         }
-        keys.insert((*dir).to_owned(), key);
+        keys.insert(dir.to_owned(), key);
     }
     (keys, hits)
 }
