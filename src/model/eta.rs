@@ -65,7 +65,7 @@ fn carrier_key(name: &str) -> String {
 }
 
 /// How long each completed port took from first entering each stage to its completion,
-/// in seconds, by country and carrier.
+/// in seconds, by country and carrier; each list of durations sorted.
 #[derive(Debug, Default)]
 pub struct Learned {
     /// (country, carrier key) → stage → durations.
@@ -122,6 +122,14 @@ impl Learned {
                     .push(took);
             }
         }
+        let lists = learned
+            .by_carrier
+            .values_mut()
+            .chain(learned.by_country.values_mut())
+            .flat_map(BTreeMap::values_mut);
+        for durations in lists {
+            durations.sort_unstable();
+        }
         learned
     }
 
@@ -141,34 +149,30 @@ impl Learned {
                 .by_carrier
                 .get(&(country.to_owned(), carrier_key(carrier)))?
                 .get(&line.stage)?;
-            left_after(durations, spent).map(|left| (left, Basis::CountryAndCarrier))
+            longer(durations, spent).map(|left| (left, Basis::CountryAndCarrier))
         });
-        let (left, basis) = by_carrier.or_else(|| {
+        let (longer, basis) = by_carrier.or_else(|| {
             let durations = self.by_country.get(country)?.get(&line.stage)?;
-            left_after(durations, spent).map(|left| (left, Basis::Country))
+            longer(durations, spent).map(|left| (left, Basis::Country))
         })?;
-        let p50_days = days_up(percentile(&left, 50));
-        let p90_days = days_up(percentile(&left, 90));
+        // The time left is what each took beyond `spent`: the order is the same.
+        let p50_days = days_up(percentile(longer, 50) - spent);
+        let p90_days = days_up(percentile(longer, 90) - spent);
         Some(Eta {
             p50_days,
             p90_days,
             p50_date: today.add_days(p50_days)?,
             p90_date: today.add_days(p90_days)?,
             basis,
-            ports: left.len(),
+            ports: longer.len(),
         })
     }
 }
 
-/// The time left after `spent` of each duration longer than it, sorted; `None` when none is.
-fn left_after(durations: &[i64], spent: i64) -> Option<Vec<i64>> {
-    let mut left: Vec<i64> = durations
-        .iter()
-        .filter(|d| **d > spent)
-        .map(|d| d - spent)
-        .collect();
-    left.sort_unstable();
-    (!left.is_empty()).then_some(left)
+/// The durations longer than `spent`, of sorted `durations`; `None` when none is.
+fn longer(durations: &[i64], spent: i64) -> Option<&[i64]> {
+    let longer = &durations[durations.partition_point(|d| *d <= spent)..];
+    (!longer.is_empty()).then_some(longer)
 }
 
 /// The nearest-rank percentile of sorted, non-empty values: the smallest value that at
@@ -200,8 +204,8 @@ mod tests {
 
     #[test]
     fn only_durations_longer_than_the_time_spent_count() {
-        assert_eq!(left_after(&[10, 30, 20, 5], 8), Some(vec![2, 12, 22]));
-        assert_eq!(left_after(&[10, 5], 10), None);
+        assert_eq!(longer(&[5, 10, 20, 30], 8), Some(&[10, 20, 30][..]));
+        assert_eq!(longer(&[5, 10], 10), None);
     }
 
     #[test]
