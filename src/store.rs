@@ -251,6 +251,15 @@ pub fn write_later(write: impl FnOnce() + Send + 'static) {
     }
 }
 
+/// Lets a desk-sized value go on a thread of its own: it holds up to millions of small
+/// allocations, tens of milliseconds to free one by one, and the run need not wait for that
+/// (a process that ends first leaves them to the system).
+pub(crate) fn free_later<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("portflow-free".to_owned())
+        .spawn(move || drop(value));
+}
+
 /// Waits for the cache writes this thread started: a command returns only once its
 /// caches are on disk.
 pub fn wait_for_writes() {

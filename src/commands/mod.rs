@@ -43,11 +43,4 @@ pub enum RunError {
     PolicyInvalid,
 }
 
-/// Lets a desk-sized result go on a thread of its own: it holds millions of small
-/// allocations, tens of milliseconds to free one by one, and the command's output need not
-/// wait for that (a process that ends first leaves them to the system).
-pub(crate) fn free_later<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("portflow-free".to_owned())
-        .spawn(move || drop(value));
-}
+pub(crate) use crate::store::free_later;

@@ -7,10 +7,10 @@
 //! new ids, so it is read afresh; an unreadable, foreign or older-format file is ignored and
 //! replaced. The file is written whole, atomically.
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use git2::Oid;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Date;
@@ -76,15 +76,15 @@ pub struct Cache {
     /// The folder of the cache files.
     dir: PathBuf,
     prefix: String,
-    steps: HashMap<Oid, Step>,
+    steps: FxHashMap<Oid, Step>,
     /// `None` until read; in it, `None` is a port that could not be read at that commit.
-    stages: Option<HashMap<StageKey, Option<Stage>>>,
+    stages: Option<FxHashMap<StageKey, Option<Stage>>>,
     /// Whether steps were learnt since loading (history.bin is then written).
     pub steps_dirty: bool,
     /// Whether stages were judged since loading (stages.bin is then written).
     pub stages_dirty: bool,
     /// The commits whose steps were learnt since loading.
-    new_steps: HashSet<Oid>,
+    new_steps: FxHashSet<Oid>,
     /// The stages judged since loading.
     new_stages: Vec<StageKey>,
     /// What history.bin and stages.bin held as they were read.
@@ -246,7 +246,7 @@ impl Cache {
         };
         // One unreadable entry makes the whole file suspect. The map is sized up front: a
         // map grown by doubling holds its old table and the new one at once.
-        let mut steps = HashMap::with_capacity(records.len());
+        let mut steps = FxHashMap::with_capacity_and_hasher(records.len(), Default::default());
         for r in records {
             let Some(step) = r.step() else {
                 return cache;
@@ -295,10 +295,10 @@ impl Cache {
 
     /// The stages by key, read from their file on first use; a file with an entry that
     /// does not decode is dropped whole (those stages are judged again).
-    pub fn stages(&mut self) -> &mut HashMap<StageKey, Option<Stage>> {
+    pub fn stages(&mut self) -> &mut FxHashMap<StageKey, Option<Stage>> {
         if self.stages.is_none() {
             let (records, appended) = self.read::<StageRecord>(STAGES_FILE).unwrap_or_default();
-            let mut stages = HashMap::with_capacity(records.len());
+            let mut stages = FxHashMap::with_capacity_and_hasher(records.len(), Default::default());
             for r in records {
                 let Some((key, stage)) = r.entry() else {
                     stages.clear();

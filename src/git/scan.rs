@@ -129,7 +129,11 @@ impl Line {
                 globals.push(at);
             }
             for change in &step.changes {
-                let list = states.entry(change.id.clone()).or_default();
+                // Most ports change more than once: their id is copied only the first time.
+                let list = match states.get_mut(change.id.as_str()) {
+                    Some(list) => list,
+                    None => states.entry(change.id.clone()).or_default(),
+                };
                 let place = change.tree.map(|t| (change.dir.clone(), t));
                 match list.last_mut() {
                     Some(last) if last.at == at => last.place = place,

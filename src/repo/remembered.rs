@@ -18,7 +18,7 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 use serde::{Deserialize, Serialize};
 
 use super::{EntryKind, FileStat, Listing, PORTS_DIR, RepoError, WorkTree, take_entry};
-use crate::store::{append_record, appends, read_appended, write_later, write_record};
+use crate::store::{append_record, appends, free_later, read_appended, write_later, write_record};
 
 /// Bumped whenever what is stored changes meaning.
 const FORMAT: u32 = 1;
@@ -44,9 +44,10 @@ struct FileRecord {
     folders: Vec<(String, Seen)>,
 }
 
-/// Folders as this listing saw them, by repo-relative path: their stat data, and their
-/// entries when they were read (`None`: as remembered).
-type SeenFolders = Vec<(String, [i64; 6], Option<Entries>)>;
+/// Folders as this listing saw them, by repo-relative path (a remembered folder's borrowed
+/// from what was remembered): their stat data, and their entries when they were read
+/// (`None`: as remembered).
+type SeenFolders<'a> = Vec<(Cow<'a, str>, [i64; 6], Option<Entries>)>;
 
 /// A folder's entries in name order.
 type Entries = Vec<(String, EntryKind)>;
@@ -69,7 +70,7 @@ impl<'a> Walk<'a> {
         &self,
         rel: &str,
         out: &mut Listing,
-        seen: &mut SeenFolders,
+        seen: &mut SeenFolders<'a>,
     ) -> Result<(), RepoError> {
         for (name, kind) in self.entries(rel, seen)?.iter() {
             self.entry(format!("{rel}/{name}"), *kind, out, seen)?;
@@ -84,7 +85,7 @@ impl<'a> Walk<'a> {
         rel: String,
         kind: EntryKind,
         out: &mut Listing,
-        seen: &mut SeenFolders,
+        seen: &mut SeenFolders<'a>,
     ) -> Result<(), RepoError> {
         let files = out.files.len();
         if take_entry(rel.clone(), kind, out) {
@@ -109,10 +110,14 @@ impl<'a> Walk<'a> {
 
     /// The entries of the folder `rel`: remembered when its stat data is unchanged, read
     /// otherwise.
-    fn entries(&self, rel: &str, seen: &mut SeenFolders) -> Result<Cow<'a, Entries>, RepoError> {
-        let path = self.root.join(rel);
+    fn entries(
+        &self,
+        rel: &str,
+        seen: &mut SeenFolders<'a>,
+    ) -> Result<Cow<'a, Entries>, RepoError> {
+        let path = || self.root.join(rel);
         let io = |source| RepoError::Io {
-            path: path.clone(),
+            path: path(),
             source,
         };
         let meta = FileStat::of(&self.stat(rel).map_err(|e| io(e.into()))?);
@@ -125,15 +130,19 @@ impl<'a> Walk<'a> {
             meta.dev as i64,
         ];
         let rememberable = meta.mtime.0 < self.cutoff;
-        if let Some(known) = self.before.get(rel).filter(|k| k.stat == stat) {
+        if let Some((key, known)) = self
+            .before
+            .get_key_value(rel)
+            .filter(|(_, k)| k.stat == stat)
+        {
             if rememberable {
-                seen.push((rel.to_owned(), stat, None));
+                seen.push((Cow::Borrowed(key.as_str()), stat, None));
             }
             return Ok(Cow::Borrowed(&known.entries));
         }
-        let entries = read_folder(&path).map_err(io)?;
+        let entries = read_folder(&path()).map_err(io)?;
         if rememberable {
-            seen.push((rel.to_owned(), stat, Some(entries.clone())));
+            seen.push((Cow::Owned(rel.to_owned()), stat, Some(entries.clone())));
         }
         Ok(Cow::Owned(entries))
     }
@@ -176,7 +185,7 @@ impl WorkTree {
             });
         let appended = read.as_ref().and_then(|r| r.whole.then_some(r.appends));
         // Later records over earlier ones: a folder read again is appended.
-        let mut before: FxHashMap<String, Seen> = read
+        let before: FxHashMap<String, Seen> = read
             .map(|r| {
                 r.first
                     .folders
@@ -218,6 +227,14 @@ impl WorkTree {
                     Ok((part, seen))
                 })
                 .collect();
+            // The parts are joined into lists made as long as they all need at once.
+            let done = parts.iter().filter_map(|p| p.as_ref().ok());
+            let (files, folders) = done.fold((0, 0), |(f, s), (part, part_seen)| {
+                (f + part.files.len(), s + part_seen.len())
+            });
+            listing.files.reserve(files);
+            listing.stats.reserve(files);
+            seen.reserve(folders);
             for part in parts {
                 let (part, part_seen) = part?;
                 listing.append(part);
@@ -233,7 +250,7 @@ impl WorkTree {
                 .into_iter()
                 .filter_map(|(rel, stat, read)| {
                     Some((
-                        rel,
+                        rel.into_owned(),
                         Seen {
                             stat,
                             entries: read?,
@@ -241,6 +258,7 @@ impl WorkTree {
                     ))
                 })
                 .collect();
+            free_later(before);
             let memory = memory.to_owned();
             write_later(move || {
                 append_record(&memory, &record);
@@ -254,13 +272,14 @@ impl WorkTree {
                 .filter_map(|(rel, stat, read)| {
                     let entries = match read {
                         Some(entries) => entries,
-                        None => before.remove(&rel)?.entries,
+                        None => before.get(rel.as_ref())?.entries.clone(),
                     };
-                    Some((rel, Seen { stat, entries }))
+                    Some((rel.into_owned(), Seen { stat, entries }))
                 })
                 .collect();
             remember(memory, root, folders);
         }
+        free_later(before);
         Ok(listing)
     }
 }
