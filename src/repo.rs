@@ -456,7 +456,7 @@ impl WorkTree {
         } else {
             EntryKind::Other
         };
-        take_entry(rel_string(rel), kind, out)
+        take_entry(rel_string(rel), kind, out).is_some()
     }
 
     /// The listing of [`Tree::files`] with only the files under the folder `top` (e.g. one
@@ -525,13 +525,13 @@ pub(crate) enum EntryKind {
     Other,
 }
 
-/// Sorts out one entry under ports/ (`rel`, repo-relative) into `out`: `true` when it is a
-/// folder to walk into (a hidden or unnameable one is not).
-pub(crate) fn take_entry(rel: String, kind: EntryKind, out: &mut Listing) -> bool {
+/// Sorts out one entry under ports/ (`rel`, repo-relative) into `out`: `rel` back when it
+/// is a folder to walk into (a hidden or unnameable one is not).
+pub(crate) fn take_entry(rel: String, kind: EntryKind, out: &mut Listing) -> Option<String> {
     if let Some(skipped) = Listing::skip_reason(&rel) {
         // Hidden or unnameable: never read, never descended into.
         out.skipped.push(skipped);
-        return false;
+        return None;
     }
     // Directories are implied by their files; links and special files are listed so
     // that reading (or the document rules) refuses them with a finding.
@@ -539,12 +539,12 @@ pub(crate) fn take_entry(rel: String, kind: EntryKind, out: &mut Listing) -> boo
         out.links.insert(rel.clone());
     }
     if kind == EntryKind::Folder && !Listing::is_toml_slot(&rel) {
-        return true;
+        return Some(rel);
     }
     // A folder named `request.toml` (or an event's name) is listed as that file, not
     // walked into: reading refuses it.
     out.files.push(rel);
-    false
+    None
 }
 
 /// The entries below `dir` in name order, never through a link.

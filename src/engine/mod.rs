@@ -253,10 +253,14 @@ pub fn check_tree_with(
         let mut repo = Repo::load_with(tree, &mut |listed| {
             let unread = match reuse.as_mut() {
                 Some(reuse) => {
-                    let (found, hits) = look_up(listed, today, past, reuse, &read_anyway);
-                    let missing: Vec<&String> = found
-                        .keys()
-                        .filter(|dir| !hits.contains_key(*dir) && !batched.contains(*dir))
+                    let LookedUp {
+                        keys: found,
+                        hits,
+                        misses,
+                    } = look_up(listed, today, past, reuse, &read_anyway);
+                    let missing: Vec<&String> = misses
+                        .iter()
+                        .filter(|dir| !batched.contains(*dir))
                         .collect();
                     let unread = if reuse.batches && missing.len() > ports_per_batch() {
                         let chosen: BTreeSet<&str> = missing[..ports_per_batch()]
@@ -379,7 +383,18 @@ fn id_of(dir: &str) -> &str {
     dir.rsplit('/').next().unwrap_or_default()
 }
 
-/// The cache keys of the ports that may come from the cache, and the verdicts found.
+/// What the verdict cache holds of a check's ports, by folder.
+struct LookedUp {
+    /// The keys of the ports that may come from the cache.
+    keys: BTreeMap<String, String>,
+    /// The verdicts found.
+    hits: BTreeMap<String, Arc<Verdict>>,
+    /// The folders with a key but no verdict, in folder order.
+    misses: Vec<String>,
+}
+
+/// The cache keys of the ports that may come from the cache, the verdicts found, and the
+/// folders with a key but no verdict.
 /// A port is read whatever when its content is not known, when its id is not unique or not
 /// valid (the findings about it name other ports), or when it is in `read_anyway`.
 fn look_up(
@@ -388,7 +403,7 @@ fn look_up(
     past: &dyn Past,
     reuse: &mut Reuse<'_>,
     read_anyway: &BTreeSet<String>,
-) -> (BTreeMap<String, String>, BTreeMap<String, Arc<Verdict>>) {
+) -> LookedUp {
     let context = verdicts::context_key(listed.policy, listed.schemas, today);
     let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
     for (dir, _) in listed.ports {
@@ -422,15 +437,21 @@ fn look_up(
             Some((*dir, verdicts::port_key(&context, dir, content, &history?)))
         })
         .collect();
-    let mut keys = BTreeMap::new();
-    let mut hits = BTreeMap::new();
+    // In folder order, as the ports are listed: the maps are built from sorted lists whole.
+    let (mut keys, mut hits, mut misses) =
+        (Vec::with_capacity(found.len()), Vec::new(), Vec::new());
     for (dir, key) in found {
-        if let Some(verdict) = reuse.verdicts.get(&key) {
-            hits.insert(dir.to_owned(), verdict);
+        match reuse.verdicts.get(&key) {
+            Some(verdict) => hits.push((dir.to_owned(), verdict)),
+            None => misses.push(dir.to_owned()),
         }
-        keys.insert(dir.to_owned(), key);
+        keys.push((dir.to_owned(), key));
     }
-    (keys, hits)
+    LookedUp {
+        keys: keys.into_iter().collect(),
+        hits: hits.into_iter().collect(),
+        misses,
+    }
 }
 
 /// Adds to the cache the verdict of every port read that has a key and no finding but the

@@ -73,7 +73,11 @@ impl<'a> Walk<'a> {
         seen: &mut SeenFolders<'a>,
     ) -> Result<(), RepoError> {
         for (name, kind) in self.entries(rel, seen)?.iter() {
-            self.entry(format!("{rel}/{name}"), *kind, out, seen)?;
+            let mut child = String::with_capacity(rel.len() + 1 + name.len());
+            child.push_str(rel);
+            child.push('/');
+            child.push_str(name);
+            self.entry(child, *kind, out, seen)?;
         }
         Ok(())
     }
@@ -88,11 +92,11 @@ impl<'a> Walk<'a> {
         seen: &mut SeenFolders<'a>,
     ) -> Result<(), RepoError> {
         let files = out.files.len();
-        if take_entry(rel.clone(), kind, out) {
-            self.folder(&rel, out, seen)?;
+        if let Some(folder) = take_entry(rel, kind, out) {
+            self.folder(&folder, out, seen)?;
         } else if out.files.len() > files {
-            out.stats
-                .push(self.stat(&rel).ok().map(|s| FileStat::of(&s)));
+            let stat = out.files.last().and_then(|file| self.stat(file).ok());
+            out.stats.push(stat.map(|s| FileStat::of(&s)));
         }
         Ok(())
     }
