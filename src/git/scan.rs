@@ -1202,13 +1202,14 @@ fn timelines_in_batches<'g>(
     let mut store: Store<PortTimeline> =
         Store::load(git.repo.commondir(), "timelines.bin", TIMELINES_FORMAT);
     let reports: Vec<&PortReport> = checked.reports.iter().filter(|r| keep(r)).collect();
-    let keys: Vec<Option<String>> = reports
+    let parts: Vec<Option<(&String, Oid)>> = reports
         .iter()
-        .map(|r| {
-            let verdict = checked.verdict_keys.get(&r.dir)?;
-            let anchor = scan.anchor(&r.id)?;
-            Some(key_of(&[verdict, &anchor.to_string()]))
-        })
+        .map(|r| Some((checked.verdict_keys.get(&r.dir)?, scan.anchor(&r.id)?)))
+        .collect();
+    // Each key hashes its parts: computed in parallel.
+    let keys: Vec<Option<String>> = parts
+        .par_iter()
+        .map(|parts| parts.map(|(verdict, anchor)| key_of(&[verdict, &anchor.to_string()])))
         .collect();
     // Shared with the cache, not copied: each timeline is held once.
     let mut lines: Vec<Option<Arc<PortTimeline>>> = keys

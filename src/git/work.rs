@@ -268,26 +268,32 @@ impl Git {
         let on_disk: Vec<&str> = listing.files.iter().map(String::as_str).collect();
         let taken = listing.stats.len() == listing.files.len();
         let stat = |i: usize| listing.stats.get(i).copied().flatten().filter(|_| taken);
-        let differ: Vec<&str> = on_disk
+        // Each file listed: whether the index holds it, and whether it differs.
+        let compared: Vec<(bool, bool)> = on_disk
             .par_iter()
             .enumerate()
-            .filter(|(i, rel)| match staged.get(rel) {
-                Some(entry) => !entry.matches(&work.root, rel, stat(*i), index_mtime),
-                None => true,
+            .map(|(i, rel)| match staged.get(rel) {
+                Some(entry) => (true, !entry.matches(&work.root, rel, stat(i), index_mtime)),
+                None => (false, true),
             })
-            .map(|(_, rel)| *rel)
             .collect();
-        changed.extend(differ.into_iter().map(str::to_owned));
+        let differ = on_disk.iter().zip(&compared).filter(|(_, c)| c.1);
+        changed.extend(differ.map(|(rel, _)| (*rel).to_owned()));
         // Hidden or unnameable entries are never read, but they are not git's files
         // either: a port holding one is read rather than trusted.
         changed.extend(listing.skipped.iter().map(|s| s.path.clone()));
-        let listed: FxHashSet<&str> = on_disk.iter().copied().collect();
-        changed.extend(
-            staged
-                .iter()
-                .filter(|(rel, _)| !listed.contains(rel))
-                .map(|(rel, _)| rel.to_owned()),
-        );
+        // Staged files not on disk: none when every staged path was listed (the listing
+        // names each file once; a conflict stages a path more than once).
+        let found = compared.iter().filter(|c| c.0).count();
+        if found != staged.staged.len() {
+            let listed: FxHashSet<&str> = on_disk.iter().copied().collect();
+            changed.extend(
+                staged
+                    .iter()
+                    .filter(|(rel, _)| !listed.contains(rel))
+                    .map(|(rel, _)| rel.to_owned()),
+            );
+        }
         Ok(Some(changed))
     }
 
