@@ -1,11 +1,10 @@
 //! `portflow status`: one row per port with its stage, FOC and next action; with git, time
 //! in stage, the SLA clock and who recorded the latest event. Filters narrow the rows.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::RunError;
 use crate::cli::{StageArg, StatusArgs, StatusFormat};
@@ -133,7 +132,7 @@ pub(crate) fn board<'g>(
         })
         .filter(|row| keep(row))
         .collect();
-    let listed: HashSet<&str> = rows.iter().map(|r| r.dir.as_str()).collect();
+    let listed: FxHashSet<&str> = rows.iter().map(|r| r.dir.as_str()).collect();
     let (lines, note) = timelines(tree, git, scan, checked, today, &listed);
     // Times and estimates borrow the timelines, which the board then keeps.
     {
@@ -238,7 +237,7 @@ fn timelines<'g>(
     scan: Option<Scan<'g>>,
     checked: &Checked,
     today: Date,
-    listed: &HashSet<&str>,
+    listed: &FxHashSet<&str>,
 ) -> (Vec<Arc<PortTimeline>>, String) {
     let none = |err: &GitError| match err {
         GitError::NotGit(_) | GitError::NoCommits => (Vec::new(), String::new()),
