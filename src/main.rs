@@ -16,11 +16,12 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 /// made a warm `history` a third slower).
 const PURGE_DELAY_MS: std::ffi::c_long = 3;
 /// For the commands that read a desk's history (`status`, `report`, `history`), whose
-/// memory target is 300 MB rather than `check`'s 100 MB: handing memory back after 3 ms
-/// and faulting it in again cost a warm `status` at desk scale about 40 ms. 30 ms saves
-/// most of that, and a cold `status` peaks about 25 MB higher (1000 ms saved 20 ms more,
-/// but peaked 50 to 75 MB higher, too near the target).
-const HISTORY_PURGE_DELAY_MS: std::ffi::c_long = 30;
+/// memory target is 300 MB rather than `check`'s 100 MB: a warm `status` at desk scale
+/// (about a third of a second) frees and takes again memory all through, and handing it
+/// back after 30 ms and faulting it in again cost it about 45 ms of its 0.38 s. 250 ms
+/// saves that (1000 ms no more); a cold `status` then peaks at 260–270 MB rather than
+/// 230–240 MB.
+const HISTORY_PURGE_DELAY_MS: std::ffi::c_long = 250;
 
 unsafe extern "C" {
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
