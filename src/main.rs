@@ -19,8 +19,8 @@ const PURGE_DELAY_MS: std::ffi::c_long = 3;
 /// memory target is 300 MB rather than `check`'s 100 MB: a warm `status` at desk scale
 /// (about a third of a second) frees and takes again memory all through, and handing it
 /// back after 30 ms and faulting it in again cost it about 45 ms of its 0.38 s. 250 ms
-/// saves that (1000 ms no more); a cold `status` then peaks at 260–270 MB rather than
-/// 230–240 MB.
+/// saves that (1000 ms no more); a cold `status` then peaks at 260–280 MB rather than
+/// 230–250 MB.
 const HISTORY_PURGE_DELAY_MS: std::ffi::c_long = 250;
 
 unsafe extern "C" {
