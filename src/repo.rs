@@ -233,14 +233,19 @@ pub struct Listing {
 pub struct FileStat {
     /// Type and permission bits (`st_mode`).
     pub mode: u32,
+    /// Size in bytes.
     pub size: u64,
     /// Modification time: seconds, nanoseconds.
     pub mtime: (i64, i64),
     /// Change time: seconds, nanoseconds.
     pub ctime: (i64, i64),
+    /// Inode number.
     pub ino: u64,
+    /// Device number.
     pub dev: u64,
+    /// Owner's user id.
     pub uid: u32,
+    /// Owner's group id.
     pub gid: u32,
 }
 
@@ -250,6 +255,7 @@ impl FileStat {
     const LINK: u32 = 0o120_000;
     const FILE: u32 = 0o100_000;
 
+    /// The stat data of a `stat` call's answer.
     // The fields' types differ by target.
     #[allow(clippy::unnecessary_cast)]
     pub fn of(stat: &rustix::fs::Stat) -> FileStat {
@@ -270,10 +276,12 @@ impl FileStat {
         rustix::fs::lstat(path).ok().map(|s| FileStat::of(&s))
     }
 
+    /// Whether it is a symbolic link.
     pub fn is_link(&self) -> bool {
         self.mode & Self::TYPE == Self::LINK
     }
 
+    /// Whether it is a regular file.
     pub fn is_file(&self) -> bool {
         self.mode & Self::TYPE == Self::FILE
     }

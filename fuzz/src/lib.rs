@@ -2,6 +2,7 @@
 //! replaced by the fuzzer's bytes, and the whole of `portflow check` run over it (load,
 //! parse, schemas, every rule, the stage fold, digests and all four report formats).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -57,11 +58,11 @@ pub struct MemTree {
 }
 
 impl Tree for MemTree {
-    fn files(&self) -> Result<Listing, RepoError> {
-        Ok(Listing {
+    fn files(&self) -> Result<Cow<'_, Listing>, RepoError> {
+        Ok(Cow::Owned(Listing {
             files: self.files.keys().cloned().collect(),
             ..Listing::default()
-        })
+        }))
     }
 
     fn read(&self, path: &str, cap: u64) -> Result<Vec<u8>, RepoError> {
