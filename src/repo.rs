@@ -1499,6 +1499,8 @@ impl Tree for OverlayTree<'_> {
         for path in self.extra.keys() {
             listing.links.remove(path);
         }
+        // The base's stat data is not the overlaid files'.
+        listing.stats.clear();
         Ok(Cow::Owned(listing))
     }
 

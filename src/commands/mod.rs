@@ -42,5 +42,3 @@ pub enum RunError {
     )]
     PolicyInvalid,
 }
-
-pub(crate) use crate::store::free_later;

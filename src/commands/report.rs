@@ -34,7 +34,7 @@ pub fn run(format: ReportFormat, env: &Environment) -> Result<Output, RunError> 
         ReportFormat::Json => analytics::json(&data),
         ReportFormat::Csv => analytics::csv(&data),
     };
-    super::free_later((lines, checked, data));
+    crate::store::free_later((lines, checked, data));
     Ok(Output {
         stdout,
         stderr: String::new(),

@@ -37,7 +37,7 @@ pub fn run(args: &StatusArgs, env: &Environment) -> Result<Output, RunError> {
         StatusFormat::Json => report::status::json(&board.rows, env.today),
     };
     let stderr = std::mem::take(&mut board.note);
-    super::free_later((board, checked));
+    crate::store::free_later((board, checked));
     Ok(Output {
         stdout,
         stderr,

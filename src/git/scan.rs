@@ -163,11 +163,7 @@ impl<'g> Scan<'g> {
     /// Reads the first-parent line that ends at `tip`.
     pub fn from_tip(git: &'g Git, tip: Oid) -> Result<Scan<'g>, GitError> {
         git.require_history()?;
-        Scan::with_cache(git, tip, Cache::load(git.repo.commondir(), &git.prefix))
-    }
-
-    /// [`Scan::from_tip`] with the history cache already read.
-    pub(crate) fn with_cache(git: &'g Git, tip: Oid, cache: Cache) -> Result<Scan<'g>, GitError> {
+        let cache = Cache::load(git.repo.commondir(), &git.prefix);
         Ok(Scan::of_line(git, Line::read(git, tip, cache)?))
     }
 

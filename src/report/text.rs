@@ -5,10 +5,10 @@ use rayon::prelude::*;
 use crate::model::Date;
 use crate::model::timeline::DAY;
 
-/// Columns padded to their widest cell, two spaces apart; the last column is not padded.
 /// A desk's table is laid out in parts of this many rows at once.
 const ROWS_PER_PART: usize = 1024;
 
+/// Columns padded to their widest cell, two spaces apart; the last column is not padded.
 pub fn align(header: &[String], rows: &[Vec<String>]) -> String {
     let widest = |mut widths: Vec<usize>, row: &Vec<String>| {
         for (w, c) in widths.iter_mut().zip(row) {
